@@ -1,0 +1,61 @@
+# mlmon — every target installs what it needs first (a virtualenv in .venv).
+# Newcomers need two commands: `make demo` and `make test`.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+MLMON  := $(VENV)/bin/mlmon
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup dashboards alerts build lint push diff exporter demo test bench stack-up stack-down clean help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## create .venv and install mlmon with its api and dev extras
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mlmon needs Python 3.11 or newer; set PYTHON=python3.11")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[api,dev]'
+	@touch $@
+
+dashboards: setup ## compile dashboards_src/ and alerts_src/ into generated/
+	$(MLMON) build
+
+alerts: setup ## compile alerts_src/ into generated/alerts/
+	$(MLMON) build --only alerts
+
+build: dashboards
+
+lint: setup ## CI lint: generated/ up to date, static lint, live lint when prometheus is installed
+	$(MLMON) build --check
+	$(MLMON) lint generated/
+
+push: setup ## upload generated/ to Grafana (GRAFANA_URL, GRAFANA_TOKEN)
+	$(MLMON) push
+
+diff: setup ## show what `make push` would change in Grafana
+	$(MLMON) diff
+
+exporter: setup ## run the exporter on METRICS_DB_PATH, serving /metrics on PROMETHEUS_PORT
+	$(PY) -m exporter
+
+demo: setup ## the whole loop on this machine: API, exporter, Prometheus, simulated traffic
+	$(MLMON) demo
+
+test: setup ## run the test suite
+	$(PY) -m pytest
+
+bench: setup ## benchmarks (figures as ratios against a baseline measured in the same run)
+	$(PY) scripts/bench.py
+
+stack-up: ## start the Docker stack (stack/docker-compose.yml)
+	./scripts/setup-monitoring.sh
+
+stack-down: ## stop the Docker stack
+	docker-compose -f stack/docker-compose.yml --env-file stack/.env down
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``mlmon`` CLI; each module exposes ``register(subparsers)``."""
