@@ -32,12 +32,21 @@ build: dashboards
 lint: setup ## CI lint: generated/ up to date, static lint, live lint when prometheus is installed
 	$(MLMON) build --check
 	$(MLMON) lint generated/
+	@if [ -n "$(PROMETHEUS_URL)" ]; then \
+		echo "$(MLMON) lint --live --prometheus $(PROMETHEUS_URL) generated/"; \
+		$(MLMON) lint --live --prometheus "$(PROMETHEUS_URL)" generated/; \
+	elif command -v prometheus >/dev/null; then \
+		echo "live lint: API + simulator + exporter + a local Prometheus (tests/lint/test_live.py)"; \
+		$(PY) -m pytest -q -p no:cacheprovider tests/lint/test_live.py; \
+	else \
+		echo "live lint skipped: install prometheus or set PROMETHEUS_URL=http://host:9090"; \
+	fi
 
 push: setup ## upload generated/ to Grafana (GRAFANA_URL, GRAFANA_TOKEN)
-	$(MLMON) push
+	$(MLMON) push $(if $(TARGET),--target $(TARGET)) $(PUSH_FLAGS)
 
 diff: setup ## show what `make push` would change in Grafana
-	$(MLMON) diff
+	$(MLMON) diff $(if $(TARGET),--target $(TARGET)) $(DIFF_FLAGS)
 
 exporter: setup ## run the exporter on METRICS_DB_PATH, serving /metrics on PROMETHEUS_PORT
 	$(PY) -m exporter
@@ -54,8 +63,8 @@ bench: setup ## benchmarks (figures as ratios against a baseline measured in the
 stack-up: ## start the Docker stack (stack/docker-compose.yml)
 	./scripts/setup-monitoring.sh
 
-stack-down: ## stop the Docker stack
-	docker-compose -f stack/docker-compose.yml --env-file stack/.env down
+stack-down: ## stop the Docker stack (volumes are kept)
+	./scripts/setup-monitoring.sh --down
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,319 @@
+"""The export cycle: read what is new in the prediction log, recompute every model's metrics, publish.
+
+One :class:`Exporter` lives for the whole process. Each :meth:`Exporter.run_cycle`
+
+1. opens the log if it is not open yet (``open_db``; a missing file is waited for),
+2. reloads a model's reference when its writer replaced it (``config``/``read``),
+3. reads only the rows logged since the last cycle (``read``), counts them into
+   the cumulative counters and appends them to the model's in-memory window,
+4. per model computes ``performance``, ``drift``, ``quality`` and ``business``
+   metrics from the window,
+5. publishes a new :class:`~exporter.snapshot.Snapshot` for the collectors.
+
+A failure in one stage of one model is logged once (with the model and what
+to do), counted in ``exporter_errors_total{stage}``, and leaves that stage's
+previous values in place; every other stage and model still runs, and
+``/metrics`` keeps answering. ``exporter_last_success_timestamp_seconds`` moves
+only when a whole cycle succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sqlite3
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from exporter import catalog, results
+from exporter.config import ExporterConfig
+from exporter.counters import ModelCounters
+from exporter.profiles import ModelReference, load_reference
+from exporter.schema import FeatureSchema, SchemaConfigError
+from exporter.snapshot import Samples, Snapshot, merge
+from exporter.statistics.columns import FeatureColumns
+from exporter.statistics.drift import DriftConfig, compute_drift
+from exporter.statistics.performance import compute_performance, infer_task
+from exporter.statistics.quality import compute_quality
+from exporter.statistics.reference import ReferenceProfile
+from exporter.store import ActualRecord, PredictionRecord, PredictionStore
+from exporter.window import ModelWindow, numeric, parse_batch, provisional_schema
+
+log = logging.getLogger("exporter")
+
+STAGES: tuple[str, ...] = tuple(catalog.EXPORTER_STAGES.split("|"))
+READ_BATCH_ROWS = 50_000
+# The exporter only reads: it waits less for a lock than writers do, and retries next cycle.
+READER_BUSY_TIMEOUT_MS = 2_000
+
+
+class StageFailure(Exception):
+    """A stage could not run; the message says what and what to do."""
+
+
+@dataclass
+class ModelState:
+    """Everything the exporter keeps for one model between cycles."""
+
+    name: str
+    schema: FeatureSchema
+    profile: ReferenceProfile
+    reference: ModelReference | None
+    window: ModelWindow
+
+    @property
+    def reference_version(self) -> float | None:
+        return self.reference.header.updated_at if self.reference else None
+
+
+class Exporter:
+    """Runs export cycles over the prediction log at ``config.db_path`` and holds the latest snapshot."""
+
+    def __init__(self, config: ExporterConfig, clock: Callable[[], float] = time.time):
+        self.config = config
+        self.clock = clock
+        self.snapshot = Snapshot()
+        self.models: dict[str, ModelState] = {}
+        self.counters: dict[str, ModelCounters] = {}
+        self.errors = {stage: 0 for stage in STAGES}
+        self.cycles = 0
+        self.last_success = 0.0
+        self.last_duration = math.nan
+        self.stage_seconds: dict[str, float] = {}  # time spent per stage in the last cycle (debug log, benchmark)
+        self._store: PredictionStore | None = None
+        self._last_prediction_id = 0
+        self._last_actual_id = 0
+        self._results: dict[tuple[str, str], Samples] = {}  # (stage, model) -> its last good samples
+        self._failing: dict[tuple[str, str], str] = {}  # (stage, where) -> message already logged
+        self._failed_this_cycle = False
+        self._drift_config = DriftConfig(alpha=config.alpha, correction=config.correction,  # type: ignore[arg-type]
+                                         min_rows=config.min_rows)
+        self._publish(math.nan)
+
+    # --- the cycle -------------------------------------------------------------
+
+    def run_cycle(self) -> bool:
+        """Run one cycle; True when every stage of every model succeeded."""
+        started = time.perf_counter()
+        self._failed_this_cycle = False
+        self.stage_seconds = {}
+        store = self._stage("open_db", "", self._open)
+        if store is not None:
+            if self._stage("read", "", lambda: self._refresh_references(store)):
+                self._stage("read", "", lambda: self._read_new_rows(store))
+            # Hold no connection between cycles: a replaced or repaired file is seen next cycle, and a
+            # lock taken by another process in between shows up as a read error rather than a hang.
+            store.close()
+            now = self.clock()
+            for state in list(self.models.values()):
+                self._compute(state, now)
+        self.cycles += 1
+        if not self._failed_this_cycle:
+            self.last_success = self.clock()
+        self._publish(time.perf_counter() - started)
+        return not self._failed_this_cycle
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _stage(self, stage: str, where: str, work: Callable[[], object]) -> object:
+        """Run ``work`` as ``stage`` (for model ``where``); on failure count it, log it once, return None."""
+        started = time.perf_counter()
+        try:
+            value = work()
+        except Exception as exc:  # noqa: BLE001 - the exporter must keep serving whatever breaks
+            self._fail(stage, where, exc)
+            if stage in ("open_db", "read") and isinstance(exc, sqlite3.Error):
+                self.close()  # reopen next cycle: the file may have been replaced or repaired
+            return None
+        finally:
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.perf_counter() - started
+        self._recovered(stage, where)
+        return value
+
+    def _fail(self, stage: str, where: str, exc: Exception) -> None:
+        """Count a failure of ``stage``; log it unless the same failure was logged last time."""
+        self.errors[stage] += 1
+        self._failed_this_cycle = True
+        message = _describe(exc)
+        if self._failing.get((stage, where)) != message:
+            self._failing[(stage, where)] = message
+            target = f" (model {where!r})" if where else ""
+            log.error("stage %s%s failed: %s", stage, target, message,
+                      exc_info=not isinstance(exc, (StageFailure, sqlite3.Error, SchemaConfigError)))
+
+    def _recovered(self, stage: str, where: str) -> None:
+        if self._failing.pop((stage, where), None) is not None:
+            log.info("stage %s%s recovered", stage, f" (model {where!r})" if where else "")
+
+    def _open(self) -> PredictionStore:
+        if self._store is None:
+            path = self.config.db_path
+            if not path.exists():
+                raise StageFailure(f"prediction log {path} does not exist yet; waiting for a model service to "
+                                   f"create it (set METRICS_DB_PATH to the file the API writes)")
+            self._store = PredictionStore(path, create=False, timeout_ms=READER_BUSY_TIMEOUT_MS)
+            log.info("reading prediction log %s", path)
+        return self._store
+
+    # --- reading ---------------------------------------------------------------
+
+    def _refresh_references(self, store: PredictionStore) -> bool:
+        if not store.has_schema():
+            raise StageFailure(f"{store.path} has no prediction-log tables yet; they are created by the first "
+                               "PredictionStore(path) of a writer (schema in the README)")
+        for model, version in store.reference_versions().items():
+            state = self.models.get(model)
+            if state is None or state.reference_version != version:
+                self._stage("config", model, lambda: self._load_model(store, model))
+        return True
+
+    def _load_model(self, store: PredictionStore, model: str) -> None:
+        log.info("model %r: loading its reference data", model)
+        started = time.perf_counter()
+        reference = load_reference(store, model, self.config.schema_path)
+        if reference is None:
+            return
+        log.info("model %r: reference of %d rows, %d features, task %s, loaded in %.1fs", model,
+                 reference.header.rows, len(reference.schema), reference.task or "inferred",
+                 time.perf_counter() - started)
+        window = self._new_window(reference.schema)
+        recent = store.read_recent(model, self._last_prediction_id, self._last_actual_id, self.config.window_rows)
+        window.append(parse_batch(reference.schema, recent))
+        self.models[model] = ModelState(model, reference.schema, reference.profile, reference, window)
+
+    def _new_window(self, schema: FeatureSchema) -> ModelWindow:
+        return ModelWindow(schema, self.config.window_rows, self.config.window_seconds)
+
+    def _read_new_rows(self, store: PredictionStore) -> None:
+        """Read everything logged since the last cycle; rows of a long backlog beyond the window are only counted."""
+        pending: dict[str, deque[PredictionRecord]] = defaultdict(lambda: deque(maxlen=self.config.window_rows))
+        actuals: list[ActualRecord] = []
+        try:
+            while True:
+                changes = store.read_changes(self._last_prediction_id, self._last_actual_id, READ_BATCH_ROWS)
+                self._count(changes.predictions, changes.actuals)
+                self._last_prediction_id, self._last_actual_id = changes.last_prediction_id, changes.last_actual_id
+                for record in changes.predictions:
+                    pending[record.model_name].append(record)
+                actuals.extend(changes.actuals)
+                if len(changes.predictions) < READ_BATCH_ROWS:
+                    break
+                log.info("catching up with the prediction log: read up to id %d", self._last_prediction_id)
+        finally:  # what was read and counted must reach the windows even if a later batch failed
+            self._append(pending, actuals)
+
+    def _count(self, predictions: list[PredictionRecord], actuals: list[ActualRecord]) -> None:
+        by_model: dict[str, list[PredictionRecord]] = defaultdict(list)
+        for record in predictions:
+            by_model[record.model_name].append(record)
+            # An actual read in an earlier cycle, before its prediction: counted now that both are here.
+            if record.actual_id is not None and record.actual_id <= self._last_actual_id:
+                self._counters(record.model_name).actuals += 1
+        for model, records in by_model.items():
+            self._counters(model).add_predictions(
+                numeric([r.latency_seconds for r in records]), numeric([r.prediction for r in records]))
+        for actual in actuals:
+            if actual.model_name is not None:
+                self._counters(actual.model_name).actuals += 1
+
+    def _counters(self, model: str) -> ModelCounters:
+        counters = self.counters.get(model)
+        if counters is None:
+            counters = self.counters[model] = ModelCounters()
+        return counters
+
+    def _append(self, pending: dict[str, deque[PredictionRecord]], actuals: list[ActualRecord]) -> None:
+        for model, records in pending.items():
+            state = self.models.get(model)
+            if state is None:
+                schema = provisional_schema(list(records))
+                profile = ReferenceProfile.from_columns(FeatureColumns.empty(schema))
+                log.warning("model %r has no reference data: drift is not tested and the schema is inferred "
+                            "from its predictions (call PredictionStore.set_reference)", model)
+                state = self.models[model] = ModelState(model, schema, profile, None, self._new_window(schema))
+            batch = parse_batch(state.schema, list(records))
+            state.window.append(batch)
+            if batch.bad_json:
+                self._fail("read", model, StageFailure(
+                    f"{len(batch.bad_json)} new row(s) have features that are not a JSON object (first: request_id "
+                    f"{batch.bad_json[0]!r}); their features count as missing. Log features as a JSON object"))
+            else:
+                self._recovered("read", model)
+        for actual in actuals:
+            state = self.models.get(actual.model_name) if actual.model_name else None
+            if state is not None:
+                state.window.set_actual(actual.request_id, actual.actual)
+
+    # --- computing -------------------------------------------------------------
+
+    def _compute(self, state: ModelState, now: float) -> None:
+        state.window.expire(now)
+        model = state.name
+        for stage, work in (("performance", self._performance), ("drift", self._drift),
+                            ("quality", self._quality), ("business", self._business)):
+            samples = self._stage(stage, model, lambda: work(state, now))
+            if samples is not None:
+                self._results[(stage, model)] = samples  # type: ignore[assignment]
+
+    def _performance(self, state: ModelState, now: float) -> Samples:
+        window = state.window
+        labelled = window.has_actual
+        declared = state.reference.task if state.reference else None
+        targets = state.reference.targets if state.reference is not None else None
+        if targets is None or not len(targets):
+            targets = window.actuals[labelled]
+        task = infer_task(targets, declared)
+        if task is None:
+            return {}
+        samples: list[Samples] = []
+        codes = window.version_codes
+        for code in np.flatnonzero(np.bincount(codes, minlength=len(window.version_names))):
+            version = window.version_names[code]
+            rows = labelled & (codes == code)
+            if task == "regression":
+                actual, predicted = window.actual_numbers[rows], window.predicted_numbers[rows]
+            else:
+                actual, predicted = window.actuals[rows], window.predictions[rows]
+            if not rows.any():
+                samples.append({"model_info": [((state.name, str(version), task), 1.0)]})
+                continue
+            report = compute_performance(actual, predicted, task, self.config.regression_tolerance)
+            samples.append(results.performance_samples(state.name, str(version), report))
+        return merge(*samples)
+
+    def _drift(self, state: ModelState, now: float) -> Samples:
+        return results.drift_samples(state.name, compute_drift(state.profile, state.window.columns,
+                                                               self._drift_config))
+
+    def _quality(self, state: ModelState, now: float) -> Samples:
+        return results.quality_samples(state.name, state.schema, compute_quality(state.profile, state.window.columns))
+
+    def _business(self, state: ModelState, now: float) -> Samples:
+        window = state.window
+        return results.window_samples(state.name, state.profile.n_rows, window.n_rows,
+                                      int(np.count_nonzero(window.has_actual)), window.label_lag_seconds(now))
+
+    # --- publishing ------------------------------------------------------------
+
+    def _publish(self, duration: float) -> None:
+        self.last_duration = duration
+        health = results.health_samples(last_success=self.last_success, duration=duration, cycles=self.cycles,
+                                        errors=self.errors)
+        self.snapshot = Snapshot.of(merge(*self._results.values(), results.counter_samples(self.counters), health))
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, (StageFailure, SchemaConfigError)):
+        return str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return f"the prediction log is locked by another process ({exc}); retrying next cycle"
+    if isinstance(exc, sqlite3.DatabaseError):
+        return f"the prediction log cannot be read ({exc}); check the file (sqlite3 FILE 'PRAGMA integrity_check')"
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,213 @@
+"""Feature columns: logged rows turned into one array per feature, with a status per value.
+
+The statistics work on columns, not rows. :meth:`FeatureColumns.from_rows`
+parses a batch of rows once (dicts of feature name → raw JSON value); the
+runtime keeps a window by appending new batches (:meth:`FeatureColumns.concat`)
+and dropping old rows (:meth:`FeatureColumns.tail`, :meth:`FeatureColumns.slice`),
+so a row is parsed only once however many cycles it stays in the window.
+
+Per feature:
+
+* ``values[name]``: numeric → ``float64`` array, NaN where the value is
+  missing or not a number; categorical → ``object`` array of category keys
+  (:func:`exporter.schema.category_key`), None where missing or not a scalar;
+* ``status[name]``: ``int8`` array of :data:`OK`, :data:`MISSING` (absent,
+  null, NaN, ±inf), :data:`WRONG_TYPE`, :data:`UNKNOWN_CATEGORY`,
+  :data:`OUT_OF_RANGE`. A missing value of a required feature is a
+  ``missing_required`` violation.
+
+``unknown_fields[name]`` marks, per row, a field the schema does not know.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from exporter.schema import (
+    MISSING_REQUIRED,
+    OUT_OF_RANGE as OUT_OF_RANGE_KIND,
+    UNKNOWN_CATEGORY as UNKNOWN_CATEGORY_KIND,
+    UNKNOWN_FIELD,
+    WRONG_TYPE as WRONG_TYPE_KIND,
+    FeatureSchema,
+    FeatureSpec,
+    category_key,
+    is_missing,
+)
+
+OK, MISSING, WRONG_TYPE, UNKNOWN_CATEGORY, OUT_OF_RANGE = 0, 1, 2, 3, 4
+STATUS_KIND: Mapping[int, str] = {
+    WRONG_TYPE: WRONG_TYPE_KIND,
+    UNKNOWN_CATEGORY: UNKNOWN_CATEGORY_KIND,
+    OUT_OF_RANGE: OUT_OF_RANGE_KIND,
+}
+
+# Bound on distinct unknown field names tracked per batch: their names become
+# label values, so a client sending random keys must not explode cardinality.
+MAX_UNKNOWN_FIELDS = 20
+OTHER_UNKNOWN_FIELD = "_other_"
+
+_SCALAR_TYPES = (str, bool, int, float)
+
+
+@dataclass(frozen=True)
+class FeatureColumns:
+    """A batch or window of rows, column by column (see the module docstring)."""
+
+    schema: FeatureSchema
+    n_rows: int
+    values: Mapping[str, np.ndarray]
+    status: Mapping[str, np.ndarray]
+    unknown_fields: Mapping[str, np.ndarray]
+
+    @classmethod
+    def from_rows(cls, schema: FeatureSchema, rows: Sequence[Mapping[str, Any]]) -> "FeatureColumns":
+        """Parse ``rows`` (dicts of raw JSON values) against ``schema``. Never raises on bad values."""
+        rows = rows if isinstance(rows, list) else list(rows)
+        values: dict[str, np.ndarray] = {}
+        status: dict[str, np.ndarray] = {}
+        for spec in schema:
+            values[spec.name], status[spec.name] = encode_column(spec, [row.get(spec.name) for row in rows])
+        return cls(schema, len(rows), values, status, _unknown_fields(schema, rows, len(rows)))
+
+    @classmethod
+    def empty(cls, schema: FeatureSchema) -> "FeatureColumns":
+        return cls.from_rows(schema, [])
+
+    @classmethod
+    def concat(cls, parts: Sequence["FeatureColumns"]) -> "FeatureColumns":
+        """One window from consecutive batches (all parsed with the same schema), oldest first."""
+        if not parts:
+            raise ValueError("concat needs at least one batch")
+        schema = parts[0].schema
+        if len(parts) == 1:
+            return parts[0]
+        values = {name: np.concatenate([p.values[name] for p in parts]) for name in schema.names}
+        status = {name: np.concatenate([p.status[name] for p in parts]) for name in schema.names}
+        names = dict.fromkeys(name for p in parts for name in p.unknown_fields)
+        unknown = {
+            name: np.concatenate([p.unknown_fields.get(name, np.zeros(p.n_rows, bool)) for p in parts])
+            for name in names
+        }
+        return cls(schema, sum(p.n_rows for p in parts), values, status, unknown)
+
+    def slice(self, start: int, stop: int | None = None) -> "FeatureColumns":
+        """Rows ``start:stop`` (views, not copies)."""
+        window = slice(start, stop)
+        n_rows = len(range(*window.indices(self.n_rows)))
+        unknown = {name: mask[window] for name, mask in self.unknown_fields.items()}
+        return FeatureColumns(
+            self.schema,
+            n_rows,
+            {name: v[window] for name, v in self.values.items()},
+            {name: s[window] for name, s in self.status.items()},
+            {name: mask for name, mask in unknown.items() if mask.any()},
+        )
+
+    def tail(self, n_rows: int) -> "FeatureColumns":
+        """The newest ``n_rows`` rows."""
+        return self.slice(max(self.n_rows - n_rows, 0))
+
+    def missing_mask(self, name: str) -> np.ndarray:
+        """Rows where feature ``name`` is missing (absent, null, NaN, ±inf)."""
+        return self.status[name] == MISSING
+
+    def violation_counts(self) -> dict[tuple[str, str], int]:
+        """(column, violation kind) → count over all rows; only non-zero counts."""
+        counts: dict[tuple[str, str], int] = {}
+        for spec in self.schema:
+            per_status = np.bincount(self.status[spec.name], minlength=5)
+            for code, kind in STATUS_KIND.items():
+                if per_status[code]:
+                    counts[(spec.name, kind)] = int(per_status[code])
+            if spec.required and per_status[MISSING]:
+                counts[(spec.name, MISSING_REQUIRED)] = int(per_status[MISSING])
+        for name, mask in self.unknown_fields.items():
+            count = int(np.count_nonzero(mask))
+            if count:
+                counts[(name, UNKNOWN_FIELD)] = count
+        return counts
+
+
+def encode_column(spec: FeatureSpec, raw: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """One feature's raw values (None where absent) → (values, status) arrays, as :meth:`FeatureColumns.from_rows`.
+
+    For readers that load a column at a time (a large reference never needs to exist as rows).
+    """
+    raw = raw if isinstance(raw, list) else list(raw)
+    return _encode_numeric(spec, raw) if spec.kind == "numeric" else _encode_categorical(spec, raw)
+
+
+def _encode_numeric(spec: FeatureSpec, raw: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    kinds = set(map(type, raw))
+    if kinds <= {int, float, type(None)}:
+        # Fast path: numpy turns None into NaN; huge ints overflow to inf, which is "missing".
+        with np.errstate(over="ignore"):
+            try:
+                values = np.array(raw, dtype=np.float64)
+            except OverflowError:
+                values = np.array([_as_float(v) for v in raw], dtype=np.float64)
+        status = np.where(np.isfinite(values), OK, MISSING).astype(np.int8)
+    else:
+        values = np.empty(len(raw), dtype=np.float64)
+        status = np.empty(len(raw), dtype=np.int8)
+        for i, value in enumerate(raw):
+            if is_missing(value):
+                values[i], status[i] = math.nan, MISSING
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                values[i] = _as_float(value)
+                status[i] = OK if math.isfinite(values[i]) else MISSING
+            else:
+                values[i], status[i] = math.nan, WRONG_TYPE
+    values[status != OK] = math.nan
+    if spec.minimum is not None or spec.maximum is not None:
+        lower = -math.inf if spec.minimum is None else spec.minimum
+        upper = math.inf if spec.maximum is None else spec.maximum
+        with np.errstate(invalid="ignore"):
+            status[(values < lower) | (values > upper)] = OUT_OF_RANGE
+    return values, status
+
+
+def _as_float(value: int | float) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _encode_categorical(spec: FeatureSpec, raw: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    values = np.empty(len(raw), dtype=object)
+    status = np.zeros(len(raw), dtype=np.int8)
+    allowed = None if spec.categories is None else frozenset(spec.categories)
+    for i, value in enumerate(raw):
+        if is_missing(value):
+            status[i] = MISSING
+        elif not isinstance(value, _SCALAR_TYPES):
+            status[i] = WRONG_TYPE
+        else:
+            key = value if type(value) is str else category_key(value)
+            values[i] = key
+            if allowed is not None and key not in allowed:
+                status[i] = UNKNOWN_CATEGORY
+    return values, status
+
+
+def _unknown_fields(schema: FeatureSchema, rows: Iterable[Mapping[str, Any]], n_rows: int) -> dict[str, np.ndarray]:
+    known = schema.by_name.keys()
+    marks: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        extra = row.keys() - known
+        for name in extra:
+            if name not in marks and len(marks) >= MAX_UNKNOWN_FIELDS:
+                name = OTHER_UNKNOWN_FIELD
+            marks.setdefault(name, []).append(i)
+    masks = {}
+    for name, indexes in marks.items():
+        mask = np.zeros(n_rows, dtype=bool)
+        mask[indexes] = True
+        masks[name] = mask
+    return masks

@@ -1,0 +1,216 @@
+"""Data drift of a model's current window against its prepared reference.
+
+Per feature (rules in DESIGN.md "Statistics" and the README):
+
+* numeric → two-sample KS (D and Smirnov's asymptotic p-value, equal to
+  ``scipy.stats.ks_2samp(method="asymp")``), effect size = Wasserstein
+  distance / reference standard deviation, PSI over the reference's deciles;
+* categorical → chi-square on the 2×K contingency table (see
+  :mod:`exporter.statistics.categorical`), effect size = Cramér's V, PSI over
+  categories;
+* NaN/±inf and missing values are dropped before a test; the missing rate
+  itself is compared with a two-proportion z-test (``missing_rate_pvalue``);
+* fewer than ``min_rows`` finite values in the window or the reference → the
+  test is skipped: NaN plus a reason, never a flag;
+* ``drift_detected`` is decided after a multiple-testing correction across the
+  features that were tested (Bonferroni by default, Benjamini–Hochberg with
+  ``correction="bh"``); raw p-values are what is exported.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
+
+import numpy as np
+from scipy import stats
+
+from exporter.statistics.categorical import chi2_test
+from exporter.statistics.columns import MISSING, FeatureColumns
+from exporter.statistics.correction import CORRECTIONS, Correction, adjust_pvalues
+from exporter.statistics.numeric import SortedSample, ks_pvalues, ks_statistic, numeric_psi, wasserstein
+from exporter.statistics.psi import DEFAULT_EPSILON
+from exporter.statistics.reference import CategoricalReference, NumericReference, ReferenceProfile
+
+# Skip reasons, as in exporter.catalog.SKIP_REASONS.
+TOO_FEW_ROWS = "too_few_rows"
+LOW_EXPECTED_COUNT = "low_expected_count"
+NO_REFERENCE = "no_reference"
+NO_CURRENT_VALUES = "no_current_values"
+CONSTANT_REFERENCE = "constant_reference"
+
+# ks_2samp(method="auto") computes exact p-values when both samples have at most this many values.
+SCIPY_EXACT_KS_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class DriftConfig:
+    """How drift is decided.
+
+    ``alpha``: family-wise (Bonferroni) or false-discovery (BH) level.
+    ``min_rows``: fewest finite values, in the window and in the reference, to run a test.
+    ``min_expected_count``: Cochran's rule for chi-square cells (rarer categories are merged).
+    ``ks_method``: ``"asymp"`` (default, as ``ks_2samp(method="asymp")``) or ``"auto"``
+    (exact p-value, by scipy, when both samples have ≤ 10,000 values).
+    ``threads``: numeric features are tested in this many threads (numpy's sort and
+    search release the GIL, so two cores halve the time); 1 runs them in the caller's thread.
+    """
+
+    alpha: float = 0.05
+    correction: Correction = "bonferroni"
+    min_rows: int = 30
+    min_expected_count: float = 5.0
+    psi_epsilon: float = DEFAULT_EPSILON
+    ks_method: Literal["asymp", "auto"] = "asymp"
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"alpha must be between 0 and 1, not {self.alpha}")
+        if self.correction not in CORRECTIONS:
+            raise ValueError(f"correction must be one of {CORRECTIONS}, not {self.correction!r}")
+        if self.min_rows < 1:
+            raise ValueError(f"min_rows must be at least 1, not {self.min_rows}")
+        if self.threads < 1:
+            raise ValueError(f"threads must be at least 1, not {self.threads}")
+        if self.ks_method not in ("asymp", "auto"):
+            raise ValueError(f"ks_method must be 'asymp' or 'auto', not {self.ks_method!r}")
+
+
+@dataclass
+class FeatureDrift:
+    """The drift result of one feature. Statistics are NaN when the test was skipped (``skip_reason``)."""
+
+    feature: str
+    test: Literal["ks", "chi2"]
+    n_reference: int  # finite/present values used from the reference
+    n_current: int  # finite/present values used from the window
+    statistic: float = math.nan  # KS D or chi-square
+    pvalue: float = math.nan  # raw, uncorrected
+    effect_size: float = math.nan  # Wasserstein / reference std, or Cramér's V
+    psi: float = math.nan
+    missing_rate_pvalue: float = math.nan
+    skip_reason: str | None = None
+    adjusted_pvalue: float = math.nan  # after the correction; drift when ≤ alpha
+    drift_detected: bool = False
+
+
+@dataclass
+class DriftReport:
+    """Drift of every schema feature, in schema order, and the settings that decided it."""
+
+    features: dict[str, FeatureDrift]
+    alpha: float
+    correction: str
+    n_current_rows: int
+    tested: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tested = sum(1 for f in self.features.values() if f.skip_reason is None)
+
+    @property
+    def drift_columns_count(self) -> int:
+        return sum(1 for f in self.features.values() if f.drift_detected)
+
+    @property
+    def drifted(self) -> list[str]:
+        return [name for name, f in self.features.items() if f.drift_detected]
+
+
+def compute_drift(reference: ReferenceProfile, current: FeatureColumns, config: DriftConfig = DriftConfig()) -> DriftReport:
+    """Drift of each feature of ``current`` (parsed with ``reference.schema``) against ``reference``."""
+    numeric = [(name, ref) for name, ref in reference.features.items() if isinstance(ref, NumericReference)]
+    if config.threads > 1 and len(numeric) > 1:
+        with ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="drift") as pool:
+            tested = list(pool.map(lambda item: _numeric_drift(item[0], item[1], current.values[item[0]], config),
+                                   numeric))
+    else:
+        tested = [_numeric_drift(name, ref, current.values[name], config) for name, ref in numeric]
+    by_name = {result.feature: result for result in tested}
+    results: dict[str, FeatureDrift] = {}
+    for name, ref in reference.features.items():
+        if isinstance(ref, NumericReference):
+            result = by_name[name]
+        else:
+            result = _categorical_drift(name, ref, current.values[name], config)
+        result.missing_rate_pvalue = _missing_rate_pvalue(ref, current.status[name], current.n_rows, config.min_rows)
+        results[name] = result
+    pending_ks = [r for r in tested if r.skip_reason is None and math.isnan(r.pvalue)]
+    if pending_ks:
+        pvalues = ks_pvalues(np.array([r.statistic for r in pending_ks]),
+                             np.array([r.n_reference for r in pending_ks]),
+                             np.array([r.n_current for r in pending_ks]))
+        for result, pvalue in zip(pending_ks, pvalues):
+            result.pvalue = float(pvalue)
+    _decide(results, config)
+    return DriftReport(results, config.alpha, config.correction, current.n_rows)
+
+
+def _numeric_drift(name: str, ref: NumericReference, values: np.ndarray, config: DriftConfig) -> FeatureDrift:
+    finite = values[np.isfinite(values)]
+    result = FeatureDrift(name, "ks", ref.n, int(finite.size))
+    reason = _size_skip_reason(ref.n, finite.size, config.min_rows)
+    if reason:
+        result.skip_reason = reason
+        return result
+    current_sorted = np.sort(finite)
+    sample = SortedSample(ref.sorted_values, current_sorted)
+    result.statistic = ks_statistic(sample)
+    if config.ks_method == "auto" and max(ref.n, finite.size) <= SCIPY_EXACT_KS_LIMIT:
+        result.pvalue = float(stats.ks_2samp(ref.sorted_values, current_sorted, method="auto").pvalue)
+    result.effect_size = wasserstein(sample) / ref.std if ref.std > 0 else math.nan
+    result.psi = numeric_psi(ref.psi_edges, ref.psi_proportions, current_sorted, config.psi_epsilon)
+    return result
+
+
+def _categorical_drift(name: str, ref: CategoricalReference, values: np.ndarray, config: DriftConfig) -> FeatureDrift:
+    present = values[values != None]  # noqa: E711 - elementwise comparison on an object array
+    result = FeatureDrift(name, "chi2", ref.n, int(present.size))
+    reason = _size_skip_reason(ref.n, present.size, config.min_rows)
+    if reason:
+        result.skip_reason = reason
+        return result
+    test = chi2_test(ref, present, config.min_expected_count, config.psi_epsilon)
+    result.psi = test.psi
+    if test.skip_reason:
+        result.skip_reason = test.skip_reason
+        return result
+    result.statistic, result.pvalue, result.effect_size = test.statistic, test.pvalue, test.cramers_v
+    return result
+
+
+def _size_skip_reason(n_reference: int, n_current: int, min_rows: int) -> str | None:
+    if n_reference == 0:
+        return NO_REFERENCE
+    if n_current == 0:
+        return NO_CURRENT_VALUES
+    if n_reference < min_rows or n_current < min_rows:
+        return TOO_FEW_ROWS
+    return None
+
+
+def _missing_rate_pvalue(ref: NumericReference | CategoricalReference, status: np.ndarray, n_rows: int,
+                         min_rows: int) -> float:
+    """Two-proportion z-test (pooled, two-sided) of the missing rate, window vs reference."""
+    if n_rows < min_rows or ref.n_rows < min_rows:
+        return math.nan
+    return two_proportion_pvalue(ref.n_missing, ref.n_rows, int(np.count_nonzero(status == MISSING)), n_rows)
+
+
+def two_proportion_pvalue(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Two-sided pooled z-test of x1/n1 vs x2/n2 (equals chi-square on the 2×2 table without continuity correction)."""
+    pooled = (x1 + x2) / (n1 + n2)
+    if pooled in (0.0, 1.0):
+        return 1.0
+    z = (x1 / n1 - x2 / n2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return float(2 * stats.norm.sf(abs(z)))
+
+
+def _decide(results: Mapping[str, FeatureDrift], config: DriftConfig) -> None:
+    ordered = list(results.values())
+    adjusted = adjust_pvalues(np.array([r.pvalue for r in ordered]), config.correction)
+    for result, value in zip(ordered, adjusted):
+        result.adjusted_pvalue = float(value)
+        result.drift_detected = bool(value <= config.alpha)

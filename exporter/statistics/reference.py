@@ -1,0 +1,139 @@
+"""The reference, prepared once: everything the per-cycle statistics need from it.
+
+Building a :class:`ReferenceProfile` sorts each numeric feature's finite values
+once (KS and Wasserstein then cost O(m log n) per cycle for a window of m rows),
+takes its deciles (PSI bins), mean, standard deviation and IQR fences (the
+outlier rule), and counts each categorical feature's categories. The raw
+reference columns can be dropped afterwards: the profile keeps one sorted
+``float64`` copy per numeric feature (8 bytes × rows × features).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from exporter.schema import FeatureSchema
+from exporter.statistics.columns import MISSING, FeatureColumns
+
+# Outliers lie outside [Q1 - k·IQR, Q3 + k·IQR] of the reference ("far out" in
+# Tukey's terms, k = 3): rare enough in clean data that a count is a signal.
+IQR_FENCE_FACTOR = 3.0
+PSI_QUANTILES = np.linspace(0.1, 0.9, 9)
+
+
+@dataclass(frozen=True)
+class NumericReference:
+    """One numeric feature of the reference.
+
+    ``sorted_values`` holds the finite values in ascending order;
+    ``psi_edges`` the distinct inner decile edges (bins are ``(-inf, e0],
+    (e0, e1], ..., (e_last, inf)``) and ``psi_proportions`` the reference's
+    share in each bin. ``n_rows`` counts all reference rows, ``n_missing``
+    the rows where the feature was missing.
+    """
+
+    name: str
+    sorted_values: np.ndarray
+    n_rows: int
+    n_missing: int
+    mean: float
+    std: float
+    q1: float
+    q3: float
+    lower_fence: float
+    upper_fence: float
+    psi_edges: np.ndarray
+    psi_proportions: np.ndarray
+
+    kind = "numeric"
+
+    @property
+    def n(self) -> int:
+        """Number of finite values (the KS sample size)."""
+        return int(self.sorted_values.size)
+
+
+@dataclass(frozen=True)
+class CategoricalReference:
+    """One categorical feature of the reference: its category counts (most frequent first)."""
+
+    name: str
+    categories: tuple[str, ...]
+    counts: np.ndarray
+    n_rows: int
+    n_missing: int
+
+    kind = "categorical"
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+
+FeatureReference = NumericReference | CategoricalReference
+
+
+@dataclass(frozen=True)
+class ReferenceProfile:
+    """The prepared reference of one model: a :class:`NumericReference` or
+    :class:`CategoricalReference` per schema feature, in schema order."""
+
+    schema: FeatureSchema
+    n_rows: int
+    features: Mapping[str, FeatureReference]
+
+    @classmethod
+    def from_columns(cls, columns: FeatureColumns) -> "ReferenceProfile":
+        """Prepare the reference from its parsed columns (see :meth:`FeatureColumns.from_rows`)."""
+        features: dict[str, FeatureReference] = {}
+        for spec in columns.schema:
+            missing = int(np.count_nonzero(columns.status[spec.name] == MISSING))
+            if spec.kind == "numeric":
+                features[spec.name] = _numeric(spec.name, columns.values[spec.name], columns.n_rows, missing)
+            else:
+                features[spec.name] = _categorical(spec.name, columns.values[spec.name], columns.n_rows, missing)
+        return cls(columns.schema, columns.n_rows, features)
+
+
+def _numeric(name: str, values: np.ndarray, n_rows: int, n_missing: int) -> NumericReference:
+    finite = np.sort(values[np.isfinite(values)])
+    if finite.size == 0:
+        nan = math.nan
+        return NumericReference(name, finite, n_rows, n_missing, nan, nan, nan, nan, nan, nan,
+                                np.empty(0), np.ones(1))
+    q1, q3 = np.quantile(finite, [0.25, 0.75])
+    iqr = q3 - q1
+    edges = np.unique(np.quantile(finite, PSI_QUANTILES))
+    proportions = bin_proportions(finite, edges)
+    return NumericReference(
+        name, finite, n_rows, n_missing,
+        mean=float(finite.mean()), std=float(finite.std()),
+        q1=float(q1), q3=float(q3),
+        lower_fence=float(q1 - IQR_FENCE_FACTOR * iqr), upper_fence=float(q3 + IQR_FENCE_FACTOR * iqr),
+        psi_edges=edges, psi_proportions=proportions,
+    )
+
+
+def bin_proportions(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Share of ``sorted_values`` in each bin ``(-inf, e0], (e0, e1], ..., (e_last, inf)``."""
+    cumulative = np.searchsorted(sorted_values, edges, side="right")
+    counts = np.diff(np.concatenate(([0], cumulative, [sorted_values.size])))
+    return counts / max(sorted_values.size, 1)
+
+
+def _categorical(name: str, values: np.ndarray, n_rows: int, n_missing: int) -> CategoricalReference:
+    counted = Counter(values.tolist())
+    counted.pop(None, None)
+    ordered = counted.most_common()
+    return CategoricalReference(
+        name,
+        tuple(category for category, _ in ordered),
+        np.array([count for _, count in ordered], dtype=np.int64),
+        n_rows,
+        n_missing,
+    )

@@ -1,0 +1,457 @@
+"""The prediction log: a SQLite file in WAL mode that model services write and the exporter reads.
+
+Writers (any thread, any process) use :class:`PredictionStore`; the exporter
+reads it incrementally with :meth:`PredictionStore.read_changes`. The schema
+(created on first use, documented in the README so non-Python services can
+write it too)::
+
+    predictions(id INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT UNIQUE NOT NULL,
+                ts REAL NOT NULL, model_name TEXT NOT NULL, model_version TEXT NOT NULL,
+                features TEXT NOT NULL,        -- JSON object {feature: value}
+                prediction,                    -- number (regression) or class label
+                latency_seconds REAL)          -- NULL when unknown
+    actuals(id INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT UNIQUE NOT NULL,
+            actual, ts REAL NOT NULL)          -- joined to predictions on request_id
+    models(model_name TEXT PRIMARY KEY, task TEXT,   -- regression | classification | NULL (infer)
+           reference_rows INTEGER NOT NULL,
+           feature_schema TEXT,                    -- JSON (exporter.schema.FeatureSchema.to_dict), NULL: infer
+           updated_at REAL NOT NULL)
+    reference_columns(model_name TEXT, column_name TEXT, role TEXT,  -- role: feature | target
+                      "values" TEXT NOT NULL,  -- JSON array, one entry per reference row
+                      PRIMARY KEY (model_name, column_name))
+
+Duplicates: the first prediction and the first actual for a ``request_id``
+win; later ones are ignored (``log_prediction``/``log_actual`` return False).
+An actual may arrive before its prediction; it is joined when both exist.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+# How long a writer or reader waits for the other side's lock before failing.
+BUSY_TIMEOUT_MS = 30_000
+
+TASKS = ("regression", "classification")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS predictions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id TEXT NOT NULL UNIQUE,
+    ts REAL NOT NULL,
+    model_name TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    features TEXT NOT NULL,
+    prediction,
+    latency_seconds REAL
+);
+CREATE INDEX IF NOT EXISTS predictions_model_id ON predictions (model_name, id);
+CREATE TABLE IF NOT EXISTS actuals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id TEXT NOT NULL UNIQUE,
+    actual,
+    ts REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS models (
+    model_name TEXT PRIMARY KEY,
+    task TEXT CHECK (task IS NULL OR task IN ('regression', 'classification')),
+    reference_rows INTEGER NOT NULL,
+    feature_schema TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reference_columns (
+    model_name TEXT NOT NULL,
+    column_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('feature', 'target')),
+    "values" TEXT NOT NULL,
+    PRIMARY KEY (model_name, column_name)
+);
+PRAGMA user_version = {SCHEMA_VERSION};
+"""
+
+TARGET_COLUMN = "__target__"
+
+
+@dataclass(frozen=True)
+class PredictionRecord:
+    """One prediction as the exporter reads it; ``actual`` is set when ground truth was already logged."""
+
+    id: int
+    request_id: str
+    ts: float
+    model_name: str
+    model_version: str
+    features_json: str
+    prediction: Any
+    latency_seconds: float | None
+    actual_id: int | None
+    actual: Any
+
+
+@dataclass(frozen=True)
+class ActualRecord:
+    """A ground-truth value; ``model_name`` is None while its prediction is not logged (or not read) yet."""
+
+    id: int
+    request_id: str
+    actual: Any
+    ts: float
+    model_name: str | None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What was written since the exporter's last read, from one consistent snapshot."""
+
+    predictions: list[PredictionRecord]
+    actuals: list[ActualRecord]
+    last_prediction_id: int
+    last_actual_id: int
+
+
+@dataclass(frozen=True)
+class ReferenceHeader:
+    """What the ``models`` table says about a model's reference."""
+
+    model_name: str
+    task: str | None
+    feature_schema: dict[str, Any] | None
+    rows: int
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A model's reference (training) data, column by column."""
+
+    model_name: str
+    task: str | None
+    features: dict[str, list[Any]]
+    targets: list[Any] | None
+    feature_schema: dict[str, Any] | None = None  # as stored; None: infer from the features
+
+    @property
+    def rows(self) -> int:
+        return len(next(iter(self.features.values()), self.targets or []))
+
+
+class PredictionStore:
+    """Thread-safe writer and incremental reader of the prediction log.
+
+    Each thread gets its own SQLite connection (SQLite connections must not be
+    shared across threads mid-transaction); WAL mode lets one writer and any
+    number of readers work at once, and a busy timeout makes concurrent writers
+    queue instead of failing with ``database is locked``.
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, timeout_ms: int = BUSY_TIMEOUT_MS):
+        self.path = Path(path)
+        self._timeout_ms = timeout_ms
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise FileNotFoundError(f"prediction log {self.path} does not exist")
+        self._create = create
+        if create:
+            self._create_schema()
+
+    # --- connections -------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            mode = "rwc" if self._create else "rw"
+            conn = sqlite3.connect(
+                f"file:{self.path}?mode={mode}", uri=True, isolation_level=None,
+                check_same_thread=False, timeout=self._timeout_ms / 1000,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {self._timeout_ms}")
+            conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe in WAL mode
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _create_schema(self) -> None:
+        conn = self._connection()
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> "PredictionStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, sql: str, rows: Sequence[tuple]) -> int:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            before = conn.total_changes
+            conn.executemany(sql, rows)
+            inserted = conn.total_changes - before
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return inserted
+
+    # --- writing -----------------------------------------------------------------
+
+    def log_prediction(self, request_id: str, model_name: str, model_version: str, features: Mapping[str, Any],
+                       prediction: Any, latency_seconds: float | None = None, ts: float | None = None) -> bool:
+        """Log one prediction; returns False when ``request_id`` was already logged (the first one wins)."""
+        return self.log_predictions([{
+            "request_id": request_id, "model_name": model_name, "model_version": model_version,
+            "features": features, "prediction": prediction, "latency_seconds": latency_seconds, "ts": ts,
+        }]) == 1
+
+    def log_predictions(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Log many predictions in one transaction; returns how many were new.
+
+        Each record is a mapping with the keyword arguments of :meth:`log_prediction`.
+        """
+        now = time.time()
+        rows = [_prediction_row(record, now) for record in records]
+        if not rows:
+            return 0
+        return self._write(
+            "INSERT OR IGNORE INTO predictions (request_id, ts, model_name, model_version, features, prediction,"
+            " latency_seconds) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def log_actual(self, request_id: str, actual: Any, ts: float | None = None) -> bool:
+        """Log the ground truth for ``request_id`` (before or after its prediction); False if it already had one."""
+        return self.log_actuals([(request_id, actual, ts)]) == 1
+
+    def log_actuals(self, records: Iterable[tuple[str, Any, float | None]]) -> int:
+        """Log many ``(request_id, actual, ts)`` in one transaction; returns how many were new."""
+        now = time.time()
+        rows = [(str(rid), _scalar(actual, "actual"), now if ts is None else float(ts)) for rid, actual, ts in records]
+        if not rows:
+            return 0
+        return self._write("INSERT OR IGNORE INTO actuals (request_id, actual, ts) VALUES (?, ?, ?)", rows)
+
+    def set_reference(self, model_name: str, rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
+                      targets: Sequence[Any] | None = None, task: str | None = None,
+                      feature_schema: Mapping[str, Any] | None = None) -> int:
+        """Replace ``model_name``'s reference data; returns the number of reference rows.
+
+        ``rows`` is an iterable of ``{feature: value}`` dicts, or (cheaper for
+        large references) a mapping ``{feature: sequence of values}``.
+        ``targets`` are the true values for the same rows (optional); ``task``
+        is "regression", "classification" or None to let the exporter infer it.
+        ``feature_schema`` (``FeatureSchema.to_dict()`` form) is stored as given;
+        without it the exporter infers the schema from the reference.
+        """
+        if task is not None and task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS} or None, not {task!r}")
+        columns = _columns(rows)
+        lengths = {name: len(values) for name, values in columns.items()}
+        n = next(iter(lengths.values()), 0)
+        if any(length != n for length in lengths.values()):
+            raise ValueError(f"reference columns for {model_name!r} differ in length: {lengths}")
+        if not columns:
+            raise ValueError(f"reference for {model_name!r} has no rows/features")
+        if targets is not None:
+            targets = list(targets)
+            if len(targets) != n:
+                raise ValueError(f"reference for {model_name!r}: {len(targets)} targets for {n} rows")
+        payload = [(model_name, name, "feature", _dumps([_json_value(v) for v in values]))
+                   for name, values in columns.items()]
+        if targets is not None:
+            payload.append((model_name, TARGET_COLUMN, "target", _dumps([_json_value(v) for v in targets])))
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM reference_columns WHERE model_name = ?", (model_name,))
+            conn.executemany(
+                'INSERT INTO reference_columns (model_name, column_name, role, "values") VALUES (?, ?, ?, ?)', payload)
+            conn.execute(
+                "INSERT INTO models (model_name, task, reference_rows, feature_schema, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (model_name) DO UPDATE SET task = excluded.task, "
+                "reference_rows = excluded.reference_rows, feature_schema = excluded.feature_schema, "
+                "updated_at = excluded.updated_at",
+                (model_name, task, n, None if feature_schema is None else _dumps(feature_schema), time.time()))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return n
+
+    # --- reading -----------------------------------------------------------------
+
+    def has_schema(self) -> bool:
+        row = self._connection().execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('predictions', 'actuals')"
+        ).fetchone()
+        return row[0] == 2
+
+    def reference_versions(self) -> dict[str, float]:
+        """``{model_name: updated_at}`` of every stored reference, to notice when one changes."""
+        return dict(self._connection().execute("SELECT model_name, updated_at FROM models"))
+
+    def read_reference(self, model_name: str) -> Reference | None:
+        """The whole reference of ``model_name`` (None when it has none); see :meth:`iter_reference`."""
+        found = self.iter_reference(model_name)
+        if found is None:
+            return None
+        header, columns = found
+        features: dict[str, list[Any]] = {}
+        targets: list[Any] | None = None
+        for name, role, values in columns:
+            if role == "target":
+                targets = values
+            else:
+                features[name] = values
+        return Reference(model_name, header.task, features, targets, header.feature_schema)
+
+    def iter_reference(self, model_name: str) -> tuple[ReferenceHeader, Iterator[tuple[str, str, list[Any]]]] | None:
+        """The reference's header and an iterator over ``(column, role, values)``, one column in memory at a time.
+
+        Reads one snapshot: the iterator must be consumed (or closed) promptly.
+        """
+        conn = self._connection()
+        model = conn.execute(
+            "SELECT task, feature_schema, reference_rows, updated_at FROM models WHERE model_name = ?", (model_name,)
+        ).fetchone()
+        if model is None:
+            return None
+        header = ReferenceHeader(model_name, model[0], json.loads(model[1]) if model[1] else None, model[2], model[3])
+
+        def columns() -> Iterator[tuple[str, str, list[Any]]]:
+            cursor = conn.execute('SELECT column_name, role, "values" FROM reference_columns WHERE model_name = ?'
+                                  " ORDER BY rowid", (model_name,))
+            try:
+                for name, role, values in cursor:
+                    yield name, role, json.loads(values)
+            finally:
+                cursor.close()
+
+        return header, columns()
+
+    def read_changes(self, after_prediction_id: int, after_actual_id: int, limit: int = 50_000) -> Changes:
+        """Predictions with id > ``after_prediction_id`` (at most ``limit``) and actuals with id > ``after_actual_id``.
+
+        Both come from one snapshot. An actual's ``model_name`` is set only when
+        its prediction is among those read so far (id <= the returned
+        ``last_prediction_id``), so a caller that counts actuals when both sides
+        have been read counts each exactly once.
+        """
+        conn = self._connection()
+        conn.execute("BEGIN")
+        try:
+            predictions = [PredictionRecord(*row) for row in conn.execute(
+                "SELECT p.id, p.request_id, p.ts, p.model_name, p.model_version, p.features, p.prediction,"
+                " p.latency_seconds, a.id, a.actual FROM predictions p"
+                " LEFT JOIN actuals a ON a.request_id = p.request_id"
+                " WHERE p.id > ? ORDER BY p.id LIMIT ?", (after_prediction_id, limit))]
+            last_prediction_id = predictions[-1].id if predictions else after_prediction_id
+            actuals = [ActualRecord(*row) for row in conn.execute(
+                "SELECT a.id, a.request_id, a.actual, a.ts, p.model_name FROM actuals a"
+                " LEFT JOIN predictions p ON p.request_id = a.request_id AND p.id <= ?"
+                " WHERE a.id > ? ORDER BY a.id", (last_prediction_id, after_actual_id))]
+        finally:
+            conn.execute("COMMIT")
+        last_actual_id = actuals[-1].id if actuals else after_actual_id
+        return Changes(predictions, actuals, last_prediction_id, last_actual_id)
+
+    def read_recent(self, model_name: str, upto_prediction_id: int, upto_actual_id: int,
+                    limit: int) -> list[PredictionRecord]:
+        """The newest ``limit`` predictions of ``model_name`` with id <= ``upto_prediction_id``, oldest first.
+
+        Joined actuals are those with id <= ``upto_actual_id`` (what the caller has read so far), so
+        rebuilding a window with this agrees with the incremental reads.
+        """
+        conn = self._connection()
+        rows = conn.execute(
+            "SELECT p.id, p.request_id, p.ts, p.model_name, p.model_version, p.features, p.prediction,"
+            " p.latency_seconds, a.id, a.actual FROM predictions p"
+            " LEFT JOIN actuals a ON a.request_id = p.request_id AND a.id <= ?"
+            " WHERE p.model_name = ? AND p.id <= ? ORDER BY p.id DESC LIMIT ?",
+            (upto_actual_id, model_name, upto_prediction_id, limit)).fetchall()
+        return [PredictionRecord(*row) for row in reversed(rows)]
+
+    def max_prediction_id(self) -> int:
+        return self._connection().execute("SELECT coalesce(max(id), 0) FROM predictions").fetchone()[0]
+
+
+def _scalar(value: Any, what: str) -> Any:
+    """A value SQLite stores natively: numbers, text or NULL (numpy scalars become Python ones)."""
+    if value is None or isinstance(value, (str, int, float)):
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+    item = getattr(value, "item", None)  # numpy scalar
+    if callable(item):
+        return _scalar(item(), what)
+    raise TypeError(f"{what} must be a number, a string or None, not {type(value).__name__}")
+
+
+def _json_value(value: Any) -> Any:
+    """JSON has no NaN/Infinity: non-finite numbers are logged as null (counted as missing)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    item = getattr(value, "item", None)
+    if callable(item) and not isinstance(value, (str, bytes)):
+        return _json_value(item())
+    return value
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+def _features_json(features: Mapping[str, Any]) -> str:
+    if not isinstance(features, Mapping):
+        raise TypeError(f"features must be a mapping of feature name to value, not {type(features).__name__}")
+    try:
+        return _dumps(features)
+    except (ValueError, TypeError):  # NaN/inf or numpy scalars: the slow path
+        return _dumps({str(k): _json_value(v) for k, v in features.items()})
+
+
+def _prediction_row(record: Mapping[str, Any], now: float) -> tuple:
+    ts = record.get("ts")
+    latency = record.get("latency_seconds")
+    return (
+        str(record["request_id"]),
+        now if ts is None else float(ts),
+        str(record["model_name"]),
+        str(record["model_version"]),
+        _features_json(record["features"]),
+        _scalar(record.get("prediction"), "prediction"),
+        None if latency is None else _scalar(float(latency), "latency_seconds"),
+    )
+
+
+def _columns(rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
+    if isinstance(rows, Mapping):
+        return {str(name): list(values) for name, values in rows.items()}
+    rows = list(rows)
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    return {str(name): [row.get(name) for row in rows] for name in names}

@@ -1,0 +1,294 @@
+"""The current window of one model: its newest predictions, parsed once, in memory.
+
+Each cycle appends only the rows logged since the last one and drops the
+oldest (beyond ``capacity`` rows, or older than ``max_age_seconds``); no row is
+re-read or re-parsed while it stays in the window, and the window is never
+copied to make room. Feature values live in
+:class:`exporter.statistics.columns.FeatureColumns` (one array per feature);
+the per-row facts the performance metrics need (version, prediction, ground
+truth) live in parallel arrays here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
+
+import numpy as np
+
+from exporter.schema import FeatureSchema
+from exporter.statistics.columns import MAX_UNKNOWN_FIELDS, MISSING, OTHER_UNKNOWN_FIELD, FeatureColumns
+from exporter.store import PredictionRecord
+
+
+@dataclass(frozen=True)
+class ParsedBatch:
+    """New rows of one model, parsed; ``bad_json`` lists the request ids whose features were not a JSON object
+    (the rows are kept, with every feature missing)."""
+
+    request_ids: list[str]
+    ts: np.ndarray
+    versions: np.ndarray
+    predictions: np.ndarray
+    actuals: np.ndarray
+    has_actual: np.ndarray
+    latencies: np.ndarray  # float64, NaN when not logged
+    columns: FeatureColumns
+    bad_json: list[str]
+
+
+def parse_batch(schema: FeatureSchema, records: Sequence[PredictionRecord]) -> ParsedBatch:
+    """Parse the features JSON of ``records`` (one model) against ``schema``; never raises on bad rows."""
+    rows = _parse_features(records)
+    bad_json = [record.request_id for record, row in zip(records, rows) if row is None]
+    rows = [{} if row is None else row for row in rows]
+    return ParsedBatch(
+        request_ids=[r.request_id for r in records],
+        ts=np.fromiter((r.ts for r in records), dtype=np.float64, count=len(records)),
+        versions=_objects([r.model_version for r in records]),
+        predictions=_objects([r.prediction for r in records]),
+        actuals=_objects([r.actual for r in records]),
+        has_actual=np.fromiter((r.actual_id is not None for r in records), dtype=bool, count=len(records)),
+        latencies=numeric([r.latency_seconds for r in records]),
+        columns=FeatureColumns.from_rows(schema, rows),
+        bad_json=bad_json,
+    )
+
+
+def _parse_features(records: Sequence[PredictionRecord]) -> list[dict[str, Any] | None]:
+    """Each record's features as a dict, None where they are not a JSON object."""
+    try:  # one parse for the whole batch is much faster than one per row
+        rows = json.loads("[" + ",".join(record.features_json for record in records) + "]")
+        if len(rows) == len(records) and all(type(row) is dict for row in rows):
+            return rows
+    except (TypeError, ValueError):
+        pass
+    return [_parse_one(record.features_json) for record in records]
+
+
+def _parse_one(text: Any) -> dict[str, Any] | None:
+    try:
+        row = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return row if isinstance(row, dict) else None
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+class _Ring:
+    """Fixed-capacity circular storage for parallel arrays; rows are addressed by an ever-growing number."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.start = 0  # number of the oldest row still held
+        self.end = 0  # number of the next row to write
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+    def positions(self, first: int, count: int) -> np.ndarray:
+        return (first + np.arange(count)) % self.capacity
+
+    def live(self, array: np.ndarray) -> np.ndarray:
+        """The held rows of ``array``, in no particular order; a view (no copy) unless they wrap around."""
+        n = self.size
+        if n == self.capacity:
+            return array
+        first = self.start % self.capacity
+        if first + n <= self.capacity:
+            return array[first:first + n]
+        return np.concatenate([array[first:], array[:first + n - self.capacity]])
+
+
+class ModelWindow:
+    """The newest rows of one model (see the module docstring).
+
+    Rows live in fixed-size circular arrays, so appending a batch writes only
+    the batch (no copy of the window) and the statistics read the arrays in
+    place: they do not depend on row order.
+    """
+
+    def __init__(self, schema: FeatureSchema, capacity: int, max_age_seconds: float | None = None):
+        self.schema = schema
+        self.max_age_seconds = max_age_seconds
+        self._ring = _Ring(capacity)
+        empty = FeatureColumns.empty(schema)
+        self._values = {name: np.empty(capacity, dtype=array.dtype) for name, array in empty.values.items()}
+        self._status = {name: np.full(capacity, MISSING, dtype=np.int8) for name in empty.status}
+        self._unknown: dict[str, np.ndarray] = {}
+        self._ts = np.zeros(capacity, dtype=np.float64)
+        self._version_codes = np.zeros(capacity, dtype=np.int32)
+        self.version_names: list[str] = []  # code -> model version
+        self._versions: dict[str, int] = {}
+        self._predictions = np.empty(capacity, dtype=object)
+        self._actuals = np.empty(capacity, dtype=object)
+        self._has_actual = np.zeros(capacity, dtype=bool)
+        self._predicted_numbers = np.full(capacity, math.nan)
+        self._actual_numbers = np.full(capacity, math.nan)
+        self._request_ids = np.empty(capacity, dtype=object)
+        self._row_of: dict[str, int] = {}  # request_id -> row number
+
+    @property
+    def capacity(self) -> int:
+        return self._ring.capacity
+
+    @property
+    def n_rows(self) -> int:
+        return self._ring.size
+
+    # Views of the held rows (same order in every array).
+    @property
+    def columns(self) -> FeatureColumns:
+        live = self._ring.live
+        return FeatureColumns(self.schema, self.n_rows, {n: live(a) for n, a in self._values.items()},
+                              {n: live(a) for n, a in self._status.items()},
+                              {n: live(a) for n, a in self._unknown.items()})
+
+    @property
+    def ts(self) -> np.ndarray:
+        return self._ring.live(self._ts)
+
+    @property
+    def version_codes(self) -> np.ndarray:
+        return self._ring.live(self._version_codes)
+
+    @property
+    def predictions(self) -> np.ndarray:
+        return self._ring.live(self._predictions)
+
+    @property
+    def actuals(self) -> np.ndarray:
+        return self._ring.live(self._actuals)
+
+    @property
+    def has_actual(self) -> np.ndarray:
+        return self._ring.live(self._has_actual)
+
+    @property
+    def predicted_numbers(self) -> np.ndarray:
+        """Predictions as float64 (NaN for class labels and missing values): regression metrics stay vectorised."""
+        return self._ring.live(self._predicted_numbers)
+
+    @property
+    def actual_numbers(self) -> np.ndarray:
+        return self._ring.live(self._actual_numbers)
+
+    def append(self, batch: ParsedBatch) -> None:
+        """Add a parsed batch (oldest first); the oldest rows beyond the capacity make room."""
+        n = len(batch.ts)
+        skip = max(n - self.capacity, 0)  # a batch larger than the window: only its newest rows fit
+        count = n - skip
+        if count == 0:
+            return
+        ring = self._ring
+        self._forget(max(ring.end + count - self.capacity, ring.start))
+        where = ring.positions(ring.end, count)
+        rows = slice(skip, n)
+        for name, array in self._values.items():
+            array[where] = batch.columns.values[name][rows]
+            self._status[name][where] = batch.columns.status[name][rows]
+        for mask in self._unknown.values():
+            mask[where] = False
+        for name, marks in batch.columns.unknown_fields.items():
+            self._unknown_mask(name)[where] = marks[rows]
+        self._ts[where] = batch.ts[rows]
+        self._version_codes[where] = [self._version_code(v) for v in batch.versions[rows]]
+        self._predictions[where] = batch.predictions[rows]
+        self._actuals[where] = batch.actuals[rows]
+        self._has_actual[where] = batch.has_actual[rows]
+        self._predicted_numbers[where] = numeric(batch.predictions[rows])
+        self._actual_numbers[where] = numeric(batch.actuals[rows])
+        request_ids = batch.request_ids[skip:]
+        self._request_ids[where] = request_ids
+        self._row_of.update(zip(request_ids, range(ring.end, ring.end + count)))
+        ring.end += count
+
+    def expire(self, now: float) -> None:
+        """Drop rows older than ``max_age_seconds`` (rows are kept in log order, so the oldest lead)."""
+        ring = self._ring
+        if self.max_age_seconds is None or not ring.size:
+            return
+        old = self._ts[ring.positions(ring.start, ring.size)] < now - self.max_age_seconds
+        self._forget(ring.start + (int(np.argmin(old)) if not old.all() else ring.size))
+
+    def set_actual(self, request_id: str, actual: Any) -> bool:
+        """Attach ground truth to a row still in the window; False when the row is not (or no longer) in it."""
+        row = self._row_of.get(request_id)
+        if row is None:
+            return False
+        i = row % self.capacity
+        self._actuals[i] = actual
+        self._actual_numbers[i] = numeric([actual])[0]
+        self._has_actual[i] = True
+        return True
+
+    def label_lag_seconds(self, now: float) -> float:
+        """Age of the oldest row still waiting for ground truth; 0 when every row has it."""
+        waiting = self.ts[~self.has_actual]
+        return max(now - float(waiting.min()), 0.0) if len(waiting) else 0.0
+
+    def _forget(self, new_start: int) -> None:
+        """Drop the rows numbered below ``new_start``."""
+        ring = self._ring
+        if new_start <= ring.start:
+            return
+        for position in ring.positions(ring.start, new_start - ring.start):
+            self._row_of.pop(self._request_ids[position], None)
+            self._request_ids[position] = None
+            self._predictions[position] = self._actuals[position] = None  # release the objects
+        ring.start = new_start
+
+    def _unknown_mask(self, name: str) -> np.ndarray:
+        mask = self._unknown.get(name)
+        if mask is None:
+            if len(self._unknown) >= MAX_UNKNOWN_FIELDS:
+                return self._unknown_mask(OTHER_UNKNOWN_FIELD)
+            mask = self._unknown[name] = np.zeros(self.capacity, dtype=bool)
+        return mask
+
+    def _version_code(self, version: str) -> int:
+        code = self._versions.get(version)
+        if code is None:
+            code = self._versions[version] = len(self.version_names)
+            self.version_names.append(version)
+        return code
+
+
+def numeric(values: Sequence[Any]) -> np.ndarray:
+    """Values as float64, NaN where not a number (class labels, None, booleans)."""
+    out = np.full(len(values), math.nan)
+    for i, value in enumerate(values):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                out[i] = value
+            except OverflowError:  # an int beyond float range
+                pass
+    return out
+
+
+def provisional_schema(records: Sequence[PredictionRecord]) -> FeatureSchema:
+    """A lenient schema for a model without reference data, from its first logged rows.
+
+    Kinds are inferred as for a reference, but nothing is required and no range
+    or category list is enforced: without a reference there is nothing to
+    validate against, only missing values to count.
+    """
+    rows = []
+    for record in records:
+        try:
+            row = json.loads(record.features_json)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    inferred = FeatureSchema.infer(rows)
+    return FeatureSchema(tuple(replace(spec, required=False, minimum=None, maximum=None, categories=None)
+                               for spec in inferred))

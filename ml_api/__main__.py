@@ -1,0 +1,37 @@
+"""``python -m ml_api``: serve the API with uvicorn (configuration from the environment, see settings.py)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from ml_api.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ml_api",
+        description="Serve the reference house-price API. Environment: METRICS_DB_PATH (prediction log, shared "
+                    "with the exporter), API_HOST, API_PORT (8000), MODEL_SEED, MAX_BODY_BYTES, "
+                    "ML_API_INSTRUMENTATION (1), ML_API_FAULTS (0: test-only fault headers off).",
+    )
+    parser.add_argument("--host", help="overrides API_HOST (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="overrides API_PORT (default 8000)")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"ml_api: {exc}", file=sys.stderr)
+        return 2
+    from ml_api.app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
+                log_level="warning", access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

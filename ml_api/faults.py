@@ -1,0 +1,31 @@
+"""A test-only fault hook: lets the traffic simulator ask for latency spikes and server errors.
+
+Off unless the API runs with ``ML_API_FAULTS=1``; when off, the headers are ignored.
+The delay is capped so a stray header cannot tie up a worker for long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import HTTPException, Request
+
+DELAY_HEADER = "x-fault-delay"  # seconds to wait before answering (≤ MAX_DELAY)
+STATUS_HEADER = "x-fault-status"  # a 5xx status to answer with instead of predicting
+MAX_DELAY = 5.0
+
+
+async def apply_faults(request: Request, enabled: bool) -> None:
+    if not enabled:
+        return
+    delay = request.headers.get(DELAY_HEADER)
+    if delay:
+        try:
+            await asyncio.sleep(min(max(float(delay), 0.0), MAX_DELAY))
+        except ValueError:
+            raise HTTPException(400, f"{DELAY_HEADER} must be a number of seconds, not {delay!r}") from None
+    status = request.headers.get(STATUS_HEADER)
+    if status:
+        if not status.isdigit() or not 500 <= int(status) <= 599:
+            raise HTTPException(400, f"{STATUS_HEADER} must be a 5xx status, not {status!r}")
+        raise HTTPException(int(status), "fault injected by the traffic simulator (ML_API_FAULTS=1)")

@@ -1,0 +1,46 @@
+"""A request-body size limit enforced after routing, so a 413 is counted under its route template."""
+
+from __future__ import annotations
+
+from typing import Callable, Coroutine
+
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def body_limited_route(max_bytes: int) -> type[APIRoute]:
+    """An ``APIRoute`` class that answers 413 when a body exceeds ``max_bytes`` (declared or streamed)."""
+
+    class BodyLimitedRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[None, None, Response]]:
+            handler = super().get_route_handler()
+
+            async def limited(request: Request) -> Response:
+                try:
+                    declared = int(request.headers.get("content-length", "0"))
+                except ValueError:
+                    declared = 0
+                try:
+                    if declared > max_bytes:
+                        raise _TooLarge
+                    body = bytearray()
+                    async for chunk in request.stream():
+                        body += chunk
+                        if len(body) > max_bytes:
+                            raise _TooLarge
+                except _TooLarge:
+                    return JSONResponse(
+                        status_code=413,
+                        content={"detail": f"request body larger than {max_bytes} bytes; "
+                                           "send fewer instances per batch (or raise MAX_BODY_BYTES)"})
+                request._body = bytes(body)  # what Request.body() returns from now on
+                return await handler(request)
+
+            return limited
+
+    return BodyLimitedRoute

@@ -1,0 +1,56 @@
+"""The API's configuration, from environment variables (the names the stack and the exporter share)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+class SettingsError(ValueError):
+    """An environment variable with a value the API cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: str = "data/metrics.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    model_seed: int = 42
+    training_rows: int = 3_000
+    max_body_bytes: int = 1_048_576
+    instrumentation: bool = True
+    faults: bool = False
+    log_queue_size: int = 10_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Read ``METRICS_DB_PATH``, ``API_HOST``, ``API_PORT``, ``MODEL_SEED``, ``MAX_BODY_BYTES``,
+        ``ML_API_INSTRUMENTATION`` (on by default), ``ML_API_FAULTS`` (off by default) and
+        ``PREDICTION_LOG_QUEUE``."""
+        env = os.environ if env is None else env
+        return cls(
+            db_path=env.get("METRICS_DB_PATH", cls.db_path),
+            host=env.get("API_HOST", cls.host),
+            port=_int(env, "API_PORT", cls.port, 1, 65_535),
+            model_seed=_int(env, "MODEL_SEED", cls.model_seed, 0, 2**32 - 1),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1_024, 1 << 30),
+            instrumentation=env.get("ML_API_INSTRUMENTATION", "1").lower() in TRUE,
+            faults=env.get("ML_API_FAULTS", "0").lower() in TRUE,
+            log_queue_size=_int(env, "PREDICTION_LOG_QUEUE", cls.log_queue_size, 1, 10_000_000),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not an integer") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value} is outside {low}..{high}")
+    return value

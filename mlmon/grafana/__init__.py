@@ -1,0 +1,9 @@
+"""Uploading generated/ to Grafana: configuration, an HTTP client with domain verbs,
+plans (what would change) and their application.
+
+Modules: ``config`` (targets, credentials), ``transport`` (HTTP session, auth,
+retries), ``client`` (domain verbs on grafana-client), ``source`` (what
+generated/ asks for), ``normalize`` (what counts as a change), ``semantic_diff``
+(readable diffs), ``plan`` (what push would do), ``apply`` (doing it),
+``report`` (progress and summary), ``pull`` (Grafana back to JSON).
+"""

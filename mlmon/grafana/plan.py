@@ -1,0 +1,212 @@
+"""What push would do: read Grafana once, compare, and list one action per resource.
+
+Reads are bounded: one search for all dashboards, one GET per dashboard that
+already exists (new ones need none), one GET per folder and rule group, plus
+one version lookup per *changed* dashboard to tell a source change from an edit
+made in Grafana. An unchanged tree therefore costs at most one read per
+resource and no writes.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlmon.grafana.client import GrafanaClient
+from mlmon.grafana.config import MANAGED_TAG, FolderSpec
+from mlmon.grafana.normalize import (
+    comparable_dashboard,
+    comparable_datasource,
+    comparable_rule_group,
+    desired_rule_group,
+)
+from mlmon.grafana.semantic_diff import dashboard_diff, rule_group_diff, value_changes
+from mlmon.grafana.source import DesiredDashboard, DesiredRuleGroup, Source
+
+MESSAGE_PREFIX = "mlmon"
+
+CREATE, UPDATE, UNCHANGED, DELETE, CONFLICT = "create", "update", "unchanged", "delete", "conflict"
+
+
+@dataclass
+class Action:
+    """One resource: what it is, what push would do to it, and the reviewer-facing diff."""
+
+    kind: str
+    key: str
+    title: str
+    op: str
+    diff: list[str] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+    folder_uid: str | None = None
+    version: int | None = None  # Grafana's version when we read it (optimistic locking)
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        redundant = self.title in (self.key, self.key.rsplit("/", 1)[-1])  # e.g. rule-group folder/title
+        return f"{self.kind} {self.key}" + (f" {self.title!r}" if self.title and not redundant else "")
+
+    @property
+    def writes(self) -> bool:
+        return self.op in (CREATE, UPDATE, DELETE)
+
+
+@dataclass
+class Plan:
+    actions: list[Action] = field(default_factory=list)
+
+    def of(self, *ops: str) -> list[Action]:
+        return [a for a in self.actions if a.op in ops]
+
+    @property
+    def has_changes(self) -> bool:
+        return any(a.op != UNCHANGED for a in self.actions)
+
+
+def _ordered_folders(folders: list[FolderSpec]) -> list[FolderSpec]:
+    """Parents before children, whatever order the config declared them in."""
+    by_uid = {f.uid: f for f in folders}
+    ordered: list[FolderSpec] = []
+
+    def visit(folder: FolderSpec, trail: tuple[str, ...]) -> None:
+        if folder in ordered:
+            return
+        if folder.uid in trail:
+            raise ValueError(f"folders form a cycle: {' -> '.join(trail + (folder.uid,))}")
+        if folder.parent_uid in by_uid:
+            visit(by_uid[folder.parent_uid], trail + (folder.uid,))
+        ordered.append(folder)
+
+    for folder in folders:
+        visit(folder, ())
+    return ordered
+
+
+def plan_folder(client: GrafanaClient, folder: FolderSpec) -> Action:
+    current = client.get_folder(folder.uid)
+    payload = {"uid": folder.uid, "title": folder.title, "parentUid": folder.parent_uid}
+    if current is None:
+        return Action("folder", folder.uid, folder.title, CREATE, ["    + new folder"], payload)
+    have = {"title": current.get("title"), "parentUid": current.get("parentUid") or None}
+    want = {"title": folder.title, "parentUid": folder.parent_uid}
+    if have == want:
+        return Action("folder", folder.uid, folder.title, UNCHANGED, payload=payload)
+    payload["retitle"] = have["title"] != want["title"]
+    payload["move"] = have["parentUid"] != want["parentUid"]
+    return Action("folder", folder.uid, folder.title, UPDATE, value_changes(have, want, "", "    "), payload,
+                  version=current.get("version"))
+
+
+def plan_dashboard(client: GrafanaClient, desired: DesiredDashboard, exists: bool, overwrite: bool) -> Action:
+    action = Action("dashboard", desired.uid, desired.title, CREATE, payload=desired.model,
+                    folder_uid=desired.folder_uid)
+    current = client.get_dashboard(desired.uid) if exists else None
+    if current is None:
+        action.diff = dashboard_diff(None, desired.model)
+        return action
+    meta = current.get("meta", {})
+    model = comparable_dashboard(current.get("dashboard", {}), desired.model)
+    action.version = meta.get("version", current.get("dashboard", {}).get("version"))
+    diff = dashboard_diff(model, desired.model)
+    if (meta.get("folderUid") or "") != desired.folder_uid:
+        diff.insert(0, f"    ~ folder: {meta.get('folderUid') or '(root)'!r} -> {desired.folder_uid!r}")
+    action.diff = diff
+    action.op = UPDATE if diff else UNCHANGED
+    if action.op == UNCHANGED:
+        return action
+    if meta.get("provisioned"):
+        # file-provisioned: its versions carry no mlmon message; Grafana itself decides whether the API may
+        # save it (the provider's allowUiUpdates) and the client explains a refusal
+        action.diff.insert(0, "    (provisioned from a file on the Grafana server)")
+    elif not overwrite and MANAGED_TAG not in (current.get("dashboard", {}).get("tags") or []):
+        action.op, action.note = CONFLICT, (
+            f"a dashboard with this uid already exists in Grafana and mlmon does not manage it (no "
+            f"{MANAGED_TAG!r} tag); give the source another uid, or push with --overwrite to take it over")
+    elif not overwrite:
+        message = client.last_version_message(desired.uid)
+        if message is not None and not message.startswith(MESSAGE_PREFIX):
+            by = meta.get("updatedBy") or "someone"
+            action.op, action.note = CONFLICT, (
+                f"{by} saved it in Grafana (e.g. in the UI) since the last mlmon push; pushing would lose "
+                "those edits. Pull it (`mlmon pull --uid ...`) to keep them, or push with --overwrite")
+    return action
+
+
+def plan_rule_group(client: GrafanaClient, desired: DesiredRuleGroup) -> Action:
+    body = desired_rule_group(desired.body)
+    action = Action("rule-group", desired.key, desired.title, CREATE, payload=desired.body,
+                    folder_uid=desired.folder_uid)
+    current = client.get_rule_group(desired.folder_uid, desired.title)
+    if current is None:
+        action.diff = rule_group_diff(None, body)
+        return action
+    action.diff = rule_group_diff(comparable_rule_group(current, body), body)
+    action.op = UPDATE if action.diff else UNCHANGED
+    return action
+
+
+def plan_datasource(client: GrafanaClient, desired: dict[str, Any]) -> Action:
+    uid = desired["uid"]
+    current = client.get_datasource(uid)
+    action = Action("datasource", uid, desired.get("name", uid), CREATE, payload=desired)
+    if current is None:
+        action.diff = [f"    + new {desired.get('type')} datasource at {desired.get('url')}"]
+        return action
+    action.diff = value_changes(comparable_datasource(current, desired), desired, "", "    ")
+    action.op = UPDATE if action.diff else UNCHANGED
+    return action
+
+
+def datasource_body(settings: dict[str, Any]) -> dict[str, Any]:
+    """The Prometheus datasource dashboards reference (uid ``prometheus`` unless configured)."""
+    if not settings.get("url"):
+        raise ValueError("the datasource needs a url (e.g. http://prometheus:9090)")
+    return {
+        "uid": settings.get("uid", "prometheus"),
+        "name": settings.get("name", "Prometheus"),
+        "type": settings.get("type", "prometheus"),
+        "access": "proxy",
+        "url": settings["url"],
+        "isDefault": bool(settings.get("is_default", True)),
+        "jsonData": dict(settings.get("json_data", {"httpMethod": "POST"})),
+    }
+
+
+def _prune_actions(client: GrafanaClient, source: Source, hits: list[dict[str, Any]]) -> list[Action]:
+    wanted = {d.uid for d in source.dashboards}
+    actions = [
+        Action("dashboard", hit["uid"], hit.get("title", ""), DELETE, ["    - delete (no longer in generated/)"])
+        for hit in hits
+        if MANAGED_TAG in (hit.get("tags") or []) and hit["uid"] not in wanted
+    ]
+    groups = {g.key for g in source.rule_groups}
+    managed = source.managed_folder_uids
+    seen: set[str] = set()
+    for rule in client.list_alert_rules() or []:
+        folder, group = rule.get("folderUID"), rule.get("ruleGroup")
+        key = f"{folder}/{group}"
+        if folder in managed and key not in groups and key not in seen:
+            seen.add(key)
+            actions.append(Action("rule-group", key, group, DELETE, ["    - delete (no longer in generated/)"],
+                                  folder_uid=folder))
+    return actions
+
+
+def build_plan(client: GrafanaClient, source: Source, *, prune: bool = False, overwrite: bool = False,
+               datasource: dict[str, Any] | None = None, concurrency: int = 8) -> Plan:
+    plan = Plan()
+    if datasource is not None:
+        plan.actions.append(plan_datasource(client, datasource))
+    plan.actions.extend(plan_folder(client, f) for f in _ordered_folders(source.folders))
+    hits = client.search_dashboards() if source.dashboards or prune else []
+    existing = {hit["uid"] for hit in hits}
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        dashboards = pool.map(lambda d: plan_dashboard(client, d, d.uid in existing, overwrite), source.dashboards)
+        groups = pool.map(lambda g: plan_rule_group(client, g), source.rule_groups)
+        plan.actions.extend(dashboards)
+        plan.actions.extend(groups)
+    if prune:
+        plan.actions.extend(_prune_actions(client, source, hits))
+    return plan

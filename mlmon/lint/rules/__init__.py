@@ -1,0 +1,1 @@
+"""Lint rules: each module lists its rule classes in ``RULES`` (see mlmon.lint.registry)."""

@@ -1,0 +1,137 @@
+"""catalog-*: every metric, label and enumerable label value a query names exists in exporter/catalog.py.
+
+Applies to panel targets, variable queries and alert expressions alike, so a
+dashboard or alert cannot query what nothing exports.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import promql_parser
+from exporter.catalog import CATALOG, SERIES, MetricType, get
+
+from mlmon.lint import promql
+from mlmon.lint.findings import Finding, Level
+from mlmon.lint.labels import SYNTHETIC_SERIES, check_labels, infer_labels
+from mlmon.lint.registry import Query, Rule
+from mlmon.lint.rules.target_counter_agg import is_counter
+
+_LITERAL_ALTERNATIVES = re.compile(r"[\w-]+(\|[\w-]+)*")
+_QUANTILE_FUNCTIONS = frozenset({"quantile", "quantile_over_time"})
+_RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
+
+
+class CatalogMetric(Rule):
+    name = "catalog-metric"
+    level = Level.ERROR
+    description = "Every metric a query names is in the metric catalog (or is one of Prometheus's own, like up)."
+    hint = "use a metric declared in exporter/catalog.py, or declare the new metric there first"
+
+    def check_query(self, query: Query) -> Iterable[Finding]:
+        seen: set[str] = set()
+        for selector in promql.selectors(query.expr):
+            metric = selector.metric
+            if metric is None or metric == promql.PLACEHOLDER or metric in SERIES or metric in SYNTHETIC_SERIES:
+                continue
+            if metric in seen:
+                continue
+            seen.add(metric)
+            if metric in CATALOG:  # a histogram's base name: Prometheus stores only its series
+                series = ", ".join(CATALOG[metric].series_names)
+                yield self.finding(query.location, f"{metric} is a histogram: Prometheus has no series of that name, only {series}")
+                continue
+            try:
+                get(metric)
+            except KeyError as exc:
+                yield self.finding(query.location, str(exc.args[0]))
+
+
+class CatalogLabel(Rule):
+    name = "catalog-label"
+    level = Level.ERROR
+    description = (
+        "Every label a query names (matchers, by/without, on/ignoring, group_left/right) exists on the series "
+        "it applies to, per the catalog (plus job and instance, and le on histogram buckets)."
+    )
+    hint = "use a label the metric has (see exporter/catalog.py), or add the label to the metric's declaration"
+
+    def check_query(self, query: Query) -> Iterable[Finding]:
+        for problem in check_labels(query.expr):
+            available = ", ".join(sorted(problem.available)) or "no labels"
+            yield self.finding(
+                query.location,
+                f"label {problem.label!r} in {problem.clause} does not exist on {problem.subject} (it has: {available})",
+            )
+
+
+class CatalogLabelValue(Rule):
+    name = "catalog-label-value"
+    level = Level.ERROR
+    description = "Values matched on enumerable labels (status, method, test, ...) are values the catalog allows."
+    hint = "match a value the label can take (the pattern is in exporter/catalog.py, e.g. status codes 1xx-5xx)"
+
+    def check_query(self, query: Query) -> Iterable[Finding]:
+        for selector in promql.selectors(query.expr):
+            metric = SERIES.get(selector.metric or "")
+            if metric is None:
+                continue
+            for matcher in selector.matchers:
+                for value in _literal_values(matcher):
+                    if not metric.allows_label_value(matcher.name, value):
+                        yield self.finding(
+                            query.location,
+                            f"{selector.metric}: {matcher.name}={value!r} can never match "
+                            f"(allowed: {metric.label_values[matcher.name]})",
+                        )
+
+
+def _literal_values(matcher: promql_parser.Matcher) -> list[str]:
+    """The literal values a matcher names; regexes are checked only when they are plain alternatives (a|b)."""
+    value = matcher.value
+    if promql.PLACEHOLDER in value or not value:
+        return []
+    if matcher.op in (promql_parser.MatchOp.Equal, promql_parser.MatchOp.NotEqual):
+        return [value]
+    return value.split("|") if _LITERAL_ALTERNATIVES.fullmatch(value) else []
+
+
+class CatalogHistogramQuantile(Rule):
+    name = "catalog-histogram-quantile"
+    level = Level.ERROR
+    description = "histogram_quantile() reads only histogram _bucket series and keeps the le label."
+    hint = "write histogram_quantile(0.95, sum by (le) (rate(metric_bucket[$__rate_interval])))"
+
+    def check_query(self, query: Query) -> Iterable[Finding]:
+        for call in promql.calls(query.expr):
+            if promql.node_name(call) != "histogram_quantile" or len(call.args) != 2:
+                continue
+            argument = call.args[1]
+            for selector in promql.selectors(argument):
+                metric = selector.metric
+                known = SERIES.get(metric or "")
+                if known is not None and (known.type is not MetricType.HISTOGRAM or not metric.endswith("_bucket")):
+                    yield self.finding(query.location, f"histogram_quantile() over {metric}, which is not a histogram _bucket series")
+            kept = infer_labels(argument)
+            if kept is not None and "le" not in kept:
+                yield self.finding(query.location, "histogram_quantile() over series without the le label (aggregate with by (le, ...))")
+
+
+class CatalogQuantileCounter(Rule):
+    name = "catalog-quantile-counter"
+    level = Level.ERROR
+    description = "quantile()/quantile_over_time() never run over a raw counter."
+    hint = "take the quantile of a rate (quantile(0.9, rate(x_total[$__rate_interval]))) or use a histogram"
+
+    def check_query(self, query: Query) -> Iterable[Finding]:
+        for selector in promql.selectors(query.expr):
+            inside = selector.enclosing
+            quantile_at = max((i for i, name in enumerate(inside) if name in _QUANTILE_FUNCTIONS), default=None)
+            if quantile_at is None or not is_counter(selector.metric):
+                continue
+            if not _RATE_FUNCTIONS & set(inside[quantile_at + 1 :]):
+                yield self.finding(query.location, f"{inside[quantile_at]}() over the counter {selector.metric}")
+
+
+RULES = (CatalogMetric, CatalogLabel, CatalogLabelValue, CatalogHistogramQuantile, CatalogQuantileCounter)

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Exporter runtime benchmark: steady-state cycle, /metrics scrape, memory with a large reference.
+
+Every figure is measured in this run against a baseline measured in the same
+run, on the same generated data (20 numeric + 4 categorical features):
+
+* cycle: a steady-state cycle over a 100,000-row window with 1,000 new rows,
+  vs a full re-read (a fresh exporter reading and parsing the whole log);
+* scrape: rendering /metrics for one model with 24 features, and an HTTP GET
+  on 127.0.0.1, vs the same for an empty registry;
+* memory: peak RSS of an exporter process that has loaded a 1,000,000-row
+  reference and run a cycle, vs the RSS of the interpreter that only imported
+  the exporter (measured in subprocesses).
+
+Targets (issue 2): cycle <= 50 ms, scrape <= 5 ms, memory <= 500 MB.
+Usage: python scripts/bench_exporter.py [--window-rows N] [--reference-rows N] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from prometheus_client import CollectorRegistry, generate_latest  # noqa: E402
+
+from exporter.collectors import registry_for  # noqa: E402
+from exporter.config import ExporterConfig  # noqa: E402
+from exporter.cycle import Exporter  # noqa: E402
+from exporter.server import MetricsServer  # noqa: E402
+from exporter.store import PredictionStore  # noqa: E402
+
+MODEL = "bench_model"
+NUMERIC = [f"num_{i:02d}" for i in range(20)]
+CATEGORICAL = [f"cat_{i}" for i in range(4)]
+CATEGORIES = np.array(["a", "b", "c", "d", "e", "f"])
+
+
+def feature_columns(n: int, rng: np.random.Generator, shift: float = 0.0) -> dict[str, list]:
+    columns: dict[str, list] = {name: np.round(rng.normal(shift, 1.0, n), 4).tolist() for name in NUMERIC}
+    for name in CATEGORICAL:
+        columns[name] = CATEGORIES[rng.integers(0, len(CATEGORIES), n)].tolist()
+    return columns
+
+
+def log_rows(store: PredictionStore, n: int, rng: np.random.Generator, start: int) -> None:
+    columns = feature_columns(n, rng, shift=0.05)
+    names = list(columns)
+    records = []
+    for i, values in enumerate(zip(*columns.values())):
+        rid = f"r{start + i}"
+        records.append({"request_id": rid, "model_name": MODEL, "model_version": "v1",
+                        "features": dict(zip(names, values)), "prediction": float(rng.normal(300_000, 50_000)),
+                        "latency_seconds": float(rng.uniform(0.001, 0.1)), "ts": time.time()})
+    for chunk in range(0, n, 10_000):
+        store.log_predictions(records[chunk:chunk + 10_000])
+    store.log_actuals([(f"r{start + i}", float(rng.normal(300_000, 50_000)), None) for i in range(0, n, 2)])
+
+
+def timed(work, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def bench_cycle(work: Path, window_rows: int, new_rows: int, reference_rows: int) -> Exporter:
+    rng = np.random.default_rng(0)
+    path = work / "cycle.db"
+    store = PredictionStore(path)
+    store.set_reference(MODEL, feature_columns(reference_rows, rng), task="regression")
+    print(f"writing {window_rows:,} logged rows ...", flush=True)
+    log_rows(store, window_rows, rng, 0)
+    config = ExporterConfig(db_path=path, window_rows=window_rows)
+    exporter = Exporter(config)
+    started = time.perf_counter()
+    exporter.run_cycle()
+    first = time.perf_counter() - started
+    steady = []
+    for k in range(8):
+        log_rows(store, new_rows, rng, window_rows + k * new_rows)
+        steady.extend(timed(exporter.run_cycle, 1))
+    baseline = timed(lambda: Exporter(config).run_cycle(), 3)
+    store.close()
+    median, full = statistics.median(steady), statistics.median(baseline)
+    print(f"cycle: first cycle (reference load + {window_rows:,} rows) {ms(first)}")
+    print(f"cycle: steady state, {window_rows:,}-row window + {new_rows:,} new rows: median {ms(median)} "
+          f"(min {ms(min(steady))}, max {ms(max(steady))}; target <= 50 ms)")
+    print(f"cycle: baseline full re-read of the log: median {ms(full)}  -> steady state is {full / median:.1f}x "
+          "faster")
+    return exporter
+
+
+def bench_scrape(exporter: Exporter) -> None:
+    registry = registry_for(lambda: exporter.snapshot)
+    empty = CollectorRegistry()
+    size = len(generate_latest(registry))
+    render = statistics.median(timed(lambda: generate_latest(registry), 200))
+    render_empty = statistics.median(timed(lambda: generate_latest(empty), 200))
+    print(f"scrape: render {size:,} bytes (24 features): median {ms(render)}; empty registry {ms(render_empty)} "
+          f"(ratio {render / render_empty:.0f}x); target <= 5 ms")
+    from tests.support.processes import http_get
+
+    for name, reg in (("exporter", registry), ("empty", empty)):
+        server = MetricsServer(reg, "127.0.0.1", 0).start()
+        url = f"http://127.0.0.1:{server.address[1]}/metrics"
+        http_get(url)
+        took = statistics.median(timed(lambda: http_get(url), 100))
+        server.stop()
+        print(f"scrape: HTTP GET /metrics on 127.0.0.1 ({name}): median {ms(took)}")
+
+
+MEMORY_PROBE = """
+import json, sys, time
+from pathlib import Path
+from exporter.config import ExporterConfig
+from exporter.cycle import Exporter
+from exporter.collectors import registry_for
+from prometheus_client import generate_latest
+path = sys.argv[1]
+result = {}
+if path != "-":
+    exporter = Exporter(ExporterConfig(db_path=Path(path), window_rows=10_000))
+    started = time.perf_counter()
+    ok = exporter.run_cycle()
+    result["load_seconds"] = time.perf_counter() - started
+    result["ok"] = ok
+    generate_latest(registry_for(lambda: exporter.snapshot))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
+with open("/proc/self/status") as status:
+    fields = dict(line.split(":", 1) for line in status)
+result["peak_rss_mb"] = int(fields["VmHWM"].split()[0]) / 1024
+result["rss_mb"] = int(fields["VmRSS"].split()[0]) / 1024
+print(json.dumps(result))
+"""
+
+
+def bench_memory(work: Path, reference_rows: int) -> None:
+    rng = np.random.default_rng(1)
+    path = work / "memory.db"
+    print(f"writing a {reference_rows:,}-row reference ...", flush=True)
+    with PredictionStore(path) as store:
+        store.set_reference(MODEL, feature_columns(reference_rows, rng), task="regression")
+        log_rows(store, 10_000, rng, 0)
+
+    def probe(arg: str) -> dict:
+        out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, arg], cwd=ROOT, capture_output=True, text=True,
+                             check=True)
+        return json.loads(out.stdout)
+
+    baseline, loaded = probe("-"), probe(str(path))
+    print(f"memory: interpreter with the exporter imported: peak RSS {baseline['peak_rss_mb']:.0f} MB")
+    print(f"memory: after loading the {reference_rows:,}-row reference and one cycle "
+          f"({loaded['load_seconds']:.1f} s, ok={loaded['ok']}): peak RSS {loaded['peak_rss_mb']:.0f} MB, "
+          f"now {loaded['rss_mb']:.0f} MB; +{loaded['peak_rss_mb'] - baseline['peak_rss_mb']:.0f} MB over the "
+          f"baseline ({loaded['peak_rss_mb'] / baseline['peak_rss_mb']:.1f}x); target <= 500 MB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--window-rows", type=int, default=100_000)
+    parser.add_argument("--new-rows", type=int, default=1_000)
+    parser.add_argument("--cycle-reference-rows", type=int, default=100_000)
+    parser.add_argument("--reference-rows", type=int, default=1_000_000)
+    parser.add_argument("--work", type=Path, help="directory for the generated logs (default: a temporary one)")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-exporter-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        exporter = bench_cycle(work, args.window_rows, args.new_rows, args.cycle_reference_rows)
+        bench_scrape(exporter)
+        exporter.close()
+        bench_memory(work, args.reference_rows)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The exporter runs with only its own dependencies (exporter/requirements.txt), as in its container."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import re
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+from tests.exporter.logdata import REGRESSION, write_log
+from tests.support.processes import ROOT
+
+EXPORTER = ROOT / "exporter"
+REQUIREMENTS = EXPORTER / "requirements.txt"
+DOCKERFILE = EXPORTER / "Dockerfile"
+
+
+def _requirement_names() -> list[str]:
+    lines = (line.split("#", 1)[0].strip() for line in REQUIREMENTS.read_text().splitlines())
+    return [re.split(r"[<>=!~;\[ ]", line, maxsplit=1)[0] for line in lines if line]
+
+
+def _import_name(distribution: str) -> str:
+    return distribution.replace("-", "_").lower()
+
+
+def _module_level_imports(tree: ast.Module) -> set[str]:
+    """Top-level names imported when the module is imported (not inside functions, not under TYPE_CHECKING)."""
+    found: set[str] = set()
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.If) and not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+            pending.extend(node.body + node.orelse)
+        elif isinstance(node, ast.Try):
+            pending.extend(node.body + node.orelse + node.finalbody + [s for h in node.handlers for s in h.body])
+    return found
+
+
+def test_exporter_modules_import_only_the_standard_library_and_its_requirements():
+    allowed = set(sys.stdlib_module_names) | {"exporter"} | {_import_name(n) for n in _requirement_names()}
+    offenders = {}
+    for path in sorted(EXPORTER.rglob("*.py")):
+        outside = _module_level_imports(ast.parse(path.read_text(), str(path))) - allowed
+        if outside:
+            offenders[str(path.relative_to(ROOT))] = sorted(outside)
+    assert offenders == {}, "the exporter's container has only exporter/requirements.txt installed"
+
+
+def test_requirements_match_the_exporter_dependencies_of_pyproject():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    for line in REQUIREMENTS.read_text().splitlines():
+        if line and not line.startswith("#"):
+            assert f'"{line}"' in pyproject, f"{line} differs from pyproject.toml"
+
+
+def test_dockerfile_is_slim_pinned_non_root_and_health_checked():
+    text = DOCKERFILE.read_text()
+    base = re.search(r"^FROM\s+(\S+)", text, re.M).group(1)
+    assert re.fullmatch(r"python:3\.11\.\d+-slim(-\w+)?", base), base
+    user = re.findall(r"^USER\s+(\S+)", text, re.M)
+    assert user and user[-1] not in {"root", "0"}
+    healthcheck = re.search(r"^HEALTHCHECK (.*\\\n)*.*$", text, re.M).group(0)
+    assert "/metrics" in healthcheck and "urllib" in healthcheck  # curl is not in the slim image
+    assert re.search(r"^EXPOSE\s+8001\b", text, re.M)
+    for variable in ("PROMETHEUS_PORT=8001", "METRICS_DB_PATH=/app/data/metrics.db", "EXPORT_INTERVAL=30"):
+        assert variable in text
+    copies = re.findall(r"^COPY\s+(\S+)", text, re.M)
+    assert copies and all(source.startswith("exporter") for source in copies)
+    assert "pip install --no-cache-dir -r /app/requirements.txt" in text
+
+
+def _distributions(names: list[str]) -> set[importlib.metadata.Distribution]:
+    """The installed distributions ``names`` need, with their own (non-extra) dependencies."""
+    found: dict[str, importlib.metadata.Distribution] = {}
+    pending = list(names)
+    while pending:
+        name = pending.pop().lower().replace("_", "-")
+        if name in found:
+            continue
+        dist = found[name] = importlib.metadata.distribution(name)
+        for requirement in dist.requires or []:
+            if "extra ==" not in requirement:
+                pending.append(re.split(r"[<>=!~;\[ (]", requirement, maxsplit=1)[0])
+    return set(found.values())
+
+
+def _isolated_python(tmp_path: Path) -> Path:
+    """A venv without system site-packages whose only third-party packages are the exporter's requirements.
+
+    The packages are linked from this interpreter's installation instead of downloaded: no network needed.
+    """
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False, system_site_packages=False, symlinks=True).create(env_dir)
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    for dist in _distributions(_requirement_names()):
+        for top in {Path(str(f)).parts[0] for f in dist.files or []} - {"..", "bin"}:
+            source = Path(str(dist.locate_file(top)))
+            if source.exists() and not (packages / top).exists():
+                (packages / top).symlink_to(source)
+    site = next((env_dir / "lib").glob("python3*/site-packages"))
+    (site / "exporter-requirements.pth").write_text(f"{packages}\n")
+    return env_dir / "bin" / "python"
+
+
+def test_exporter_runs_with_only_its_requirements_installed(tmp_path):
+    python = _isolated_python(tmp_path)
+    app = tmp_path / "app"
+    shutil.copytree(EXPORTER, app / "exporter", ignore=shutil.ignore_patterns("__pycache__", "Dockerfile"))
+    write_log(tmp_path / "log.db", current_rows=60).close()
+    run = dict(capture_output=True, text=True, cwd=app, timeout=120)
+    isolation = subprocess.run([str(python), "-s", "-E", "-c", "import yaml"], **run)
+    assert isolation.returncode != 0, "the test venv must not see the development packages"
+    result = subprocess.run([str(python), "-s", "-E", "-m", "exporter", "--once", "--db", str(tmp_path / "log.db")],
+                            **run)
+    assert result.returncode == 0, result.stderr
+    assert f'daily_predictions_total{{model_name="{REGRESSION}"}} 60.0' in result.stdout

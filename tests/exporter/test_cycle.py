@@ -1,0 +1,124 @@
+"""The export cycle over a real prediction log: what /metrics shows, read incrementally."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+from prometheus_client.parser import text_string_to_metric_families
+
+from exporter import catalog
+from tests.exporter.conftest import samples, value, exposition
+from tests.exporter.logdata import CLASSIFICATION, REGRESSION, add_predictions, feature_rows, write_log
+from tests.support.processes import ROOT
+
+
+def test_once_exposes_every_exporter_metric_of_the_catalog_and_nothing_else(tmp_path):
+    path = tmp_path / "log.db"
+    store = write_log(path, labelled=0.7)
+    store.log_prediction("tiny-1", "tiny", "1", {"x": 1.0}, 1.0)  # 3 rows, no reference: tests are skipped
+    store.log_prediction("tiny-2", "tiny", "1", {"x": 2.0}, 2.0)
+    store.log_prediction("tiny-3", "tiny", "1", {"x": 3.0}, 3.0)
+    store.close()
+    result = subprocess.run([sys.executable, "-m", "exporter", "--once", "--db", str(path)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    families = list(text_string_to_metric_families(result.stdout))
+    exported = {s.name for f in families for s in f.samples}
+    expected = {series for m in catalog.by_source("exporter") for series in m.series_names}
+    assert exported == expected
+    for family in families:
+        metric = catalog.get(family.name if family.type != "counter" else family.name + "_total")
+        for sample in family.samples:
+            assert set(sample.labels) - {"le"} == set(metric.labels), sample
+            for label, label_value in sample.labels.items():
+                assert label == "le" or metric.allows_label_value(label, label_value), sample
+
+
+def test_counters_count_each_logged_row_once_across_cycles(tmp_path, make_exporter):
+    store = write_log(tmp_path / "log.db", current_rows=100, labelled=0.0)
+    exporter = make_exporter(window_rows=150)
+    assert exporter.run_cycle()
+    assert value(exporter, "daily_predictions_total", model_name=REGRESSION) == 100
+    assert value(exporter, "actuals_received_total", model_name=REGRESSION) == 0
+    assert value(exporter, "prediction_latency_seconds_count", model_name=REGRESSION) == 100
+    assert exporter.run_cycle()  # nothing new: nothing counted twice
+    assert value(exporter, "daily_predictions_total", model_name=REGRESSION) == 100
+    store.log_actual(f"{REGRESSION}-1000.0-0", 1.0)  # a late label for a row already read
+    store.log_actual("not-yet-logged", 2.0)  # a label that arrives before its prediction
+    add_predictions(store, feature_rows(80, np.random.default_rng(1)), np.random.default_rng(2), labelled=0.0,
+                    start_ts=5000.0, prefix="b")
+    store.log_prediction("not-yet-logged", REGRESSION, "v1", {"area": 1.0}, 3.0, latency_seconds=0.5)
+    assert exporter.run_cycle()
+    assert value(exporter, "daily_predictions_total", model_name=REGRESSION) == 181
+    assert value(exporter, "actuals_received_total", model_name=REGRESSION) == 2
+    assert value(exporter, "monitoring_window_rows", model_name=REGRESSION, window="current") == 150
+    assert value(exporter, "monitoring_window_rows", model_name=REGRESSION, window="labelled") == 1
+    latency_count = value(exporter, "prediction_latency_seconds_count", model_name=REGRESSION)
+    assert latency_count == 181
+    assert value(exporter, "prediction_latency_seconds_bucket", model_name=REGRESSION, le="+Inf") == latency_count
+    store.close()
+
+
+def test_histogram_buckets_match_numpy_on_the_logged_values(tmp_path, make_exporter):
+    store = write_log(tmp_path / "log.db", current_rows=300)
+    exporter = make_exporter()
+    exporter.run_cycle()
+    changes = store.read_changes(0, 0)
+    latencies = np.array([p.latency_seconds for p in changes.predictions if p.model_name == REGRESSION])
+    buckets = catalog.get("prediction_latency_seconds").buckets
+    for bound in buckets:
+        assert value(exporter, "prediction_latency_seconds_bucket", model_name=REGRESSION,
+                     le=repr(float(bound))) == np.count_nonzero(latencies <= bound)
+    assert math.isclose(value(exporter, "prediction_latency_seconds_sum", model_name=REGRESSION), latencies.sum())
+    store.close()
+
+
+def test_drift_in_one_feature_is_flagged_for_that_feature_only(tmp_path, make_exporter):
+    write_log(tmp_path / "log.db", reference_rows=2000, current_rows=1000, shift=1.0).close()
+    exporter = make_exporter()
+    assert exporter.run_cycle()
+    detected = {f: value(exporter, "data_drift_detected", model_name=REGRESSION, feature=f)
+                for f in ("area", "age", "city", "rooms")}
+    assert detected == {"area": 1.0, "age": 0.0, "city": 0.0, "rooms": 0.0}
+    assert value(exporter, "drift_columns_count", model_name=REGRESSION) == 1
+    assert value(exporter, "data_drift_pvalue", model_name=REGRESSION, feature="area", test="ks") < 1e-6
+
+
+def test_performance_follows_the_task(tmp_path, make_exporter):
+    write_log(tmp_path / "log.db").close()
+    exporter = make_exporter()
+    exporter.run_cycle()
+    found = samples(exposition(exporter))
+    assert (("model_info", frozenset({"model_name": REGRESSION, "version": "v1", "task": "regression"}.items()))
+            in found)
+    names = {name for name, labels in found if ("model_name", CLASSIFICATION) in labels}
+    assert {"model_precision", "model_f1_score"} <= names and "model_mae" not in names
+    names = {name for name, labels in found if ("model_name", REGRESSION) in labels}
+    assert {"model_mae", "model_r2", "model_mape"} <= names and "model_precision" not in names
+    assert 0.9 < value(exporter, "model_accuracy", model_name=REGRESSION, version="v1") <= 1.0
+
+
+def test_time_window_drops_old_rows(tmp_path, make_exporter):
+    write_log(tmp_path / "log.db", current_rows=100, start_ts=1_000.0).close()
+    exporter = make_exporter(window_seconds=30.0)
+    exporter.clock = lambda: 1_100.0  # rows are at ts 1000..1099: the last 30 s hold 1070..1099
+    exporter.run_cycle()
+    assert value(exporter, "monitoring_window_rows", model_name=REGRESSION, window="current") == 30
+
+
+def test_a_replaced_reference_is_reloaded_and_the_window_reparsed(tmp_path, make_exporter):
+    store = write_log(tmp_path / "log.db", current_rows=50)
+    exporter = make_exporter()
+    exporter.run_cycle()
+    assert value(exporter, "monitoring_window_rows", model_name=REGRESSION, window="reference") == 500
+    store.set_reference(REGRESSION, {"area": [100.0] * 40 + [200.0] * 40}, task="regression")
+    exporter.run_cycle()
+    assert value(exporter, "monitoring_window_rows", model_name=REGRESSION, window="reference") == 80
+    assert value(exporter, "monitoring_window_rows", model_name=REGRESSION, window="current") == 50
+    # age, city and rooms are no longer in the schema: they are unknown fields now
+    assert value(exporter, "schema_violations_count", model_name=REGRESSION, column="city",
+                 kind="unknown_field") == 50
+    store.close()

@@ -1,0 +1,141 @@
+"""The images compose builds: pinned base, non-root, health check, no secrets, and a CMD that really serves.
+
+No Docker engine runs here, so the container contract is checked by running
+each image's CMD with the image's ENV on the host (only host, port and the
+database path are redirected to 127.0.0.1, a free port and a temporary
+directory) and then running the image's and compose's health checks against it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.stack import dockerfile
+from tests.stack.stack_files import STACK, raw_compose
+from tests.support.processes import IN_CI, ROOT, Process, free_port, wait_until
+
+SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL", re.I)
+
+# How to run each image's CMD on this machine instead of in a container.
+LOCAL_OVERRIDES = {
+    "ml-api": lambda port: {"API_HOST": "127.0.0.1", "API_PORT": str(port)},
+    "model-exporter": lambda port: {"EXPORTER_BIND_ADDRESS": "127.0.0.1", "PROMETHEUS_PORT": str(port)},
+}
+
+
+def built_services() -> dict[str, Path]:
+    """service -> Dockerfile, for every service compose builds."""
+    services = {}
+    for name, spec in raw_compose()["services"].items():
+        if "build" in spec:
+            context = (STACK / spec["build"]["context"]).resolve()
+            services[name] = context / spec["build"].get("dockerfile", "Dockerfile")
+    return services
+
+
+BUILT = built_services()
+
+
+@pytest.fixture(params=sorted(BUILT))
+def image(request: pytest.FixtureRequest) -> tuple[str, Path, list[dockerfile.Instruction]]:
+    name, path = request.param, BUILT[request.param]
+    if not path.exists():
+        reason = f"{path.relative_to(ROOT)} (built by compose service {name!r}) does not exist yet"
+        if IN_CI:
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return name, path, dockerfile.parse(path)
+
+
+def test_compose_builds_both_images_from_the_repository_root() -> None:
+    assert set(BUILT) == {"ml-api", "model-exporter"}
+    assert {path.relative_to(ROOT).as_posix() for path in BUILT.values()} == {"ml_api/Dockerfile", "exporter/Dockerfile"}
+
+
+def test_base_images_are_pinned(image) -> None:
+    name, path, instructions = image
+    stages = set()
+    for instruction in (i for i in instructions if i.keyword == "FROM"):
+        words = [w for w in instruction.args.split() if not w.startswith("--")]
+        base = words[0]
+        if len(words) >= 3 and words[1].upper() == "AS":
+            stages.add(words[2])
+        if base in stages or base == "scratch":
+            continue
+        tag = base.rsplit("@", 1)[0].rpartition(":")[2] if ":" in base.split("/")[-1] else ""
+        assert "@sha256:" in base or (re.search(r"\d+\.\d+", tag) and tag != "latest"), (
+            f"{path}:{instruction.line}: base image {base!r} is not pinned to a version")
+
+
+def test_runs_as_a_non_root_user(image) -> None:
+    name, path, instructions = image
+    user = dockerfile.last(instructions, "USER")
+    assert user is not None, f"{path}: no USER instruction, the container would run as root"
+    assert user.args.split(":")[0] not in {"root", "0"}, f"{path}:{user.line}: USER {user.args} is root"
+    # Nothing runs as root after the switch (a later USER root would undo it).
+    assert instructions.index(user) > max(i for i, ins in enumerate(instructions) if ins.keyword == "RUN")
+
+
+def test_has_a_health_check(image) -> None:
+    name, path, instructions = image
+    assert dockerfile.healthcheck_command(instructions), f"{path}: no HEALTHCHECK"
+
+
+def test_exposes_the_port_compose_publishes(image) -> None:
+    name, path, instructions = image
+    published = raw_compose()["services"][name]["ports"]
+    container_ports = {str(p).rsplit(":", 1)[1] for p in published}
+    exposed = {word.split("/")[0] for i in instructions if i.keyword == "EXPOSE" for word in i.args.split()}
+    assert container_ports <= exposed, f"{path}: EXPOSE {exposed} but compose publishes {container_ports}"
+
+
+def test_no_secrets_are_baked_in(image) -> None:
+    name, path, instructions = image
+    for instruction in instructions:
+        if instruction.keyword in {"ENV", "ARG"}:
+            for pair in instruction.args.split():
+                key, _, value = pair.partition("=")
+                assert not (SECRET_NAME.search(key) and value), f"{path}:{instruction.line}: secret in {pair!r}"
+        if instruction.keyword in {"COPY", "ADD"}:
+            sources = [w for w in instruction.args.split() if not w.startswith("--")][:-1]
+            # Copying the whole context would put stack/.env (the Grafana password) into the image.
+            assert "." not in sources and "./" not in sources, (
+                f"{path}:{instruction.line}: {instruction.keyword} of the whole build context")
+            assert not any(".env" in source for source in sources), f"{path}:{instruction.line}: copies an .env file"
+
+
+def _local_command(argv: list[str], port: int, container_port: int) -> list[str]:
+    argv = [sys.executable if word in {"python", "python3"} else word for word in argv]
+    return [word.replace(f":{container_port}/", f":{port}/") for word in argv]
+
+
+def test_cmd_serves_and_the_health_checks_pass(image, tmp_path: Path) -> None:
+    name, path, instructions = image
+    compose_spec = raw_compose()["services"][name]
+    container_port = int(str(compose_spec["ports"][0]).rsplit(":", 1)[1])
+    port = free_port()
+    env = {**dockerfile.env(instructions), **LOCAL_OVERRIDES[name](port),
+           "METRICS_DB_PATH": str(tmp_path / "data" / "metrics.db")}
+    (tmp_path / "data").mkdir()
+    cmd = dockerfile.last(instructions, "CMD")
+    assert cmd is not None, f"{path}: no CMD"
+    checks = {
+        "Dockerfile HEALTHCHECK": dockerfile.healthcheck_command(instructions),
+        "compose healthcheck": compose_spec["healthcheck"]["test"][1:],
+    }
+    with Process(_local_command(dockerfile.exec_form(cmd.args), port, container_port), tmp_path / f"{name}.log",
+                 env=env) as process:
+        for what, check in checks.items():
+            def healthy() -> bool:
+                process.check_alive()
+                # Health checks run inside the container, with its environment.
+                return subprocess.run(_local_command(check, port, container_port), capture_output=True,
+                                      timeout=10, env={**os.environ, **env}).returncode == 0
+
+            wait_until(healthy, timeout=90, interval=0.5, what=f"{name}'s {what} to pass")

@@ -1,0 +1,101 @@
+"""Categorical drift: chi-square on the 2×K table against scipy.stats.chi2_contingency, unseen and rare categories."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.stats.contingency import association
+
+from exporter.statistics import compute_drift
+from exporter.statistics.categorical import merge_rare_columns
+from tests.statistics.builders import columns_of, profile_of, schema_of
+
+RNG = np.random.default_rng(7)
+SCHEMA = schema_of(categorical=["city"])
+
+
+def draw(categories, shares, size):
+    return RNG.choice(np.array(categories, dtype=object), p=shares, size=size).tolist()
+
+
+def drift_of(reference, current):
+    return compute_drift(profile_of(SCHEMA, {"city": reference}), columns_of(SCHEMA, {"city": current})).features["city"]
+
+
+def test_pvalue_statistic_and_cramers_v_equal_scipy_on_the_2xk_table():
+    reference = draw(["a", "b", "c", "d"], [0.4, 0.3, 0.2, 0.1], 5000)
+    current = draw(["a", "b", "c", "d"], [0.3, 0.3, 0.25, 0.15], 600)
+    table = np.array([[reference.count(c) for c in "abcd"], [current.count(c) for c in "abcd"]])
+
+    result = drift_of(reference, current)
+
+    expected = stats.chi2_contingency(table)
+    assert result.test == "chi2"
+    assert result.statistic == pytest.approx(expected.statistic, rel=1e-9)
+    assert result.pvalue == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-12)
+    assert result.effect_size == pytest.approx(association(table, method="cramer"), rel=1e-9)
+    assert result.drift_detected
+
+
+def test_no_drift_gives_a_large_pvalue():
+    shares = [0.5, 0.3, 0.2]
+    result = drift_of(draw(["x", "y", "z"], shares, 4000), draw(["x", "y", "z"], shares, 400))
+    assert result.pvalue > 0.01
+    assert not result.drift_detected
+
+
+def test_unseen_categories_share_their_own_bin():
+    reference = ["a"] * 300 + ["b"] * 200
+    current = ["a"] * 40 + ["b"] * 30 + ["new1"] * 20 + ["new2"] * 10
+
+    result = drift_of(reference, current)
+
+    expected = stats.chi2_contingency(np.array([[300, 200, 0], [40, 30, 30]]))
+    assert result.pvalue == pytest.approx(expected.pvalue, rel=1e-9)
+    assert result.drift_detected
+
+
+def test_rare_categories_are_merged_into_one_column_before_the_test():
+    reference = ["a"] * 500 + ["b"] * 400 + ["r1"] * 3 + ["r2"] * 2
+    current = ["a"] * 50 + ["b"] * 45 + ["r1"] * 1 + ["r2"] * 2 + ["new"] * 1
+
+    result = drift_of(reference, current)
+
+    # r1, r2 and the unseen column expect < 5 counts in the current row: merged into "other" (4+5+1 = 10 rows),
+    # which still expects < 5, so it joins the smallest column (b).
+    merged = np.array([[500, 400 + 5], [50, 45 + 4]])
+    assert result.pvalue == pytest.approx(stats.chi2_contingency(merged).pvalue, rel=1e-9)
+
+
+def test_merge_keeps_an_other_column_when_it_is_large_enough():
+    table = np.array([[1000, 1000, 30, 30, 30], [100, 100, 2, 2, 2]])
+    merged = merge_rare_columns(table, 5.0)
+    assert merged.tolist() == [[1000, 1000, 90], [100, 100, 6]]
+
+
+@pytest.mark.parametrize("reference, current, reason", [
+    (["only"] * 100, ["only"] * 50, "constant_reference"),
+    (["a"] * 1000 + ["b"] * 2, ["a"] * 40, "low_expected_count"),
+], ids=["one category everywhere", "everything rare but one"])
+def test_untestable_tables_are_skipped_with_a_reason(reference, current, reason):
+    result = drift_of(reference, current)
+    assert result.skip_reason == reason
+    assert math.isnan(result.pvalue)
+    assert not result.drift_detected
+
+
+def test_a_new_category_in_a_constant_reference_is_testable():
+    result = drift_of(["only"] * 100, ["only"] * 30 + ["other"] * 20)
+    assert result.skip_reason is None
+    assert result.drift_detected
+
+
+def test_integers_booleans_and_strings_are_counted_as_category_keys():
+    reference = [1] * 200 + [2.0] * 100 + ["2"] * 100 + [True] * 100
+    current = ["1"] * 40 + [2] * 40 + ["true"] * 20
+    result = drift_of(reference, current)
+    expected = stats.chi2_contingency(np.array([[200, 200, 100], [40, 40, 20]]))
+    assert result.pvalue == pytest.approx(expected.pvalue, rel=1e-9)
