@@ -265,11 +265,9 @@ class Exporter:
     def _performance(self, state: ModelState, now: float) -> Samples:
         window = state.window
         labelled = window.has_actual
-        declared = state.reference.task if state.reference else None
-        targets = state.reference.targets if state.reference is not None else None
-        if targets is None or not len(targets):
-            targets = window.actuals[labelled]
-        task = infer_task(targets, declared)
+        task = state.reference.task if state.reference is not None else None
+        if task is None:  # neither declared nor inferable from reference targets: infer from the labels
+            task = infer_task(window.actuals[labelled])
         if task is None:
             return {}
         samples: list[Samples] = []

@@ -231,7 +231,7 @@ class Simulator:
                 self._submit(pool, self._predict, self._plan.next_request(elapsed))
                 if time.monotonic() >= next_progress:
                     next_progress += cfg.progress_every
-                    self._log(f"simulate: {elapsed:5.1f}s {self._progress()}")
+                    self._log(f"simulate: {elapsed:5.1f}s {self.progress()}")
             # Ground truth still to come: wait for it unless the run's time is up.
             while not self.stop.is_set() and time.monotonic() < deadline:
                 with self._lock:
@@ -307,7 +307,7 @@ class Simulator:
             self.stats.feedback_sent += 1
             self.stats.feedback_accepted += status == 202
 
-    def _progress(self) -> str:
+    def progress(self) -> str:
         s = self.stats
         statuses = " ".join(f"{k}:{v}" for k, v in sorted(s.by_status.items()))
         return (f"{s.requests_sent} requests ({statuses or 'none answered yet'}), "
@@ -375,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(asdict(stats), sort_keys=True))
     elif not args.quiet:
-        print(f"simulate: done in {stats.elapsed_seconds:.1f}s: {simulator._progress()}", file=sys.stderr)
+        print(f"simulate: done in {stats.elapsed_seconds:.1f}s: {simulator.progress()}", file=sys.stderr)
     return 0 if stats.requests_sent and not stats.transport_errors else 1
 
 

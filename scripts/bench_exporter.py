@@ -180,14 +180,17 @@ def main() -> int:
     parser.add_argument("--cycle-reference-rows", type=int, default=100_000)
     parser.add_argument("--reference-rows", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, help="directory for the generated logs (default: a temporary one)")
+    parser.add_argument("--only", choices=("cycle", "memory"), help="run one part (cycle includes the scrape)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-exporter-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        exporter = bench_cycle(work, args.window_rows, args.new_rows, args.cycle_reference_rows)
-        bench_scrape(exporter)
-        exporter.close()
-        bench_memory(work, args.reference_rows)
+        if args.only in (None, "cycle"):
+            exporter = bench_cycle(work, args.window_rows, args.new_rows, args.cycle_reference_rows)
+            bench_scrape(exporter)
+            exporter.close()
+        if args.only in (None, "memory"):
+            bench_memory(work, args.reference_rows)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

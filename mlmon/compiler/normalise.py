@@ -285,18 +285,12 @@ def _variable(variable: dict, path: str) -> dict:
     return out
 
 
-def _strip_nulls(value: Any, keep_null: bool = False) -> Any:
+def _strip_nulls(value: Any) -> Any:
     if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if key == "steps" and isinstance(item, list):
-                # The base threshold step's null is Grafana's -Infinity.
-                out[key] = [_strip_nulls(step, keep_null=True) for step in item]
-            elif item is None:
-                if keep_null and key == "value":
-                    out[key] = None
-            else:
-                out[key] = _strip_nulls(item)
+        out = {key: _strip_nulls(item) for key, item in value.items() if item is not None}
+        steps = out.get("steps") if "mode" in out else None
+        if isinstance(steps, list) and steps and isinstance(steps[0], dict) and "color" in steps[0]:
+            steps[0]["value"] = None  # a thresholds config: the base step's null is Grafana's -Infinity
         return out
     if isinstance(value, list):
         return [_strip_nulls(item) for item in value if item is not None]

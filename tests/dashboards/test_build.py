@@ -251,3 +251,14 @@ def test_disk_failure_while_writing_leaves_generated_untouched(project, capsys, 
     code, _, err = mlmon(capsys, "build", "--only", "dashboards")
     assert code == 2 and "No space left on device" in err
     assert snapshot(project / "generated") == before  # no temporaries, no half-updated set
+
+
+def test_full_project_build_includes_the_alert_compiler(tmp_path, monkeypatch, capsys):
+    """The real contract with mlmon.alerts.compiler: its files land under alerts/, beside the dashboards."""
+    monkeypatch.chdir(ROOT)
+    code, out, err = mlmon(capsys, "build", "--out", str(tmp_path))
+    assert code == 0, err
+    files = snapshot(tmp_path)
+    assert sum(name.startswith("dashboards/") for name in files) == 4
+    assert any(name.startswith("alerts/") for name in files)
+    assert set(files) == {name for name in files if name.startswith(("dashboards/", "alerts/"))}

@@ -13,7 +13,7 @@ import pytest
 
 from ml_api.injections import parse_injection
 from ml_api.simulate import SimulationConfig, Simulator
-from mlmon.promconfig import prometheus_config
+from mlmon.promconfig import render_prometheus_config
 from tests.support.processes import (Prometheus, free_port, python_process, require_tool, wait_http_ok,
                                      wait_until)
 
@@ -52,9 +52,9 @@ def test_drift_in_one_feature_reaches_prometheus_and_nothing_is_lost(tmp_path):
                         "EXPORTER_BIND_ADDRESS": "127.0.0.1", "EXPORT_INTERVAL": "1"}
         with python_process(["-m", "exporter"], tmp_path / "exporter.log", env=exporter_env) as exporter:
             wait_http_ok(f"http://127.0.0.1:{exporter_port}/metrics", timeout=60, proc=exporter)
-            config = prometheus_config(api_targets=[f"127.0.0.1:{api_port}"],
-                                       exporter_targets=[f"127.0.0.1:{exporter_port}"],
-                                       rule_files=[], scrape_interval="1s")
+            config = render_prometheus_config(api_targets=[f"127.0.0.1:{api_port}"],
+                                              exporter_targets=[f"127.0.0.1:{exporter_port}"],
+                                              rule_files=[], scrape_interval="1s")
             with Prometheus(config, tmp_path / "prometheus") as prometheus:
                 prometheus.wait_for_targets_up(2)
 

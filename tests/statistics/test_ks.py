@@ -91,3 +91,20 @@ def test_auto_method_mirrors_scipy_exact_pvalue_for_small_samples():
 
     assert result.features["x"].pvalue == pytest.approx(stats.ks_2samp(reference, current, method="auto").pvalue,
                                                         abs=1e-12)
+
+
+GRID = [(n, z) for n in (20, 141, 1_000, 9_091, 20_000) for z in (0.05, 0.3, 0.9, 1.3, 1.5, 2.0, 3.0, 6.0, 14.0, 20.0)]
+
+
+@pytest.mark.parametrize("n_eff, z", GRID)
+def test_asymptotic_pvalue_equals_scipy_kstwo_in_every_branch(n_eff, z):
+    # n = m = 2·n_eff gives round(n·m/(n+m)) = n_eff; D = z/√n_eff crosses every branch scipy takes.
+    d = min(z / np.sqrt(n_eff), 0.999)
+    ours = ks_pvalues(np.array([d]), np.array([2 * n_eff]), np.array([2 * n_eff]))[0]
+    assert ours == pytest.approx(stats.kstwo.sf(d, n_eff), abs=1e-12, rel=1e-9)
+
+
+def test_smirnov_series_equals_scipy_where_scipy_is_slow():
+    n_eff, d = 90_909, 3.0 / np.sqrt(90_909)
+    ours = ks_pvalues(np.array([d]), np.array([1_000_000]), np.array([100_000]))[0]
+    assert ours == pytest.approx(stats.kstwo.sf(d, n_eff), abs=1e-12, rel=1e-9)

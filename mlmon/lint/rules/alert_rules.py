@@ -14,43 +14,47 @@ _ZERO_DURATION = re.compile(r"^(0+[a-z]*)+$")
 _REF = re.compile(r"\$\{?([A-Za-z_][\w]*)\}?")
 
 
-class AlertAnnotations(Rule):
+class _AlertingRule(Rule):
+    """A rule about alerting rules only: recording rules have no annotations, severity or `for`."""
+
+    def check_alert(self, rule: AlertRule, where: Location) -> Iterable[Finding]:
+        return () if rule.is_recording else self.check_alerting(rule, where)
+
+    def check_alerting(self, rule: AlertRule, where: Location) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class AlertAnnotations(_AlertingRule):
     name = "alert-annotations"
     level = Level.ERROR
     description = "Every alert rule has summary and description annotations."
     hint = "add annotations: summary (one line, what fires) and description (what it means and what to do)"
 
-    def check_alert(self, rule: AlertRule, where: Location) -> Iterable[Finding]:
-        if rule.is_recording:
-            return
+    def check_alerting(self, rule: AlertRule, where: Location) -> Iterable[Finding]:
         missing = [k for k in ("summary", "description") if not str(rule.annotations.get(k) or "").strip()]
         if missing:
             yield self.finding(where, f"alert has no {' and no '.join(missing)} annotation")
 
 
-class AlertSeverity(Rule):
+class AlertSeverity(_AlertingRule):
     name = "alert-severity"
     level = Level.ERROR
     description = f"Every alert rule has a severity label ({', '.join(SEVERITIES)})."
     hint = "add labels: {severity: warning} (or critical for pages, info for tickets)"
 
-    def check_alert(self, rule: AlertRule, where: Location) -> Iterable[Finding]:
-        if rule.is_recording:
-            return
+    def check_alerting(self, rule: AlertRule, where: Location) -> Iterable[Finding]:
         severity = rule.labels.get("severity")
         if severity not in SEVERITIES:
             yield self.finding(where, f"severity label is {severity!r}, expected one of {', '.join(SEVERITIES)}")
 
 
-class AlertFor(Rule):
+class AlertFor(_AlertingRule):
     name = "alert-for"
     level = Level.ERROR
     description = "Every alert rule waits a non-zero `for` before firing, so one bad scrape does not page."
     hint = 'set for: "5m" (long enough to ride out one noisy evaluation)'
 
-    def check_alert(self, rule: AlertRule, where: Location) -> Iterable[Finding]:
-        if rule.is_recording:
-            return
+    def check_alerting(self, rule: AlertRule, where: Location) -> Iterable[Finding]:
         value = rule.for_
         if value is None or value == "" or value == 0 or (isinstance(value, str) and _ZERO_DURATION.match(value)):
             yield self.finding(where, f"alert has for={value!r}: it fires on the first evaluation")

@@ -1,0 +1,67 @@
+"""`mlmon demo` as a user runs it: real processes, a summary on screen, a clean stop by itself or on Ctrl-C."""
+
+from __future__ import annotations
+
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.processes import ROOT, http_get, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def demo(tmp_path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mlmon", "demo", "--no-build", "--state-dir", str(tmp_path / "state"), *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def urls(output: str) -> list[str]:
+    return re.findall(r"(http://127\.0\.0\.1:\d+)/(?:docs|metrics)", output)
+
+
+def assert_services_stopped(output: str) -> None:
+    for url in urls(output):
+        with pytest.raises(OSError):
+            http_get(url + "/metrics", timeout=2)
+
+
+def test_demo_with_duration_reports_and_ends_by_itself(tmp_path):
+    proc = demo(tmp_path, "--duration", "12", "--report-every", "4", "--rate", "30")
+    output, _ = proc.communicate(timeout=120)
+
+    assert proc.returncode == 0, output
+    assert "API docs" in output and "exporter" in output and "/docs" in output
+    final = output.split("final state:")[1]
+    assert re.search(r"house_price\s+\(regression\) window \d+ rows.*accuracy", final), final
+    assert re.search(r"price_band\s+\(classification\) window \d+ rows.*F1", final), final
+    assert "drifted:" in final and "stopped." in output
+    assert_services_stopped(output)
+    # The API stopped cleanly: every prediction it answered is in the log.
+    answered = int(re.search(r"API /predict answers: 200: (\d+)", final).group(1))
+    with sqlite3.connect(tmp_path / "state" / "metrics.db") as conn:
+        assert conn.execute("SELECT count(*) FROM predictions").fetchone()[0] == answered
+
+
+def test_ctrl_c_stops_everything_cleanly(tmp_path):
+    proc = demo(tmp_path, "--report-every", "60")
+    lines: list[str] = []
+
+    def traffic_started() -> bool:
+        line = proc.stdout.readline()
+        lines.append(line)
+        return line.startswith("traffic:") or proc.poll() is not None
+
+    wait_until(traffic_started, 90, interval=0, what="the demo to start its traffic")
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=60)
+    output = "".join(lines) + rest
+
+    assert proc.returncode == 0, output
+    assert "stopping (signal received)" in output and "final state:" in output and "stopped." in output
+    assert_services_stopped(output)
