@@ -36,8 +36,8 @@ lint: setup ## CI lint: generated/ up to date, static lint, live lint when prome
 		echo "$(MLMON) lint --live --prometheus $(PROMETHEUS_URL) generated/"; \
 		$(MLMON) lint --live --prometheus "$(PROMETHEUS_URL)" generated/; \
 	elif command -v prometheus >/dev/null; then \
-		echo "live lint: API + simulator + exporter + a local Prometheus (tests/lint/test_live.py)"; \
-		$(PY) -m pytest -q -p no:cacheprovider tests/lint/test_live.py; \
+		echo "$(MLMON) lint --live-demo generated/"; \
+		$(MLMON) lint --live-demo generated/; \
 	else \
 		echo "live lint skipped: install prometheus or set PROMETHEUS_URL=http://host:9090"; \
 	fi

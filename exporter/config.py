@@ -94,7 +94,7 @@ def _optional_path(text: str) -> Path | None:
 class ExporterConfig:
     db_path: Path = field(default_factory=lambda: default_db_path()[0])
     port: int = 8001
-    bind_address: str = "0.0.0.0"
+    bind_address: str = "127.0.0.1"  # the container sets 0.0.0.0 (exporter/Dockerfile)
     interval_seconds: float = 30.0
     window_rows: int = 10_000
     window_seconds: float | None = None
@@ -110,7 +110,8 @@ SETTINGS: Mapping[str, Setting] = {
     "db_path": Setting("METRICS_DB_PATH", "--db", "prediction log (SQLite); default /app/data/metrics.db when "
                        "/app/data is writable, else ./data/metrics.db", Path),
     "port": Setting("PROMETHEUS_PORT", "--port", "port serving /metrics (default 8001)", _port),
-    "bind_address": Setting("EXPORTER_BIND_ADDRESS", "--bind", "address to listen on (default 0.0.0.0)", str),
+    "bind_address": Setting("EXPORTER_BIND_ADDRESS", "--bind", "address to listen on (default 127.0.0.1; "
+                         "the container image sets 0.0.0.0)", str),
     "interval_seconds": Setting("EXPORT_INTERVAL", "--interval", "seconds between export cycles, fractions "
                                 "allowed (default 30)", _positive_float),
     "window_rows": Setting("EXPORTER_WINDOW_ROWS", "--window-rows", "current window: the last N predictions "

@@ -63,7 +63,8 @@ class ModelCounters:
         default_factory=lambda: CumulativeHistogram(catalog.get("prediction_value_distribution").buckets))
 
     def add_predictions(self, latencies: np.ndarray, predictions: np.ndarray) -> None:
-        """Count new rows: ``latencies`` (NaN when not logged) and numeric ``predictions`` (NaN for labels)."""
+        """Count new rows: one ``latencies`` entry per row (NaN when not logged) and the numeric
+        ``predictions`` to observe (NaN or absent for class labels)."""
         self.predictions += len(latencies)
         latencies = latencies[latencies >= 0]  # a negative latency is a clock problem, not a measurement
         self.latency.observe_many(latencies)

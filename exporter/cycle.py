@@ -217,8 +217,11 @@ class Exporter:
             if record.actual_id is not None and record.actual_id <= self._last_actual_id:
                 self._counters(record.model_name).actuals += 1
         for model, records in by_model.items():
-            self._counters(model).add_predictions(
-                numeric([r.latency_seconds for r in records]), numeric([r.prediction for r in records]))
+            state = self.models.get(model)
+            classifier = state is not None and state.reference is not None and state.reference.task == "classification"
+            # prediction_value_distribution is about regression outputs: class labels (even integer ones) are skipped
+            values = numeric([] if classifier else [r.prediction for r in records])
+            self._counters(model).add_predictions(numeric([r.latency_seconds for r in records]), values)
         for actual in actuals:
             if actual.model_name is not None:
                 self._counters(actual.model_name).actuals += 1

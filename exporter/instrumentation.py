@@ -10,7 +10,7 @@ metrics (``api_requests_total``, ``api_request_duration_seconds``,
 ``api_active_requests``, ``model_inference_time_seconds``,
 ``model_memory_usage_bytes``, ``prediction_log_dropped_total``) and serves them
 on ``GET /metrics``. In the prediction handler, ``monitoring.log_prediction(...)``
-queues a row for the prediction log and ``monitoring.inference_timer(model)``
+buffers a row for the prediction log and ``monitoring.inference_timer(model)``
 times the model call.
 
 The ``endpoint`` label is the matched route's template (``/items/{item_id}``),
@@ -18,11 +18,11 @@ never the raw path, and every unmatched path shares one label value
 (:data:`UNMATCHED`), so a 404 scan cannot create series.
 
 Rows are written by one background thread, one transaction per batch
-(``PredictionStore.log_predictions``), never a commit per request. The queue is
+(``PredictionStore.log_predictions``), never a commit per request. The buffer is
 bounded: when it is full (the database is stalled or the service is overloaded)
 new rows are dropped and counted in ``prediction_log_dropped_total`` rather than
 blocking requests or growing memory without limit. On a clean stop (the ASGI
-lifespan shutdown, or interpreter exit) the queue is drained before the
+lifespan shutdown, or interpreter exit) the buffer is drained before the
 process ends, so nothing accepted is lost.
 
 This module lives in the exporter package, which ships without web frameworks:
@@ -193,6 +193,21 @@ class PredictionLogWriter:
     def submit(self, record: Mapping[str, Any]) -> bool:
         """Buffer one prediction row (the keyword arguments of ``PredictionStore.log_prediction``)."""
         return self._add(self._predictions, record)
+
+    def submit_many(self, records: list[dict[str, Any]]) -> int:
+        """Buffer several prediction rows under one lock (a batch request); returns how many were accepted."""
+        with self._wake:
+            room = 0 if self._closed else max(0, self._max_rows - len(self._predictions) - len(self._actuals))
+            accepted = records[:room]
+            self._predictions.extend(accepted)
+            self.stats.submitted += len(accepted)
+            dropped = len(records) - len(accepted)
+            self.stats.dropped += dropped
+            if len(self._predictions) >= self._batch_size:
+                self._wake.notify()
+        if dropped and self._on_drop:
+            self._on_drop(dropped)
+        return len(accepted)
 
     def submit_actual(self, request_id: str, actual: Any, ts: float | None = None) -> bool:
         return self._add(self._actuals, (request_id, actual, ts))
@@ -379,7 +394,7 @@ class Instrumentation:
 
     def log_prediction(self, request_id: str, model_name: str, model_version: str, features: Mapping[str, Any],
                        prediction: Any, latency_seconds: float | None = None, ts: float | None = None) -> bool:
-        """Queue one prediction for the log; False when it was dropped (queue full) or no log is configured."""
+        """Buffer one prediction for the log; False when it was dropped (buffer full) or no log is configured."""
         if self.writer is None:
             return False
         return self.writer.submit({
@@ -388,8 +403,16 @@ class Instrumentation:
             "latency_seconds": latency_seconds, "ts": time.time() if ts is None else ts,
         })
 
+    def log_predictions(self, records: list[dict[str, Any]]) -> int:
+        """Buffer many predictions at once (keyword arguments of :meth:`log_prediction` as dicts);
+        returns how many were accepted, the rest were dropped and counted."""
+        if self.writer is None:
+            return 0
+        now = time.time()
+        return self.writer.submit_many([{**record, "ts": record.get("ts") or now} for record in records])
+
     def log_actual(self, request_id: str, actual: Any, ts: float | None = None) -> bool:
-        """Queue the ground truth for an earlier prediction (written after it)."""
+        """Buffer the ground truth for an earlier prediction (the store joins them by request_id)."""
         if self.writer is None:
             return False
         return self.writer.submit_actual(request_id, actual, ts=time.time() if ts is None else ts)

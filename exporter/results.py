@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
-from exporter.schema import MISSING_REQUIRED, OUT_OF_RANGE, UNKNOWN_CATEGORY, WRONG_TYPE, FeatureSchema, FeatureSpec
 from exporter.counters import CumulativeHistogram, ModelCounters
+from exporter.schema import MISSING_REQUIRED, OUT_OF_RANGE, UNKNOWN_CATEGORY, WRONG_TYPE, FeatureSchema, FeatureSpec
 from exporter.snapshot import HistogramValue, Samples
 from exporter.statistics.drift import DriftReport
 from exporter.statistics.performance import PerformanceReport

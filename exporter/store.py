@@ -82,6 +82,10 @@ PRAGMA user_version = {SCHEMA_VERSION};
 TARGET_COLUMN = "__target__"
 
 
+class PredictionLogError(Exception):
+    """The prediction log cannot be created or opened; the message names the file and what to check."""
+
+
 @dataclass(frozen=True)
 class PredictionRecord:
     """One prediction as the exporter reads it; ``actual`` is set when ground truth was already logged."""
@@ -166,7 +170,12 @@ class PredictionStore:
             raise FileNotFoundError(f"prediction log {self.path} does not exist")
         self._create = create
         if create:
-            self._create_schema()
+            try:
+                self._create_schema()
+            except sqlite3.Error as exc:
+                self.close()
+                raise PredictionLogError(f"cannot create the prediction log {self.path}: {exc} (check that its "
+                                         "directory is writable and the file is a SQLite database)") from exc
 
     # --- connections -------------------------------------------------------------
 
@@ -433,7 +442,14 @@ def _features_json(features: Mapping[str, Any]) -> str:
         return _dumps({str(k): _json_value(v) for k, v in features.items()})
 
 
+_REQUIRED_KEYS = ("request_id", "model_name", "model_version", "features")
+
+
 def _prediction_row(record: Mapping[str, Any], now: float) -> tuple:
+    missing = [key for key in _REQUIRED_KEYS if key not in record]
+    if missing:
+        raise ValueError(f"prediction record {record.get('request_id', '?')!r} lacks {', '.join(missing)}; "
+                         f"each record needs {', '.join(_REQUIRED_KEYS)} (prediction, latency_seconds, ts optional)")
     ts = record.get("ts")
     latency = record.get("latency_seconds")
     return (

@@ -18,12 +18,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from exporter.instrumentation import Instrumentation
+from exporter.instrumentation import Instrumentation, model_size_bytes
 from exporter.store import PredictionStore
 from ml_api.faults import apply_faults
 from ml_api.housing import FEATURE_NAMES, PRICE_BAND_NAMES
 from ml_api.limits import body_limited_route
-from ml_api.models import REGRESSION_MODEL, TrainedModel, train_models
+from ml_api.models import TrainedModel, train_models
 from ml_api.schemas import (BatchRequest, BatchResponse, Feedback, FeedbackAccepted, Health, HouseFeatures,
                             ModelInfo, ModelName, Prediction)
 from ml_api.settings import Settings
@@ -85,15 +85,14 @@ class Service:
             with self.monitoring.inference_timer(model.name):
                 values = model.predict(rows)
         latency = (time.perf_counter() - started) / len(rows)
-        predictions = []
-        for row, value in zip(rows, values):
-            request_id = new_request_id(model.name)
-            if self.monitoring is not None:
-                self.monitoring.log_prediction(request_id, model.name, model.version, row, value,
-                                               latency_seconds=latency)
-            predictions.append(Prediction(request_id=request_id, model_name=model.name,
-                                          model_version=model.version, prediction=value))
-        return predictions
+        ids = [new_request_id(model.name) for _ in rows]
+        if self.monitoring is not None:
+            self.monitoring.log_predictions([
+                {"request_id": request_id, "model_name": model.name, "model_version": model.version,
+                 "features": row, "prediction": value, "latency_seconds": latency}
+                for request_id, row, value in zip(ids, rows, values)])
+        return [Prediction(request_id=request_id, model_name=model.name, model_version=model.version,
+                           prediction=value) for request_id, value in zip(ids, values)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -199,12 +198,9 @@ def _body_error(field: str, value: object, message: str) -> HTTPException:
 
 
 def _info(service: Service, name: str) -> ModelInfo:
-    from exporter.instrumentation import model_size_bytes
-
     model = service.model(name)
     size = service.memory.get(name) or model_size_bytes(model)
     return ModelInfo(model_name=model.name, model_version=model.version, task=model.task, memory_bytes=size,
                      features=list(FEATURE_NAMES))
 
 
-__all__ = ["create_app", "REGRESSION_MODEL"]

@@ -1,12 +1,13 @@
 """A test-only fault hook: lets the traffic simulator ask for latency spikes and server errors.
 
 Off unless the API runs with ``ML_API_FAULTS=1``; when off, the headers are ignored.
-The delay is capped so a stray header cannot tie up a worker for long.
+The delay is bounded so a stray header cannot tie up a worker for long.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 
 from fastapi import HTTPException, Request
 
@@ -21,9 +22,12 @@ async def apply_faults(request: Request, enabled: bool) -> None:
     delay = request.headers.get(DELAY_HEADER)
     if delay:
         try:
-            await asyncio.sleep(min(max(float(delay), 0.0), MAX_DELAY))
+            seconds = float(delay)
         except ValueError:
-            raise HTTPException(400, f"{DELAY_HEADER} must be a number of seconds, not {delay!r}") from None
+            seconds = math.nan
+        if not 0 <= seconds <= MAX_DELAY:  # also false for NaN
+            raise HTTPException(400, f"{DELAY_HEADER} must be 0 to {MAX_DELAY:g} seconds, not {delay!r}")
+        await asyncio.sleep(seconds)
     status = request.headers.get(STATUS_HEADER)
     if status:
         if not status.isdigit() or not 500 <= int(status) <= 599:

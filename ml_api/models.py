@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 
-from ml_api.housing import FEATURES, NEIGHBOURHOOD_NAMES, price_band, sample_houses, true_price
+from ml_api.housing import FEATURES, NEIGHBOURHOOD_NAMES, price_band, sample_houses, to_rows, true_price
 
 MODEL_VERSION = "1.0.0"
 REGRESSION_MODEL = "house_price"
@@ -78,8 +78,6 @@ class TrainingData:
     bands: np.ndarray
 
     def rows(self) -> list[dict[str, Any]]:
-        from ml_api.housing import to_rows
-
         return to_rows(self.columns)
 
 

@@ -94,15 +94,23 @@ def bench_cycle(work: Path, window_rows: int, new_rows: int, reference_rows: int
     exporter.run_cycle()
     first = time.perf_counter() - started
     steady = []
+    stages: dict[str, list[float]] = {}
     for k in range(8):
         log_rows(store, new_rows, rng, window_rows + k * new_rows)
         steady.extend(timed(exporter.run_cycle, 1))
+        for stage, seconds in exporter.stage_seconds.items():
+            stages.setdefault(stage, []).append(seconds)
     baseline = timed(lambda: Exporter(config).run_cycle(), 3)
     store.close()
     median, full = statistics.median(steady), statistics.median(baseline)
     print(f"cycle: first cycle (reference load + {window_rows:,} rows) {ms(first)}")
     print(f"cycle: steady state, {window_rows:,}-row window + {new_rows:,} new rows: median {ms(median)} "
           f"(min {ms(min(steady))}, max {ms(max(steady))}; target <= 50 ms)")
+    print("cycle: steady state by stage (median): " + ", ".join(
+        f"{stage} {ms(statistics.median(times))}" for stage, times in stages.items()))
+    runtime = statistics.median(total - drift for total, drift in zip(steady, stages.get("drift", [0.0] * len(steady))))
+    print(f"cycle: steady state without the drift statistics (reading, parsing, window, performance, quality, "
+          f"publishing): {ms(runtime)}")
     print(f"cycle: baseline full re-read of the log: median {ms(full)}  -> steady state is {full / median:.1f}x "
           "faster")
     return exporter

@@ -101,14 +101,16 @@ class ReferenceProfile:
 
 
 def _numeric(name: str, values: np.ndarray, n_rows: int, n_missing: int) -> NumericReference:
-    finite = np.sort(values[np.isfinite(values)])
+    finite = values[np.isfinite(values)]  # a copy, sorted in place: one extra array at a time, not two
+    finite.sort()
     if finite.size == 0:
         nan = math.nan
         return NumericReference(name, finite, n_rows, n_missing, nan, nan, nan, nan, nan, nan,
                                 np.empty(0), np.ones(1))
-    q1, q3 = np.quantile(finite, [0.25, 0.75])
+    quantiles = np.quantile(finite, np.concatenate(([0.25, 0.75], PSI_QUANTILES)))
+    q1, q3 = quantiles[:2]
     iqr = q3 - q1
-    edges = np.unique(np.quantile(finite, PSI_QUANTILES))
+    edges = np.unique(quantiles[2:])
     proportions = bin_proportions(finite, edges)
     return NumericReference(
         name, finite, n_rows, n_missing,

@@ -47,6 +47,9 @@ def register(subparsers) -> None:
     live.add_argument("--live", action="store_true",
                       help="also run every panel target and alert expression against Prometheus and report "
                            "those that fail or return no series")
+    live.add_argument("--live-demo", action="store_true",
+                      help="start the demo stack (API with simulated traffic, exporter, a local Prometheus) in a "
+                           "temporary directory, run the live check against it, and stop it (needs prometheus)")
     live.add_argument("--prometheus", metavar="URL", default=None,
                       help="Prometheus to query (implies --live; default: $PROMETHEUS_URL or http://localhost:9090)")
     parser.set_defaults(func=run)
@@ -59,10 +62,17 @@ def run(args: argparse.Namespace) -> int:
     if args.list_rules:
         print(rule_listing())
         return 0
+    if args.live_demo and args.prometheus:
+        print("mlmon lint: --live-demo starts its own Prometheus; leave out --prometheus", file=sys.stderr)
+        return 2
     paths = args.paths or [Path("generated")]
     try:
         report = lint_paths(paths, args.config)
-        if args.live or args.prometheus:
+        if args.live_demo:
+            from mlmon.lint.live_demo import run_live_demo
+
+            run_live_demo(paths, report, _progress, Path.cwd())
+        elif args.live or args.prometheus:
             from mlmon.lint.live import LiveCheck, prometheus_url
 
             LiveCheck(prometheus_url(args.prometheus), progress=_progress).run(paths, report)

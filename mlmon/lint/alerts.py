@@ -104,7 +104,7 @@ class AlertRule:
 
 def is_alert_document(data: Any) -> bool:
     if isinstance(data, dict):
-        return isinstance(data.get("groups"), list) or ("rules" in data and "panels" not in data)
+        return isinstance(data.get("groups"), list) or (isinstance(data.get("rules"), list) and "panels" not in data)
     return isinstance(data, list) and all(isinstance(r, dict) and _looks_like_rule(r) for r in data)
 
 

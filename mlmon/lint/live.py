@@ -100,8 +100,11 @@ class LiveCheck:
                 found = [f for rule in document.alerts or [] for f in self.check_alert(rule)]
                 name = path.name
             checked += 1
-            self.progress(f"  {name}: {len(found)} dead" if found else f"  {name}: all queries return data")
+            before = len(report.findings)
             report.add(found, config)
+            dead, excluded = len(report.findings) - before, len(found) - (len(report.findings) - before)
+            summary = f"{dead} dead" if dead else "all queries return data"
+            self.progress(f"  {name}: {summary}" + (f" ({excluded} excluded)" if excluded else ""))
         self.progress(f"live check: {checked} files queried")
 
     def check_dashboard(self, dashboard: Dashboard) -> Iterator[Finding]:

@@ -15,7 +15,7 @@ from typing import Iterable
 
 from mlmon.lint.findings import Finding
 
-SOURCE_DIRS = ("dashboards_src", "alerts_src")
+SOURCE_DIRS = {"dashboard": "dashboards_src", "alert": "alerts_src"}  # by Location.kind
 
 
 @cache
@@ -40,22 +40,23 @@ def _find_line(path: Path, needles: Iterable[str]) -> int | None:
 
 def _project_root(path: Path) -> Path | None:
     for parent in path.resolve().parents:
-        if any((parent / name).is_dir() for name in SOURCE_DIRS):
+        if any((parent / name).is_dir() for name in SOURCE_DIRS.values()):
             return parent
     return None
 
 
-def _source_modules(root: Path) -> list[Path]:
-    return [p for name in SOURCE_DIRS for p in sorted((root / name).glob("*.py")) if p.name != "__init__.py"]
+def _source_modules(root: Path, kind: str) -> list[Path]:
+    return [p for p in sorted((root / SOURCE_DIRS[kind]).glob("*.py")) if p.name != "__init__.py"]
 
 
 def source_of(finding: Finding) -> tuple[Path, int]:
     where = finding.location
     root = _project_root(where.file)
     if root is not None:
-        modules = _source_modules(root)
+        modules = _source_modules(root, where.kind)
+        # only a module that names the dashboard (or rule group) can have produced it
         owners = [m for m in modules if where.dashboard and _find_line(m, _literals(where.dashboard))]
-        for module in owners or modules:
+        for module in owners:
             for title in (where.panel, where.dashboard):
                 if title and not title.startswith("$"):
                     line = _find_line(module, _literals(title))

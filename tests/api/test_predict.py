@@ -190,3 +190,11 @@ def test_openapi_documents_every_route(client):
 
     assert {"/predict", "/predict/batch", "/feedback", "/health", "/models", "/models/{model_name}"} <= set(paths)
     assert client.get("/docs").status_code == 200
+
+
+def test_fault_hook_delays_and_rejects_bad_delays(db_path):
+    with make_client(db_path, faults=True) as faulty:
+        assert faulty.post("/predict", json=VALID_HOUSE, headers={"X-Fault-Delay": "0.01"}).status_code == 200
+        for bad in ("nan", "-1", "60", "soon"):
+            response = faulty.post("/predict", json=VALID_HOUSE, headers={"X-Fault-Delay": bad})
+            assert response.status_code == 400 and "x-fault-delay" in response.text

@@ -113,3 +113,18 @@ def test_a_persistent_database_error_is_reported_and_the_writer_keeps_going(tmp_
 
     assert writer.stats.failed == 1 and writer.stats.written == 1
     assert "giving up on 1 row(s)" in caplog.text
+
+
+def test_a_batch_that_overflows_the_buffer_keeps_what_fits_and_counts_the_rest(tmp_path):
+    store = RecordingStore(tmp_path / "log.db")
+    metrics = ApiMetrics()
+    monitoring = Instrumentation(store, metrics=metrics, max_queue=30, flush_interval=60)
+    store.gate.clear()
+
+    accepted = monitoring.log_predictions([record(i) for i in range(50)])
+
+    assert accepted == 30
+    assert metrics.registry.get_sample_value("prediction_log_dropped_total") == 20
+    store.gate.set()
+    monitoring.close()
+    assert rows(tmp_path / "log.db") == 30

@@ -20,7 +20,6 @@ from tests.support.processes import (Prometheus, free_port, python_process, requ
 pytestmark = [pytest.mark.slow, pytest.mark.prometheus]
 
 DRIFTED = "living_area_sqft"
-MODELS = {"house_price", "price_band"}
 
 
 def by_label(result: list[dict], label: str) -> dict[str, float]:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import sys
-
 import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -13,7 +11,6 @@ from exporter.cycle import Exporter
 
 def exposition(exporter: Exporter) -> str:
     return generate_latest(registry_for(lambda: exporter.snapshot)).decode()
-
 
 def samples(text: str) -> dict[tuple[str, frozenset], float]:
     """{(sample name, labels): value} of an exposition."""

@@ -12,7 +12,7 @@ from exporter import config
 
 def test_defaults_follow_the_specification():
     loaded, _ = config.load(env={})
-    assert (loaded.port, loaded.interval_seconds, loaded.bind_address) == (8001, 30.0, "0.0.0.0")
+    assert (loaded.port, loaded.interval_seconds, loaded.bind_address) == (8001, 30.0, "127.0.0.1")
     assert (loaded.alpha, loaded.correction, loaded.regression_tolerance, loaded.min_rows) == (0.05, "bonferroni",
                                                                                                0.10, 30)
 

@@ -12,7 +12,7 @@ from tests.support.processes import ROOT
 
 def test_readme_table_matches_the_catalog():
     readme = (ROOT / "README.md").read_text()
-    assert section() in readme, "README's metric table is stale: run python -m exporter.catalog_table --update README.md"
+    assert section() in readme, "stale README metric table: run python -m exporter.catalog_table --update README.md"
     for metric in catalog.METRICS:
         assert f"| `{metric.name}` |" in readme
 

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from exporter.store import PredictionStore
+from exporter.store import PredictionLogError, PredictionStore
 
 
 def _record(i: int, model: str = "m") -> dict:
@@ -128,3 +128,16 @@ def test_concurrent_writers_and_a_reader_lose_nothing(tmp_path):
     count = sqlite3.connect(path).execute("SELECT count(*) FROM predictions").fetchone()[0]
     assert count == writers * (per_writer + per_writer // batch)
     assert len(seen) == count and len(set(seen)) == count  # the reader saw each row exactly once
+
+
+def test_errors_name_the_file_or_the_record(tmp_path):
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("hello, this is not SQLite" * 100)
+    with pytest.raises(PredictionLogError, match="notes.txt"):
+        PredictionStore(not_a_db)
+    with PredictionStore(tmp_path / "log.db") as store:
+        with pytest.raises(ValueError, match="'r1' lacks model_version"):
+            store.log_predictions([{"request_id": "r1", "model_name": "m", "features": {}}])
+        with pytest.raises(TypeError, match="features must be a mapping"):
+            store.log_prediction("r2", "m", "1", ["not", "a", "dict"], 1.0)
+        assert store.read_changes(0, 0).predictions == []  # nothing half-written

@@ -77,6 +77,8 @@ def test_alert_expressions_are_checked_against_the_catalog(tmp_path):
     "api_requests_total{status=~\"500|503\", method=\"POST\"}",
     "api_requests_total{status=~\"5..\"}",
     "data_drift_pvalue{test=\"chi2\"}",
+    "data_drift_pvalue{test=~\"k.*\"}",
+    "sum(rate(exporter_errors_total{stage=~\"dr.*|qual.*\"}[$__rate_interval]))",
 ])
 def test_allowed_label_values_pass(tmp_path, expr):
     expr = f"sum(rate({expr}[$__rate_interval]))" if "total" in expr else expr
@@ -87,6 +89,7 @@ def test_allowed_label_values_pass(tmp_path, expr):
     ("sum(rate(api_requests_total{status=\"error\"}[$__rate_interval]))", "'error'"),
     ("sum(rate(api_requests_total{method=~\"GET|FETCH\"}[$__rate_interval]))", "'FETCH'"),
     ("data_drift_pvalue{test=\"kolmogorov\"}", "'kolmogorov'"),
+    ("data_drift_pvalue{test=~\"kolmo.*\"}", "=~'kolmo.*'"),
 ])
 def test_label_values_the_catalog_excludes_are_reported(tmp_path, expr, value):
     [finding] = findings(_lint_expr(tmp_path, expr), "catalog-label-value")

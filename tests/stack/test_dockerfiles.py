@@ -139,3 +139,14 @@ def test_cmd_serves_and_the_health_checks_pass(image, tmp_path: Path) -> None:
                                       timeout=10, env={**os.environ, **env}).returncode == 0
 
             wait_until(healthy, timeout=90, interval=0.5, what=f"{name}'s {what} to pass")
+
+
+def test_copied_files_exist_in_the_build_context(image) -> None:
+    name, path, instructions = image
+    context = (STACK / raw_compose()["services"][name]["build"]["context"]).resolve()
+    for instruction in (i for i in instructions if i.keyword in {"COPY", "ADD"}):
+        words = [w for w in instruction.args.split() if not w.startswith("--")]
+        if any(w.startswith("--from") for w in instruction.args.split()):
+            continue  # from another build stage
+        for source in words[:-1]:
+            assert (context / source).exists(), f"{path}:{instruction.line}: {source} is not in the build context"

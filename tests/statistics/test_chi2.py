@@ -99,3 +99,19 @@ def test_integers_booleans_and_strings_are_counted_as_category_keys():
     result = drift_of(reference, current)
     expected = stats.chi2_contingency(np.array([[200, 200, 100], [40, 40, 20]]))
     assert result.pvalue == pytest.approx(expected.pvalue, rel=1e-9)
+
+
+def test_two_sample_table_keeps_false_alarms_at_alpha_where_one_sample_chisquare_does_not():
+    categories, shares = ["a", "b", "c", "d", "e"], [0.3, 0.25, 0.2, 0.15, 0.1]
+    ours = one_sample = 0
+    seeds = 200
+    for seed in range(seeds):
+        rng = np.random.default_rng(seed)
+        reference = rng.choice(categories, p=shares, size=300).tolist()
+        current = rng.choice(categories, p=shares, size=300).tolist()
+        ours += drift_of(reference, current).pvalue < 0.05
+        ref_counts = np.array([reference.count(c) for c in categories])
+        cur_counts = np.array([current.count(c) for c in categories])
+        one_sample += stats.chisquare(cur_counts, ref_counts / ref_counts.sum() * cur_counts.sum()).pvalue < 0.05
+    assert stats.binomtest(int(ours), seeds, 0.05).pvalue > 0.01
+    assert one_sample > 3 * ours  # the one-sample test treats the reference's noise as truth

@@ -108,3 +108,15 @@ def test_smirnov_series_equals_scipy_where_scipy_is_slow():
     n_eff, d = 90_909, 3.0 / np.sqrt(90_909)
     ours = ks_pvalues(np.array([d]), np.array([1_000_000]), np.array([100_000]))[0]
     assert ours == pytest.approx(stats.kstwo.sf(d, n_eff), abs=1e-12, rel=1e-9)
+
+
+def test_threads_give_the_same_report_as_one_thread():
+    schema = schema_of(numeric=["a", "b", "c"])
+    reference = {name: RNG.normal(size=30_000) for name in "abc"}
+    current = {name: RNG.normal(0.02 * i, 1, size=25_000) for i, name in enumerate("abc")}
+    profile, window = profile_of(schema, reference), columns_of(schema, current)
+
+    one = compute_drift(profile, window, DriftConfig(threads=1))
+    two = compute_drift(profile, window, DriftConfig(threads=2))
+
+    assert one.features == two.features

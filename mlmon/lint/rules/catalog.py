@@ -78,13 +78,19 @@ class CatalogLabelValue(Rule):
             if metric is None:
                 continue
             for matcher in selector.matchers:
+                allowed = metric.label_values.get(matcher.name)
+                if allowed is None:
+                    continue
                 for value in _literal_values(matcher):
                     if not metric.allows_label_value(matcher.name, value):
                         yield self.finding(
-                            query.location,
-                            f"{selector.metric}: {matcher.name}={value!r} can never match "
-                            f"(allowed: {metric.label_values[matcher.name]})",
+                            query.location, f"{selector.metric}: {matcher.name}={value!r} can never match (allowed: {allowed})"
                         )
+                if _regex_matches_nothing(matcher, allowed):
+                    yield self.finding(
+                        query.location,
+                        f"{selector.metric}: {matcher.name}=~{matcher.value!r} can never match (allowed: {allowed})",
+                    )
 
 
 def _literal_values(matcher: promql_parser.Matcher) -> list[str]:
@@ -95,6 +101,20 @@ def _literal_values(matcher: promql_parser.Matcher) -> list[str]:
     if matcher.op in (promql_parser.MatchOp.Equal, promql_parser.MatchOp.NotEqual):
         return [value]
     return value.split("|") if _LITERAL_ALTERNATIVES.fullmatch(value) else []
+
+
+def _regex_matches_nothing(matcher: promql_parser.Matcher, allowed: str) -> bool:
+    """A regex matcher on a label whose catalog values are a closed list (ks|chi2) that matches none of them."""
+    value = matcher.value
+    if matcher.op != promql_parser.MatchOp.Re or promql.PLACEHOLDER in value or _LITERAL_ALTERNATIVES.fullmatch(value):
+        return False  # literal alternatives are checked one by one
+    if not _LITERAL_ALTERNATIVES.fullmatch(allowed):
+        return False  # an open pattern (status codes): its values cannot be listed
+    try:
+        pattern = re.compile(value)
+    except re.error:
+        return False  # Prometheus's RE2 syntax differs in places; the live check covers the rest
+    return not any(pattern.fullmatch(candidate) for candidate in allowed.split("|"))
 
 
 class CatalogHistogramQuantile(Rule):
