@@ -5,14 +5,16 @@ localhost or ::1 only — it refuses anything else), bounded by ``--duration``
 and/or ``--count``. Houses come from the same seeded market the models were
 trained on, so the simulator knows each house's true price and sends it back
 through ``POST /feedback`` after ``--feedback-delay`` seconds. Injections
-(``--inject``, see :mod:`ml_api.injections`) add covariate drift, unseen
-categories, missing or malformed fields, a degraded model, latency spikes
-and 5xx errors on a schedule.
+(see :mod:`ml_api.injections`) add covariate drift, unseen categories, missing
+or malformed fields, a degraded model, latency spikes and 5xx errors, on a
+schedule (``--inject``) or on command while running (``--commands``: one
+spec per line on stdin).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import heapq
 import http.client
 import itertools
@@ -23,7 +25,7 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import IO, Any, Callable
 
 import numpy as np
 
@@ -108,10 +110,12 @@ class TrafficPlan:
         # drift sends the same houses as one without, apart from the drifted feature.
         self.rng = np.random.default_rng(config.seed)
         self.chance = np.random.default_rng([config.seed, 1])
+        # The schedule from the command line, plus injections given on command while running.
+        self.injections: list[Injection] = list(config.injections)
         self._model_cycle = itertools.cycle(config.models)
 
     def next_request(self, elapsed: float) -> PlannedRequest:
-        active = [inj for inj in self.config.injections if inj.active(elapsed)]
+        active = [inj for inj in list(self.injections) if inj.active(elapsed)]
         columns = sample_houses(self.rng, 1)
         for inj in active:
             if inj.kind == "drift":
@@ -209,10 +213,11 @@ class Simulator:
         self._feedback: list[tuple[float, int, str, Any]] = []  # (due, seq, request_id, actual)
         self._seq = itertools.count()
         self._busy = 0  # requests submitted and not finished
+        self._started: float | None = None
 
     def run(self) -> SimulationStats:
         cfg = self.config
-        started = time.monotonic()
+        started = self._started = time.monotonic()
         deadline = started + cfg.duration if cfg.duration is not None else float("inf")
         next_progress = started + cfg.progress_every
         announced: set[Injection] = set()
@@ -224,7 +229,7 @@ class Simulator:
                 if due >= deadline or not self._wait_until(due, pool):
                     break
                 elapsed = time.monotonic() - started
-                for inj in cfg.injections:
+                for inj in list(self._plan.injections):
                     if inj.active(elapsed) and inj not in announced:
                         announced.add(inj)
                         self._log(f"simulate: {elapsed:5.1f}s injecting {inj}")
@@ -245,6 +250,38 @@ class Simulator:
             self.stats.feedback_not_sent = len(self._feedback)
         self.stats.elapsed_seconds = round(time.monotonic() - started, 3)
         return self.stats
+
+    def command(self, line: str) -> str:
+        """Apply one command given while running: an injection spec with times counted from now,
+        ``clear`` (drop every injection) or ``stop``. Returns what was done; ValueError if unparseable."""
+        text = line.strip()
+        if text == "stop":
+            self.stop.set()
+            return "stopping"
+        if text == "clear":
+            self._plan.injections.clear()
+            return "all injections cleared"
+        now = self.elapsed()
+        parsed = parse_injection(text)
+        injection = dataclasses.replace(parsed, start=now + parsed.start,
+                                        end=None if parsed.end is None else now + parsed.end)
+        self._plan.injections.append(injection)
+        return f"scheduled {injection}"
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self._started if self._started is not None else 0.0
+
+    def read_commands(self, stream: IO[str]) -> None:
+        """Apply commands from ``stream`` (one per line) until it ends or the run stops."""
+        for line in stream:
+            if self.stop.is_set():
+                return
+            if not line.strip():
+                continue
+            try:
+                self._log(f"simulate: {self.command(line)}")
+            except ValueError as exc:
+                self._log(f"simulate: {exc}")
 
     def _submit(self, pool: ThreadPoolExecutor, task: Callable[..., None], *args: Any) -> None:
         with self._lock:
@@ -343,6 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--drift-strength", type=float, default=1.5,
                         help="numeric drift shift in standard deviations of the feature (default %(default)s)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default %(default)s)")
+    parser.add_argument("--commands", action="store_true",
+                        help="also read injections from stdin while running, one per line, times counted from "
+                             "when the line arrives (e.g. `errors:0.2@0-30`); `clear` drops all, `stop` ends the run")
     parser.add_argument("--json", action="store_true", help="print the final counts as JSON on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser
@@ -367,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     log = (lambda line: None) if args.quiet else None
     simulator = Simulator(config, log=log)
+    if args.commands:
+        threading.Thread(target=simulator.read_commands, args=(sys.stdin,), name="commands", daemon=True).start()
     try:
         stats = simulator.run()
     except KeyboardInterrupt:

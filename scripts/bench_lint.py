@@ -53,11 +53,12 @@ def big_dashboard(panels: int) -> dict:
     return base
 
 
-def report(name: str, files: list[Path], paths: list[Path], repeat: int) -> None:
+def report(name: str, files: list[Path], paths: list[Path], repeat: int) -> float:
     baseline = timed(lambda: parse_all(files), repeat)
     lint = timed(lambda: lint_paths(paths), repeat)
     print(f"{name}: {len(files)} files; parse {baseline * 1000:.1f} ms (baseline), lint {lint * 1000:.1f} ms, "
           f"ratio {lint / baseline:.1f}x")
+    return lint
 
 
 def main() -> int:
@@ -66,10 +67,12 @@ def main() -> int:
     if files:
         report("generated/", files, [generated], repeat=5)
     with tempfile.TemporaryDirectory() as tmp:
+        seconds = {}
         for panels in (100, 400):
             path = Path(tmp) / f"big{panels}.json"
             path.write_text(json.dumps(big_dashboard(panels)))
-            report(f"synthetic {panels}-panel dashboard", [path], [path], repeat=3)
+            seconds[panels] = report(f"synthetic {panels}-panel dashboard", [path], [path], repeat=3)
+        print(f"scaling: 4x the panels takes {seconds[400] / seconds[100]:.1f}x the time (linear would be 4.0x)")
     return 0
 
 

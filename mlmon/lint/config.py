@@ -99,7 +99,8 @@ def _check_rule_name(path: Path, where: str, name: Any) -> str:
 
 def _settings(path: Path, rules: Any) -> dict[str, dict[str, Any]]:
     if not isinstance(rules, dict):
-        raise LintConfigError(f"{path}: 'rules' must map rule names to settings, e.g. {{panel-units: {{enabled: false}}}}")
+        raise LintConfigError(
+            f"{path}: 'rules' must map rule names to settings, e.g. {{panel-units: {{enabled: false}}}}")
     settings = {}
     for name, value in rules.items():
         _check_rule_name(path, "rules", name)
@@ -119,7 +120,8 @@ def _exclusions(path: Path, items: Any) -> tuple[Exclusion, ...]:
             raise LintConfigError(f"{path}: {where}: expected a mapping with rule and reason")
         unknown = set(item) - {"rule", "reason", "dashboard", "panel"}
         if unknown:
-            raise LintConfigError(f"{path}: {where}: unknown keys {sorted(unknown)} (allowed: rule, reason, dashboard, panel)")
+            raise LintConfigError(
+                f"{path}: {where}: unknown keys {sorted(unknown)} (allowed: rule, reason, dashboard, panel)")
         rule = _check_rule_name(path, where, item.get("rule"))
         reason = item.get("reason")
         if not isinstance(reason, str) or not reason.strip():

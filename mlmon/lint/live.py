@@ -86,7 +86,8 @@ class LiveCheck:
         """Query everything under ``paths`` and add a live-query finding for each dead query to ``report``."""
         lint_config.for_directory.cache_clear()
         self._scrape = self.api.scrape_interval()
-        self.progress(f"live check against {self.api.url} (scrape interval {promql_parser.display_duration(self._scrape)})")
+        interval = promql_parser.display_duration(self._scrape)
+        self.progress(f"live check against {self.api.url} (scrape interval {interval})")
         checked = 0
         for path in discover(paths):
             document = read(path, explicit=False)

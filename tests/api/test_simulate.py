@@ -121,3 +121,36 @@ def test_shares_apply_to_about_that_share_of_requests():
     hits = sum(r.body["neighbourhood"] not in NEIGHBOURHOOD_NAMES for r in requests)
 
     assert stats.binomtest(hits, 2_000, 0.25).pvalue > 1e-4
+
+
+def test_injections_given_on_command_count_from_when_they_arrive():
+    from ml_api.simulate import Simulator
+
+    simulator = Simulator(SimulationConfig(count=10), log=lambda line: None)
+    simulator._started = __import__("time").monotonic() - 20  # the run has been going for 20 s
+
+    assert simulator.command("errors:1@0-10").startswith("scheduled errors:1 from 20")
+    plan = simulator._plan
+    assert plan.next_request(elapsed=25).headers == {"x-fault-status": "503"}
+    assert plan.next_request(elapsed=31).headers == {}
+    simulator.command("latency:0.2")
+    assert simulator.command("clear") == "all injections cleared"
+    assert plan.next_request(elapsed=40).headers == {}
+    with pytest.raises(ValueError, match="unknown injection"):
+        simulator.command("meteor")
+    simulator.command("stop")
+    assert simulator.stop.is_set()
+
+
+def test_commands_are_read_line_by_line_until_stop():
+    import io
+
+    from ml_api.simulate import Simulator
+
+    lines: list[str] = []
+    simulator = Simulator(SimulationConfig(count=10), log=lines.append)
+    simulator.read_commands(io.StringIO("drift:bedrooms@0-5\n\nnot-a-thing\nstop\nerrors\n"))
+
+    assert lines[0].startswith("simulate: scheduled drift:bedrooms")
+    assert "cannot parse injection 'not-a-thing'" in lines[1]
+    assert lines[2] == "simulate: stopping" and len(lines) == 3  # nothing read after stop

@@ -22,6 +22,7 @@ def project(tmp_path, monkeypatch):
         "        timeseries('Error ratio', 'sum(rate(api_requests_total[5m]))'),\n"
         '    ],\n'
         ')\n'
+        'TAGS = ["api"]  # the alert group\'s name too: alert findings must still map to alerts_src/\n'
     )
     generated = tmp_path / "generated" / "dashboards"
     generated.mkdir(parents=True)

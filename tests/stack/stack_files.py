@@ -77,3 +77,8 @@ def bind_mounts(service: dict) -> list[tuple[str, str]]:
         if source.startswith(("/", ".")):
             mounts.append((source, target))
     return mounts
+
+
+def mounts_by_target(service: dict) -> dict[str, str]:
+    """Container path -> host path of a resolved service's bind mounts."""
+    return {target: source for source, target in bind_mounts(service)}

@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mlmon import promconfig
 from tests.stack.stack_files import (
-    COMPOSE_FILE, STACK, bind_mounts, example_env, raw_compose, resolved_compose, run_compose_config,
+    COMPOSE_FILE, STACK, bind_mounts, example_env, mounts_by_target, raw_compose, resolved_compose, run_compose_config,
 )
 
 SERVICES = {"ml-api": 8000, "model-exporter": 8001, "prometheus": 9090, "grafana": 3000}
@@ -118,14 +119,14 @@ def test_prometheus_retention_and_config_file_come_from_the_env(tmp_path: Path) 
 def test_prometheus_default_config_file_is_a_committed_stack_config(stack: dict) -> None:
     command = stack["services"]["prometheus"]["command"]
     config_flag = next(arg for arg in command if arg.startswith("--config.file="))
-    config_dir = dict((target, source) for source, target in bind_mounts(stack["services"]["prometheus"]))
+    config_dir = mounts_by_target(stack["services"]["prometheus"])
     name = Path(config_flag.split("=", 1)[1]).name
     assert Path(config_dir["/etc/prometheus"], name).is_file()
     assert name in promconfig.STACK_CONFIG_FILES
 
 
 def test_prometheus_sees_the_generated_rules_where_its_config_looks(stack: dict) -> None:
-    mounts = dict((target, source) for source, target in bind_mounts(stack["services"]["prometheus"]))
+    mounts = mounts_by_target(stack["services"]["prometheus"])
     assert Path(mounts[promconfig.STACK_RULES_DIR]).resolve() == (STACK.parent / "generated/alerts/prometheus").resolve()
 
 
@@ -144,3 +145,12 @@ def test_bind_mounted_stack_files_exist(stack: dict) -> None:
             if "/generated/" in source:
                 continue  # built by `make dashboards`; checked in test_provisioning.py
             assert Path(source).exists(), f"{name}: {source} (mounted at {target}) does not exist"
+
+
+def test_alertmanager_config_routes_to_a_declared_receiver(stack: dict) -> None:
+    mounts = mounts_by_target(stack["services"]["alertmanager"])
+    config_flag = next(a for a in stack["services"]["alertmanager"]["command"] if a.startswith("--config.file="))
+    container_path = Path(config_flag.split("=", 1)[1])
+    config = yaml.safe_load(Path(mounts[str(container_path.parent)], container_path.name).read_text())
+    receivers = {receiver["name"] for receiver in config["receivers"]}
+    assert config["route"]["receiver"] in receivers

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,14 @@ def test_copied_files_exist_in_the_build_context(image) -> None:
             continue  # from another build stage
         for source in words[:-1]:
             assert (context / source).exists(), f"{path}:{instruction.line}: {source} is not in the build context"
+
+
+def test_the_api_image_copies_everything_the_package_build_reads() -> None:
+    """`pip install '.[api]'` in the image needs pyproject's readme and every package it installs."""
+    instructions = dockerfile.parse(BUILT["ml-api"])
+    copied = {w.rstrip("/") for i in instructions if i.keyword == "COPY"
+              for w in [w for w in i.args.split() if not w.startswith("--")][:-1]}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {pattern.rstrip("*") for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    assert {"pyproject.toml", project["project"]["readme"], *packages} <= copied
+    assert any(i.keyword == "RUN" and "pip install '.[api]'" in i.args for i in instructions)

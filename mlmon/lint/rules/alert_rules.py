@@ -81,7 +81,8 @@ class AlertCondition(Rule):
         if duplicates:
             yield self.finding(where, f"refIds used more than once: {', '.join(duplicates)}")
         if rule.condition not in ref_ids:
-            yield self.finding(where, f"condition {rule.condition!r} is not a refId of the rule's data ({', '.join(ref_ids)})")
+            known = ", ".join(ref_ids)
+            yield self.finding(where, f"condition {rule.condition!r} is not a refId of the rule's data ({known})")
         for query in queries:
             if not query.is_expression or not query.expression:
                 continue

@@ -40,7 +40,8 @@ class CatalogMetric(Rule):
             seen.add(metric)
             if metric in CATALOG:  # a histogram's base name: Prometheus stores only its series
                 series = ", ".join(CATALOG[metric].series_names)
-                yield self.finding(query.location, f"{metric} is a histogram: Prometheus has no series of that name, only {series}")
+                message = f"{metric} is a histogram: Prometheus has no series of that name, only {series}"
+                yield self.finding(query.location, message)
                 continue
             try:
                 get(metric)
@@ -62,7 +63,8 @@ class CatalogLabel(Rule):
             available = ", ".join(sorted(problem.available)) or "no labels"
             yield self.finding(
                 query.location,
-                f"label {problem.label!r} in {problem.clause} does not exist on {problem.subject} (it has: {available})",
+                f"label {problem.label!r} in {problem.clause} does not exist on {problem.subject} "
+                f"(it has: {available})",
             )
 
 
@@ -84,7 +86,8 @@ class CatalogLabelValue(Rule):
                 for value in _literal_values(matcher):
                     if not metric.allows_label_value(matcher.name, value):
                         yield self.finding(
-                            query.location, f"{selector.metric}: {matcher.name}={value!r} can never match (allowed: {allowed})"
+                            query.location,
+                            f"{selector.metric}: {matcher.name}={value!r} can never match (allowed: {allowed})",
                         )
                 if _regex_matches_nothing(matcher, allowed):
                     yield self.finding(
@@ -132,10 +135,12 @@ class CatalogHistogramQuantile(Rule):
                 metric = selector.metric
                 known = SERIES.get(metric or "")
                 if known is not None and (known.type is not MetricType.HISTOGRAM or not metric.endswith("_bucket")):
-                    yield self.finding(query.location, f"histogram_quantile() over {metric}, which is not a histogram _bucket series")
+                    yield self.finding(
+                        query.location, f"histogram_quantile() over {metric}, which is not a histogram _bucket series")
             kept = infer_labels(argument)
             if kept is not None and "le" not in kept:
-                yield self.finding(query.location, "histogram_quantile() over series without the le label (aggregate with by (le, ...))")
+                yield self.finding(
+                    query.location, "histogram_quantile() over series without the le label (aggregate with by (le, ...))")
 
 
 class CatalogQuantileCounter(Rule):

@@ -47,7 +47,8 @@ class LayoutGridBounds(Rule):
                 continue
             x, y, w, h = box
             if x < 0 or y < 0 or w < 1 or h < 1 or x + w > GRID_COLUMNS:
-                yield self.finding(dashboard.panel_location(panel), f"gridPos x={x} y={y} w={w} h={h} is outside the 24-column grid")
+                yield self.finding(
+                    dashboard.panel_location(panel), f"gridPos x={x} y={y} w={w} h={h} is outside the 24-column grid")
 
 
 class LayoutOverlap(Rule):
@@ -66,7 +67,8 @@ class LayoutOverlap(Rule):
                 other = next((p for p, b in placed if _overlap(box, b)), None)
                 if other is not None:
                     yield self.finding(
-                        dashboard.panel_location(panel), f"overlaps panel {other.title!r} (id {other.id}) at gridPos {panel.grid}"
+                        dashboard.panel_location(panel),
+                        f"overlaps panel {other.title!r} (id {other.id}) at gridPos {panel.grid}",
                     )
                 placed.append((panel, box))
 
@@ -93,7 +95,8 @@ class LayoutHiddenPanel(Rule):
             nested = [p for p in dashboard.panels if p.row is row]
             if nested and not row.collapsed:
                 titles = ", ".join(repr(p.title) for p in nested)
-                yield self.finding(dashboard.panel_location(row), f"expanded row holds panels Grafana will not show: {titles}")
+                yield self.finding(
+                    dashboard.panel_location(row), f"expanded row holds panels Grafana will not show: {titles}")
                 continue
             row_box = _box(row)
             for panel in nested:

@@ -29,7 +29,8 @@ class _LabelMatcherRule(Rule):
                 and promql.PLACEHOLDER in m.value
                 for m in selector.matchers
             ):
-                yield self.finding(query.location, f"{selector.metric or 'selector'} has no {self.label}=~\"${self.label}\" matcher")
+                subject = selector.metric or "selector"
+                yield self.finding(query.location, f'{subject} has no {self.label}=~"${self.label}" matcher')
 
 
 class TargetJobMatcher(_LabelMatcherRule):

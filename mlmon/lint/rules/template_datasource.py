@@ -13,7 +13,8 @@ class TemplateDatasource(Rule):
     name = "template-datasource"
     level = Level.ERROR
     description = "A dashboard with Prometheus queries has a templated Prometheus datasource variable."
-    hint = 'add a variable {"type": "datasource", "name": "datasource", "query": "prometheus"} and use ${datasource} in panels'
+    hint = ('add a variable {"type": "datasource", "name": "datasource", "query": "prometheus"} '
+            "and use ${datasource} in panels")
 
     def check_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
         if next(dashboard.prometheus_targets(), None) is None:

@@ -20,7 +20,8 @@ class TemplateOnTimeChangeReload(Rule):
     def check_variable(self, dashboard: Dashboard, variable: Variable, where: Location) -> Iterable[Finding]:
         if variable.type == "query" and variable.raw.get("refresh") != ON_TIME_RANGE_CHANGE:
             yield self.finding(
-                where, f"variable ${variable.name} has refresh={variable.raw.get('refresh')!r}, not 2 (on time range change)"
+                where,
+                f"variable ${variable.name} has refresh={variable.raw.get('refresh')!r}, not 2 (on time range change)",
             )
 
 
