@@ -23,6 +23,10 @@ def _labels(metric: Metric) -> str:
 
 def render() -> str:
     lines = [
+        "Generated from `exporter/catalog.py` by `python -m exporter.catalog_table --update README.md`"
+        " (a test fails when it is stale). *Served by*: `exporter` = `python -m exporter` (port 8001),"
+        " `api` = the model API's own `/metrics`.",
+        "",
         "| metric | type | labels | unit | served by | task | help |",
         "|---|---|---|---|---|---|---|",
     ]

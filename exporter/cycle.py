@@ -278,13 +278,13 @@ class Exporter:
         for code in np.flatnonzero(np.bincount(codes, minlength=len(window.version_names))):
             version = window.version_names[code]
             rows = labelled & (codes == code)
+            if not rows.any():  # no ground truth yet: only the task is known
+                samples.append({"model_info": [((state.name, str(version), task), 1.0)]})
+                continue
             if task == "regression":
                 actual, predicted = window.actual_numbers[rows], window.predicted_numbers[rows]
             else:
                 actual, predicted = window.actuals[rows], window.predictions[rows]
-            if not rows.any():
-                samples.append({"model_info": [((state.name, str(version), task), 1.0)]})
-                continue
             report = compute_performance(actual, predicted, task, self.config.regression_tolerance)
             samples.append(results.performance_samples(state.name, str(version), report))
         return merge(*samples)

@@ -3,10 +3,10 @@
 Each cycle appends only the rows logged since the last one and drops the
 oldest (beyond ``capacity`` rows, or older than ``max_age_seconds``); no row is
 re-read or re-parsed while it stays in the window, and the window is never
-copied to make room. Feature values live in
-:class:`exporter.statistics.columns.FeatureColumns` (one array per feature);
-the per-row facts the performance metrics need (version, prediction, ground
-truth) live in parallel arrays here.
+copied to make room. The statistics see the window as
+:class:`exporter.statistics.columns.FeatureColumns` (one array per feature,
+views of the window's circular arrays); the per-row facts the performance
+metrics need (version, prediction, ground truth) live in parallel arrays.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ class ParsedBatch:
     predictions: np.ndarray
     actuals: np.ndarray
     has_actual: np.ndarray
-    latencies: np.ndarray  # float64, NaN when not logged
     columns: FeatureColumns
     bad_json: list[str]
 
@@ -51,7 +50,6 @@ def parse_batch(schema: FeatureSchema, records: Sequence[PredictionRecord]) -> P
         predictions=_objects([r.prediction for r in records]),
         actuals=_objects([r.actual for r in records]),
         has_actual=np.fromiter((r.actual_id is not None for r in records), dtype=bool, count=len(records)),
-        latencies=numeric([r.latency_seconds for r in records]),
         columns=FeatureColumns.from_rows(schema, rows),
         bad_json=bad_json,
     )

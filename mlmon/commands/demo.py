@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 from pathlib import Path
 
 DESCRIPTION = (
@@ -38,7 +40,12 @@ def run(args: argparse.Namespace) -> int:
 
     root = Path.cwd()
     if not (root / "ml_api").is_dir() or not (root / "exporter").is_dir():
-        print("mlmon demo: run it from the project root (the directory with ml_api/ and exporter/)")
+        print("mlmon demo: run it from the project root (the directory with ml_api/ and exporter/)", file=sys.stderr)
+        return 2
+    missing = [name for name in ("fastapi", "uvicorn", "sklearn") if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"mlmon demo: the reference API needs {', '.join(missing)}: `make demo` installs them, or run "
+              "pip install -e '.[api]'", file=sys.stderr)
         return 2
     return run_demo(DemoOptions(root=root, state_dir=args.state_dir.resolve(), duration=args.duration,
                                 rate=args.rate, report_every=args.report_every, build=not args.no_build))

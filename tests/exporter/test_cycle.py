@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 import subprocess
 import sys
 
@@ -174,3 +175,17 @@ def test_prediction_value_distribution_counts_regression_outputs_only(tmp_path, 
     assert value(exporter, "prediction_value_distribution_count", model_name="price") == 5
     assert value(exporter, "prediction_value_distribution_bucket", model_name="price", le="150000.0") == 5
     assert value(exporter, "prediction_latency_seconds_count", model_name="churn") == 5
+
+
+def test_rows_already_read_are_not_read_again(tmp_path, make_exporter):
+    path = tmp_path / "log.db"
+    write_log(path, current_rows=50).close()
+    exporter = make_exporter()
+    exporter.run_cycle()
+    conn = sqlite3.connect(path)
+    with conn:  # rewrite history: a cycle that re-read the window would now see 50 missing values
+        conn.execute("UPDATE predictions SET features = '{}'")
+    conn.close()
+    assert exporter.run_cycle()
+    assert value(exporter, "missing_values_count", model_name=REGRESSION, column="area") == 0
+    assert value(exporter, "daily_predictions_total", model_name=REGRESSION) == 50

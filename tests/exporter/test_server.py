@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 
@@ -56,3 +57,15 @@ def test_help_lists_every_setting_with_its_environment_variable():
     for variable in ("METRICS_DB_PATH", "PROMETHEUS_PORT", "EXPORT_INTERVAL", "EXPORTER_WINDOW_ROWS",
                      "EXPORTER_DRIFT_CORRECTION", "EXPORTER_FEATURE_SCHEMA", "--once"):
         assert variable in result.stdout
+
+
+def test_a_busy_port_is_reported_with_what_to_do(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "exporter", "--db", str(tmp_path / "log.db"), "--bind",
+                                 "127.0.0.1", "--port", str(port)], capture_output=True, text=True, cwd=ROOT,
+                                timeout=60)
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "PROMETHEUS_PORT" in result.stderr

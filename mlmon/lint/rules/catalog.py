@@ -139,8 +139,8 @@ class CatalogHistogramQuantile(Rule):
                         query.location, f"histogram_quantile() over {metric}, which is not a histogram _bucket series")
             kept = infer_labels(argument)
             if kept is not None and "le" not in kept:
-                yield self.finding(
-                    query.location, "histogram_quantile() over series without the le label (aggregate with by (le, ...))")
+                yield self.finding(query.location,
+                                   "histogram_quantile() over series without the le label (aggregate by (le, ...))")
 
 
 class CatalogQuantileCounter(Rule):
