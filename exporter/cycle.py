@@ -24,7 +24,7 @@ import math
 import sqlite3
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -64,6 +64,8 @@ class ModelState:
     profile: ReferenceProfile
     reference: ModelReference | None
     window: ModelWindow
+    # stage -> window.changes when the stage last succeeded: an unchanged window is not recomputed
+    computed: dict[str, int] = field(default_factory=dict)
 
     @property
     def reference_version(self) -> float | None:
@@ -261,9 +263,14 @@ class Exporter:
         model = state.name
         for stage, work in (("performance", self._performance), ("drift", self._drift),
                             ("quality", self._quality), ("business", self._business)):
+            # Statistics of an unchanged window are unchanged (an idle model costs nothing);
+            # business metrics depend on the clock (label lag) and are always recomputed.
+            if stage != "business" and state.computed.get(stage) == state.window.changes:
+                continue
             samples = self._stage(stage, model, lambda: work(state, now))
             if samples is not None:
                 self._results[(stage, model)] = samples  # type: ignore[assignment]
+                state.computed[stage] = state.window.changes
 
     def _performance(self, state: ModelState, now: float) -> Samples:
         window = state.window

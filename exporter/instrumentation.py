@@ -54,6 +54,8 @@ UNMATCHED = "<unmatched>"
 # The method label of methods outside the catalog's list, so odd verbs share one series.
 OTHER_METHOD = "OTHER"
 _KNOWN_METHODS = frozenset(catalog.HTTP_METHOD.split("|"))
+# Where the middleware leaves the request's arrival time (time.perf_counter) in the ASGI scope.
+REQUEST_STARTED = "mlmon.request_started"
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -106,6 +108,19 @@ class ApiMetrics:
         self.memory = metric_from_catalog("model_memory_usage_bytes", self.registry)
         self.dropped = metric_from_catalog("prediction_log_dropped_total", self.registry)
         self._exposed = _WithoutCreated(self.registry)
+
+        # Label children by (method, endpoint, status): skips prometheus_client's
+        # per-call label lookup on the hot path. Bounded like the labels themselves.
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def record_request(self, method: str, endpoint: str, status: int, seconds: float) -> None:
+        key = (method, endpoint, status)
+        children = self._request_children.get(key)
+        if children is None:
+            children = self._request_children[key] = (self.requests.labels(method, endpoint, str(status)),
+                                                       self.duration.labels(method, endpoint))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self._exposed)  # type: ignore[arg-type]
@@ -319,12 +334,13 @@ class MetricsMiddleware:
             return
         method = scope["method"] if scope["method"] in _KNOWN_METHODS else OTHER_METHOD
         if self.metrics_path is not None and scope["path"] == self.metrics_path and method in ("GET", "HEAD"):
+            started = time.perf_counter()
             await self._serve_metrics(method, send)
-            self.metrics.requests.labels(method, self.metrics_path, "200").inc()
+            self.metrics.record_request(method, self.metrics_path, 200, time.perf_counter() - started)
             return
 
         status = 500
-        started = time.perf_counter()
+        started = scope[REQUEST_STARTED] = time.perf_counter()
         self.metrics.active.inc()
 
         async def send_wrapper(message: Message) -> None:
@@ -338,9 +354,7 @@ class MetricsMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.active.dec()
-            endpoint = route_template(scope)
-            self.metrics.requests.labels(method, endpoint, str(status)).inc()
-            self.metrics.duration.labels(method, endpoint).observe(elapsed)
+            self.metrics.record_request(method, route_template(scope), status, elapsed)
 
     async def _serve_metrics(self, method: str, send: Send) -> None:
         body = self.metrics.exposition()
@@ -416,6 +430,13 @@ class Instrumentation:
         if self.writer is None:
             return False
         return self.writer.submit_actual(request_id, actual, ts=time.time() if ts is None else ts)
+
+    @staticmethod
+    def request_elapsed(scope: Mapping[str, Any]) -> float | None:
+        """Seconds since the middleware saw the request arrive (``request.scope`` in a handler);
+        the latency to log with a prediction. None when the middleware is not installed."""
+        started = scope.get(REQUEST_STARTED)
+        return None if started is None else time.perf_counter() - started
 
     @contextlib.contextmanager
     def inference_timer(self, model_name: str) -> Iterator[None]:

@@ -133,6 +133,7 @@ class ModelWindow:
         self._actual_numbers = np.full(capacity, math.nan)
         self._request_ids = np.empty(capacity, dtype=object)
         self._row_of: dict[str, int] = {}  # request_id -> row number
+        self.changes = 0  # grows whenever the held rows or their labels change
 
     @property
     def capacity(self) -> int:
@@ -208,6 +209,7 @@ class ModelWindow:
         self._request_ids[where] = request_ids
         self._row_of.update(zip(request_ids, range(ring.end, ring.end + count)))
         ring.end += count
+        self.changes += 1
 
     def expire(self, now: float) -> None:
         """Drop rows older than ``max_age_seconds`` (rows are kept in log order, so the oldest lead)."""
@@ -226,6 +228,7 @@ class ModelWindow:
         self._actuals[i] = actual
         self._actual_numbers[i] = numeric([actual])[0]
         self._has_actual[i] = True
+        self.changes += 1
         return True
 
     def label_lag_seconds(self, now: float) -> float:
@@ -243,6 +246,7 @@ class ModelWindow:
             self._request_ids[position] = None
             self._predictions[position] = self._actuals[position] = None  # release the objects
         ring.start = new_start
+        self.changes += 1
 
     def _unknown_mask(self, name: str) -> np.ndarray:
         mask = self._unknown.get(name)

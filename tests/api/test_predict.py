@@ -198,3 +198,23 @@ def test_fault_hook_delays_and_rejects_bad_delays(db_path):
         for bad in ("nan", "-1", "60", "soon"):
             response = faulty.post("/predict", json=VALID_HOUSE, headers={"X-Fault-Delay": bad})
             assert response.status_code == 400 and "x-fault-delay" in response.text
+
+
+def test_the_logged_latency_covers_the_request_not_just_the_model(db_path):
+    import sqlite3
+
+    with make_client(db_path, faults=True) as client:
+        client.post("/predict", json=VALID_HOUSE, headers={"X-Fault-Delay": "0.2"})
+        client.app.state.service.monitoring.writer.flush()
+        with sqlite3.connect(db_path) as conn:
+            (latency,) = conn.execute("SELECT latency_seconds FROM predictions").fetchone()
+    # The injected wait happens before the model runs: only a request-level latency includes it.
+    assert latency >= 0.2
+
+
+def test_fastapi_path_parameters_are_counted_by_template(client):
+    for name in ("house_price", "price_band", "no_such_model"):
+        client.get(f"/models/{name}")
+
+    assert requests_counted(client, "/models/{model_name}", 200, method="GET") == 2
+    assert requests_counted(client, "/models/{model_name}", 422, method="GET") == 1

@@ -47,8 +47,9 @@ def test_counters_count_each_logged_row_once_across_cycles(tmp_path, make_export
     assert value(exporter, "daily_predictions_total", model_name=REGRESSION) == 100
     assert value(exporter, "actuals_received_total", model_name=REGRESSION) == 0
     assert value(exporter, "prediction_latency_seconds_count", model_name=REGRESSION) == 100
-    assert exporter.run_cycle()  # nothing new: nothing counted twice
+    assert exporter.run_cycle()  # nothing new: nothing counted twice, and the statistics are not recomputed
     assert value(exporter, "daily_predictions_total", model_name=REGRESSION) == 100
+    assert "drift" not in exporter.stage_seconds and "business" in exporter.stage_seconds
     store.log_actual(f"{REGRESSION}-1000.0-0", 1.0)  # a late label for a row already read
     store.log_actual("not-yet-logged", 2.0)  # a label that arrives before its prediction
     add_predictions(store, feature_rows(80, np.random.default_rng(1)), np.random.default_rng(2), labelled=0.0,
@@ -189,3 +190,20 @@ def test_rows_already_read_are_not_read_again(tmp_path, make_exporter):
     assert exporter.run_cycle()
     assert value(exporter, "missing_values_count", model_name=REGRESSION, column="area") == 0
     assert value(exporter, "daily_predictions_total", model_name=REGRESSION) == 50
+
+
+def test_a_restarted_exporter_counts_the_same_totals_in_small_batches(tmp_path, make_exporter, monkeypatch):
+    store = write_log(tmp_path / "log.db", current_rows=60, labelled=0.5)
+    store.log_actual("label-first", 1.0)
+    first = make_exporter(window_rows=20)
+    first.run_cycle()
+    store.log_prediction("label-first", REGRESSION, "v1", {"area": 1.0}, 2.0)
+    first.run_cycle()
+    monkeypatch.setattr("exporter.cycle.READ_BATCH_ROWS", 7)  # the restart reads the log in many batches
+    restarted = make_exporter(window_rows=20)
+    restarted.run_cycle()
+    for name in ("daily_predictions_total", "actuals_received_total", "prediction_latency_seconds_count"):
+        assert value(restarted, name, model_name=REGRESSION) == value(first, name, model_name=REGRESSION), name
+    assert value(restarted, "monitoring_window_rows", model_name=REGRESSION, window="labelled") == \
+        value(first, "monitoring_window_rows", model_name=REGRESSION, window="labelled")
+    store.close()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
 
 import pytest
 
 from exporter.store import PredictionLogError, PredictionStore
+from tests.support.processes import ROOT
 
 
 def _record(i: int, model: str = "m") -> dict:
@@ -141,3 +144,33 @@ def test_errors_name_the_file_or_the_record(tmp_path):
         with pytest.raises(TypeError, match="features must be a mapping"):
             store.log_prediction("r2", "m", "1", ["not", "a", "dict"], 1.0)
         assert store.read_changes(0, 0).predictions == []  # nothing half-written
+
+
+WRITER = """
+import sys
+from exporter.store import PredictionStore
+store = PredictionStore(sys.argv[1])
+for start in range(0, 200, 20):
+    store.log_predictions([{"request_id": f"{sys.argv[2]}-{i}", "model_name": "m", "model_version": "1",
+                            "features": {"x": i}, "prediction": 1.0} for i in range(start, start + 20)])
+    store.log_actual(f"{sys.argv[2]}-{start}", 1.0)
+"""
+
+
+def test_writer_processes_and_a_reading_process_lose_nothing(tmp_path):
+    path = tmp_path / "log.db"
+    PredictionStore(path).close()
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"p{k}"], cwd=ROOT) for k in range(3)]
+    reader = PredictionStore(path, create=False)
+    seen: set[int] = set()
+    last_p = last_a = 0
+    while True:
+        finished = all(w.poll() is not None for w in writers)
+        changes = reader.read_changes(last_p, last_a, limit=50)
+        seen.update(p.id for p in changes.predictions)
+        last_p, last_a = changes.last_prediction_id, changes.last_actual_id
+        if finished and not changes.predictions:
+            break
+    reader.close()
+    assert [w.wait() for w in writers] == [0, 0, 0]
+    assert len(seen) == 600 and last_a == 30
