@@ -10,8 +10,7 @@ LABEL_LAG_CEILING_SECONDS = 6 * 3600
 group = rule_group("pipeline", [
     alert_rule(
         "ExporterDown",
-        # `up` is Prometheus's own per-target series, not the catalog's.
-        q.raw(f'up{{job="{EXPORTER_JOB}"}}', unit="boolean"),
+        q.up(EXPORTER_JOB),
         below=1,
         for_="1m",
         # Grafana: no `up` series at all means Prometheus does not scrape the exporter: alert too.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from exporter.schema import FeatureSchema, FeatureSpec, load_overrides
+from exporter.schema import FeatureSchema, FeatureSpec, infer_feature, load_overrides
 from exporter.statistics.columns import FeatureColumns, encode_column
 from exporter.statistics.performance import infer_task
 from exporter.statistics.reference import FeatureReference, ReferenceProfile
@@ -54,7 +54,7 @@ def load_reference(store: PredictionStore, model_name: str, schema_path: Path | 
             if role == "target":
                 task = infer_task(raw, header.task)
                 continue
-            spec = stored.by_name.get(name) or _infer_spec(name, raw)
+            spec = stored.by_name.get(name) or infer_feature(name, raw)
             if name in overrides:
                 spec = FeatureSchema((spec,)).with_overrides({name: overrides[name]}, source=source)[name]
             specs.append(spec)
@@ -76,9 +76,3 @@ def _profile(spec: FeatureSpec, raw: list[Any]) -> FeatureReference:
     column = FeatureColumns(FeatureSchema((spec,)), len(raw), {spec.name: values}, {spec.name: status}, {})
     return ReferenceProfile.from_columns(column).features[spec.name]
 
-
-def _infer_spec(name: str, raw: list[Any]) -> FeatureSpec:
-    inferred = FeatureSchema.infer({name: value} for value in raw)
-    if name in inferred:
-        return inferred[name]
-    return FeatureSpec(name, "numeric", required=False)  # an empty reference column

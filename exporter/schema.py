@@ -31,16 +31,19 @@ or, for several models, ``{"models": {"<model_name>": {"features": {...}}}}``.
 Only the keys given replace the inferred ones; ``"range": null`` removes the
 range check; ``"categories": null`` accepts any category.
 
-This module must not import ``mlmon``; it needs only the standard library.
+This module must not import ``mlmon``; it needs only the standard library and numpy.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping, Sequence
+
+import numpy as np
 
 FeatureKind = Literal["numeric", "categorical"]
 KINDS: tuple[str, ...] = ("numeric", "categorical")
@@ -184,17 +187,11 @@ class FeatureSchema:
         range_margin: float = DEFAULT_RANGE_MARGIN,
     ) -> "FeatureSchema":
         """Infer the schema from reference rows (dicts of feature name → raw value); rules in the module docstring."""
-        observed: dict[str, _Observed] = {}
-        n_rows = 0
-        for row in rows:
-            n_rows += 1
-            for name, value in row.items():
-                obs = observed.get(name)
-                if obs is None:
-                    obs = observed[name] = _Observed()
-                obs.add(value, max_integer_categories)
-        specs = [obs.spec(name, n_rows, max_integer_categories, range_margin) for name, obs in observed.items()]
-        return cls(tuple(specs))
+        rows = rows if isinstance(rows, list) else list(rows)
+        names = dict.fromkeys(name for row in rows for name in row)
+        return cls(tuple(infer_feature(name, [row.get(name) for row in rows],
+                                       max_integer_categories=max_integer_categories, range_margin=range_margin)
+                         for name in names))
 
     def with_overrides(self, overrides: Mapping[str, Mapping[str, Any]], *, source: str = "<overrides>") -> "FeatureSchema":
         """A copy with per-feature overrides applied (the ``features`` object of the JSON config).
@@ -313,6 +310,68 @@ def load_overrides(path: str | Path, model_name: str | None = None) -> Mapping[s
     if not isinstance(features, Mapping):
         raise SchemaConfigError(f"{path}: \"features\" must be an object of feature name → settings")
     return features
+
+
+def infer_feature(
+    name: str,
+    raw: Sequence[Any],
+    *,
+    max_integer_categories: int = DEFAULT_MAX_INTEGER_CATEGORIES,
+    range_margin: float = DEFAULT_RANGE_MARGIN,
+) -> FeatureSpec:
+    """Infer one feature from its reference column (raw values, None where absent); rules in the module docstring.
+
+    Columns of only numbers or only strings (the usual case) are summarised with
+    numpy in a few passes; a column mixing types falls back to a value-by-value scan.
+    """
+    raw = raw if isinstance(raw, list) else list(raw)
+    types = set(map(type, raw))
+    observed = None
+    if types <= {int, float, type(None)}:
+        observed = _observe_numbers(raw, max_integer_categories)
+    elif types <= {str, type(None)}:
+        observed = _observe_strings(raw)
+    if observed is None:
+        observed = _Observed()
+        for value in raw:
+            observed.add(value, max_integer_categories)
+    return observed.spec(name, len(raw), max_integer_categories, range_margin)
+
+
+# Beyond this magnitude a float no longer holds every integer: such columns take the exact value-by-value scan.
+_EXACT_FLOAT_INTEGERS = 2.0 ** 53
+
+
+def _observe_numbers(raw: list[Any], max_integer_categories: int) -> "_Observed | None":
+    """Summary of a column of ints, floats and None; None when it needs the exact scan (huge integers)."""
+    with np.errstate(over="ignore"):
+        try:
+            values = np.array(raw, dtype=np.float64)
+        except OverflowError:
+            return None
+    finite = values[np.isfinite(values)]
+    observed = _Observed(present=int(finite.size))
+    if not finite.size:
+        return observed
+    observed.minimum, observed.maximum = float(finite.min()), float(finite.max())
+    if max(-observed.minimum, observed.maximum) >= _EXACT_FLOAT_INTEGERS:
+        return None
+    observed.floats = bool(np.any(finite != np.floor(finite)))
+    if not observed.floats:
+        distinct = np.unique(finite)
+        observed.integers = set(distinct[:max_integer_categories + 1].astype(np.int64).tolist())
+        if distinct.size <= max_integer_categories:
+            observed.categories = dict.fromkeys(category_key(v) for v in observed.integers)
+    return observed
+
+
+def _observe_strings(raw: list[Any]) -> "_Observed":
+    """Summary of a column of strings and None: categorical, categories in first-seen order (capped)."""
+    seen = dict.fromkeys(raw)
+    seen.pop(None, None)
+    present = len(raw) - raw.count(None)
+    categories = dict.fromkeys(itertools.islice(seen, _MAX_INFERRED_CATEGORIES + 1))
+    return _Observed(present=present, non_numbers=bool(present), categories=categories)
 
 
 @dataclass

@@ -180,9 +180,11 @@ def _as_float(value: int | float) -> float:
 
 
 def _encode_categorical(spec: FeatureSpec, raw: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    allowed = None if spec.categories is None else frozenset(spec.categories)
+    if set(map(type, raw)) <= _HASHABLE_SCALARS:
+        return _encode_hashable_categorical(raw, allowed)
     values = np.empty(len(raw), dtype=object)
     status = np.zeros(len(raw), dtype=np.int8)
-    allowed = None if spec.categories is None else frozenset(spec.categories)
     for i, value in enumerate(raw):
         if is_missing(value):
             status[i] = MISSING
@@ -193,6 +195,26 @@ def _encode_categorical(spec: FeatureSpec, raw: list[Any]) -> tuple[np.ndarray, 
             values[i] = key
             if allowed is not None and key not in allowed:
                 status[i] = UNKNOWN_CATEGORY
+    return values, status
+
+
+# Without booleans, values that compare equal (1 and 1.0) share a category key, so keys can be looked up by value.
+_HASHABLE_SCALARS = frozenset({str, int, float, type(None)})
+
+
+def _encode_hashable_categorical(raw: list[Any], allowed: frozenset[str] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Categorical encoding that converts each distinct value once (a large reference column has few)."""
+    key_of: dict[Any, str | None] = {}
+    status_of: dict[Any, int] = {}
+    for value in set(raw):
+        if is_missing(value):
+            key_of[value], status_of[value] = None, MISSING
+        else:
+            key = key_of[value] = value if type(value) is str else category_key(value)
+            status_of[value] = UNKNOWN_CATEGORY if allowed is not None and key not in allowed else OK
+    values = np.empty(len(raw), dtype=object)
+    values[:] = [key_of[value] for value in raw]
+    status = np.fromiter(map(status_of.__getitem__, raw), dtype=np.int8, count=len(raw))
     return values, status
 
 

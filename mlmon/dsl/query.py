@@ -490,6 +490,18 @@ def absent(source: MetricRef | Expr, **matchers: MatcherValue) -> Expr:
     return Expr(f"absent({sel.text})", unit=Unit.BOOLEAN, metrics=sel.metrics, labels=None)
 
 
+def up(job: str) -> Expr:
+    """Prometheus's own scrape-health series ``up{job="..."}`` (1 when the last scrape succeeded).
+
+    ``up`` is not in the metric catalog because no mlmon process exports it:
+    Prometheus writes it for every target. It carries the labels ``job`` and
+    ``instance`` only.
+    """
+    if not job or '"' in job or "\\" in job:
+        raise SourceError(f"up(): {job!r} is not a usable job name")
+    return Expr(f'up{{job="{job}"}}', unit=Unit.BOOLEAN, labels=frozenset({"job", "instance"}), sample="up")
+
+
 def time() -> Expr:
     """``time()``: now, as a Unix timestamp (``time() - x`` for ages)."""
     return Expr("time()", unit=Unit.TIMESTAMP, labels=frozenset(), is_scalar=True)

@@ -127,3 +127,11 @@ def test_or_vector_zero_turns_no_series_into_zero():
 def test_summing_flags_counts_them():
     assert q.sum(q.series("data_drift_detected")).unit is Unit.COUNT
     assert q.max(q.series("data_drift_detected")).unit is Unit.BOOLEAN
+
+
+def test_up_is_prometheus_scrape_health_outside_the_catalog():
+    expr = q.up("model-exporter")
+    assert expr.text == 'up{job="model-exporter"}'
+    assert expr.labels == frozenset({"job", "instance"})
+    with pytest.raises(SourceError, match="not a usable job name"):
+        q.up('bad"job')
