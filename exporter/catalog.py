@@ -111,7 +111,7 @@ MODEL_LABELS = ("model_name", "version")
 
 # Enumerable label values (regular expressions, fully matched).
 HTTP_STATUS = r"[1-5][0-9]{2}"
-HTTP_METHOD = r"GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS"
+HTTP_METHOD = r"GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|OTHER"  # OTHER: any other method, bounded
 DRIFT_TESTS = r"ks|chi2"
 SKIP_REASONS = r"too_few_rows|low_expected_count|no_reference|no_current_values|constant_reference"
 VIOLATION_KINDS = r"wrong_type|unknown_category|out_of_range|missing_required|unknown_field"
