@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from exporter.schema import FeatureSchema, FeatureSpec, infer_feature, load_overrides
+import numpy as np
+
+from exporter.schema import FeatureSchema, FeatureSpec, infer_feature, load_overrides, number_column
 from exporter.statistics.columns import FeatureColumns, encode_column
 from exporter.statistics.performance import infer_task
 from exporter.statistics.reference import FeatureReference, ReferenceProfile
@@ -54,6 +56,9 @@ def load_reference(store: PredictionStore, model_name: str, schema_path: Path | 
             if role == "target":
                 task = infer_task(raw, header.task)
                 continue
+            numbers = number_column(raw)
+            if numbers is not None:  # converted once for both inference and encoding
+                raw = numbers
             spec = stored.by_name.get(name) or infer_feature(name, raw)
             if name in overrides:
                 spec = FeatureSchema((spec,)).with_overrides({name: overrides[name]}, source=source)[name]
@@ -71,7 +76,7 @@ def load_reference(store: PredictionStore, model_name: str, schema_path: Path | 
     return ModelReference(header, schema, ReferenceProfile(schema, header.rows, features), task)
 
 
-def _profile(spec: FeatureSpec, raw: list[Any]) -> FeatureReference:
+def _profile(spec: FeatureSpec, raw: list[Any] | np.ndarray) -> FeatureReference:
     values, status = encode_column(spec, raw)
     column = FeatureColumns(FeatureSchema((spec,)), len(raw), {spec.name: values}, {spec.name: status}, {})
     return ReferenceProfile.from_columns(column).features[spec.name]

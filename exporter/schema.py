@@ -314,21 +314,25 @@ def load_overrides(path: str | Path, model_name: str | None = None) -> Mapping[s
 
 def infer_feature(
     name: str,
-    raw: Sequence[Any],
+    raw: Sequence[Any] | np.ndarray,
     *,
     max_integer_categories: int = DEFAULT_MAX_INTEGER_CATEGORIES,
     range_margin: float = DEFAULT_RANGE_MARGIN,
 ) -> FeatureSpec:
-    """Infer one feature from its reference column (raw values, None where absent); rules in the module docstring.
+    """Infer one feature from its reference column (raw values, None where absent, or a :func:`number_column`);
+    rules in the module docstring.
 
     Columns of only numbers or only strings (the usual case) are summarised with
     numpy in a few passes; a column mixing types falls back to a value-by-value scan.
     """
+    if isinstance(raw, np.ndarray) and raw.dtype == np.float64:
+        return _observe_numbers(raw, max_integer_categories).spec(name, raw.size, max_integer_categories, range_margin)
     raw = raw if isinstance(raw, list) else list(raw)
-    types = set(map(type, raw))
     observed = None
-    if types <= {int, float, type(None)}:
-        observed = _observe_numbers(raw, max_integer_categories)
+    types = set(map(type, raw))
+    if types <= _NUMBER_TYPES:
+        numbers = number_column(raw)
+        observed = None if numbers is None else _observe_numbers(numbers, max_integer_categories)
     elif types <= {str, type(None)}:
         observed = _observe_strings(raw)
     if observed is None:
@@ -338,24 +342,34 @@ def infer_feature(
     return observed.spec(name, len(raw), max_integer_categories, range_margin)
 
 
+_NUMBER_TYPES = frozenset({int, float, type(None)})
 # Beyond this magnitude a float no longer holds every integer: such columns take the exact value-by-value scan.
 _EXACT_FLOAT_INTEGERS = 2.0 ** 53
 
 
-def _observe_numbers(raw: list[Any], max_integer_categories: int) -> "_Observed | None":
-    """Summary of a column of ints, floats and None; None when it needs the exact scan (huge integers)."""
+def number_column(raw: Sequence[Any]) -> np.ndarray | None:
+    """A column of only ints, floats and None as ``float64`` (None → NaN), converted once for inference and
+    encoding; None when it holds anything else or integers a float cannot hold exactly."""
+    if not set(map(type, raw)) <= _NUMBER_TYPES:
+        return None
     with np.errstate(over="ignore"):
         try:
             values = np.array(raw, dtype=np.float64)
         except OverflowError:
             return None
     finite = values[np.isfinite(values)]
+    if finite.size and max(-float(finite.min()), float(finite.max())) >= _EXACT_FLOAT_INTEGERS:
+        return None
+    return values
+
+
+def _observe_numbers(values: np.ndarray, max_integer_categories: int) -> "_Observed":
+    """Summary of a column of numbers given as ``float64`` (NaN/±inf are missing)."""
+    finite = values[np.isfinite(values)]
     observed = _Observed(present=int(finite.size))
     if not finite.size:
         return observed
     observed.minimum, observed.maximum = float(finite.min()), float(finite.max())
-    if max(-observed.minimum, observed.maximum) >= _EXACT_FLOAT_INTEGERS:
-        return None
     observed.floats = bool(np.any(finite != np.floor(finite)))
     if not observed.floats:
         distinct = np.unique(finite)

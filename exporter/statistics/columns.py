@@ -136,8 +136,13 @@ class FeatureColumns:
 def encode_column(spec: FeatureSpec, raw: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     """One feature's raw values (None where absent) → (values, status) arrays, as :meth:`FeatureColumns.from_rows`.
 
-    For readers that load a column at a time (a large reference never needs to exist as rows).
+    For readers that load a column at a time (a large reference never needs to exist as rows); ``raw`` may
+    also be a :func:`exporter.schema.number_column` (``float64``, NaN where absent), which is not modified.
     """
+    if isinstance(raw, np.ndarray) and raw.dtype == np.float64:
+        if spec.kind == "numeric":
+            return _checked_numbers(spec, raw.copy())
+        raw = raw.tolist()  # integral floats get the same category keys as the ints they were
     raw = raw if isinstance(raw, list) else list(raw)
     return _encode_numeric(spec, raw) if spec.kind == "numeric" else _encode_categorical(spec, raw)
 
@@ -151,18 +156,25 @@ def _encode_numeric(spec: FeatureSpec, raw: list[Any]) -> tuple[np.ndarray, np.n
                 values = np.array(raw, dtype=np.float64)
             except OverflowError:
                 values = np.array([_as_float(v) for v in raw], dtype=np.float64)
+        return _checked_numbers(spec, values)
+    values = np.empty(len(raw), dtype=np.float64)
+    status = np.empty(len(raw), dtype=np.int8)
+    for i, value in enumerate(raw):
+        if is_missing(value):
+            values[i], status[i] = math.nan, MISSING
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            values[i] = _as_float(value)
+            status[i] = OK if math.isfinite(values[i]) else MISSING
+        else:
+            values[i], status[i] = math.nan, WRONG_TYPE
+    return _checked_numbers(spec, values, status)
+
+
+def _checked_numbers(spec: FeatureSpec, values: np.ndarray, status: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Statuses of parsed numbers (missing where not finite, out of range); ``values`` is NaN'd where not OK."""
+    if status is None:
         status = np.where(np.isfinite(values), OK, MISSING).astype(np.int8)
-    else:
-        values = np.empty(len(raw), dtype=np.float64)
-        status = np.empty(len(raw), dtype=np.int8)
-        for i, value in enumerate(raw):
-            if is_missing(value):
-                values[i], status[i] = math.nan, MISSING
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                values[i] = _as_float(value)
-                status[i] = OK if math.isfinite(values[i]) else MISSING
-            else:
-                values[i], status[i] = math.nan, WRONG_TYPE
     values[status != OK] = math.nan
     if spec.minimum is not None or spec.maximum is not None:
         lower = -math.inf if spec.minimum is None else spec.minimum

@@ -83,3 +83,12 @@ def test_unknown_field_names_are_bounded():
     unknown = FeatureColumns.from_rows(SCHEMA, rows).unknown_fields
     assert len(unknown) == 21
     assert int(unknown["_other_"].sum()) == 80
+
+
+def test_the_fast_and_slow_categorical_paths_agree():
+    values = ["a", "b", None, "z", 7, 7.0, 1.5, math.nan, math.inf, "a"]
+    fast = FeatureColumns.from_rows(SCHEMA, [{"c": v} for v in values])  # no booleans: encoded per distinct value
+    slow = FeatureColumns.from_rows(SCHEMA, [{"c": v} for v in values + [True]]).slice(0, len(values))
+    assert fast.values["c"].tolist() == slow.values["c"].tolist() == ["a", "b", None, "z", "7", "7", "1.5", None,
+                                                                       None, "a"]
+    np.testing.assert_array_equal(fast.status["c"], slow.status["c"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from exporter.catalog import VIOLATION_KINDS, get
 from exporter.schema import VIOLATION_KINDS as SCHEMA_KINDS
-from exporter.schema import FeatureSchema, FeatureSpec, SchemaConfigError
+from exporter.schema import FeatureSchema, FeatureSpec, SchemaConfigError, infer_feature
 
 REFERENCE = [
     {"sqft": 1000.5 + 10 * i, "bedrooms": 1 + i % 4, "city": ["paris", "lyon"][i % 2], "garage": i % 3 == 0,
@@ -139,3 +140,45 @@ def test_missing_override_file_is_a_clear_error(schema, tmp_path):
 def test_round_trip_through_json(schema):
     again = FeatureSchema.from_dict(json.loads(json.dumps(schema.to_dict())))
     assert again == schema
+
+
+def _scanned(name, raw):
+    """The value-by-value inference every column once took: the reference the vectorised paths must equal."""
+    from exporter.schema import DEFAULT_MAX_INTEGER_CATEGORIES, DEFAULT_RANGE_MARGIN, _Observed
+
+    observed = _Observed()
+    for value in raw:
+        observed.add(value, DEFAULT_MAX_INTEGER_CATEGORIES)
+    return observed.spec(name, len(raw), DEFAULT_MAX_INTEGER_CATEGORIES, DEFAULT_RANGE_MARGIN)
+
+
+_COLUMN_RNG = np.random.default_rng(7)
+COLUMNS = {
+    "floats with gaps": [None if i % 7 == 0 else float(v) for i, v in enumerate(_COLUMN_RNG.normal(5, 2, 500))],
+    "nan and inf are missing": [math.nan, math.inf, -math.inf, 1.5, 2.5] * 20,
+    "few integers": [int(v) for v in _COLUMN_RNG.integers(1, 6, 300)],
+    "integral floats": [float(v) for v in _COLUMN_RNG.integers(0, 4, 300)] + [None],
+    "many integers": [int(v) for v in _COLUMN_RNG.integers(-500, 500, 400)],
+    "ints and floats": [1, 2.5, 3, None, 7] * 10,
+    "non-negative": [0.25 * i for i in range(100)],
+    "strings": [["b", "a", None, "c"][i % 4] for i in range(100)],
+    "many strings": [f"id{i}" for i in range(1500)],
+    "all missing": [None, math.nan] * 10,
+    "empty": [],
+    "booleans": [True, False, None] * 5,
+    "mixed": [1, "x", 2.5, True, None, {"nested": 1}],
+    "huge integers": [2 ** 60, 2 ** 60 + 1, 3] * 10,
+}
+
+
+@pytest.mark.parametrize("raw", COLUMNS.values(), ids=COLUMNS.keys())
+def test_column_inference_equals_the_value_by_value_rules(raw):
+    assert infer_feature("x", raw) == _scanned("x", raw)
+
+
+def test_infer_on_rows_equals_infer_per_column():
+    columns = {name: raw for name, raw in COLUMNS.items() if len(raw) == 100}
+    rows = [{name: raw[i] for name, raw in columns.items() if raw[i] is not None} for i in range(100)]
+    schema = FeatureSchema.infer(rows)
+    assert schema.names == tuple(columns)
+    assert all(schema[name] == _scanned(name, raw) for name, raw in columns.items())
