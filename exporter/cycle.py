@@ -7,7 +7,10 @@ One :class:`Exporter` lives for the whole process. Each :meth:`Exporter.run_cycl
 3. reads only the rows logged since the last cycle (``read``), counts them into
    the cumulative counters and appends them to the model's in-memory window,
 4. per model computes ``performance``, ``drift``, ``quality`` and ``business``
-   metrics from the window,
+   metrics from the window; drift and quality follow the window's rows as they
+   enter and leave (:class:`~exporter.statistics.incremental.IncrementalDrift`,
+   :class:`~exporter.statistics.quality.QualityCounts`), so a steady-state cycle
+   costs O(new rows) plus a few vectorised passes, not a re-sort of the window,
 5. publishes a new :class:`~exporter.snapshot.Snapshot` for the collectors.
 
 A failure in one stage of one model is logged once (with the model and what
@@ -36,9 +39,11 @@ from exporter.profiles import ModelReference, load_reference
 from exporter.schema import FeatureSchema, SchemaConfigError
 from exporter.snapshot import Samples, Snapshot, merge
 from exporter.statistics.columns import FeatureColumns
-from exporter.statistics.drift import DriftConfig, compute_drift
+from exporter.statistics.drift import DriftConfig
+from exporter.statistics.incremental import IncrementalDrift
+from exporter.statistics.ranked import WindowOutOfStep
 from exporter.statistics.performance import compute_performance, infer_task
-from exporter.statistics.quality import compute_quality
+from exporter.statistics.quality import QualityCounts
 from exporter.statistics.reference import ReferenceProfile
 from exporter.store import ActualRecord, PredictionRecord, PredictionStore
 from exporter.window import ModelWindow, numeric, parse_batch, provisional_schema
@@ -66,6 +71,9 @@ class ModelState:
     window: ModelWindow
     # stage -> window.changes when the stage last succeeded: an unchanged window is not recomputed
     computed: dict[str, int] = field(default_factory=dict)
+    # follow the window's rows as they enter and leave; created by the first drift / quality stage
+    drift: IncrementalDrift | None = None
+    quality: QualityCounts | None = None
 
     @property
     def reference_version(self) -> float | None:
@@ -297,11 +305,24 @@ class Exporter:
         return merge(*samples)
 
     def _drift(self, state: ModelState, now: float) -> Samples:
-        return results.drift_samples(state.name, compute_drift(state.profile, state.window.columns,
-                                                               self._drift_config))
+        if state.drift is None:
+            state.drift = IncrementalDrift(state.profile, self._drift_config)
+            state.window.track(state.drift)
+        try:
+            report = state.drift.report()
+        except WindowOutOfStep as exc:  # never expected; recovering costs one from-scratch pass
+            log.warning("model %r: %s; rebuilding the drift state from the window", state.name, exc)
+            state.window.untrack(state.drift)
+            state.drift = IncrementalDrift(state.profile, self._drift_config)
+            state.window.track(state.drift)
+            report = state.drift.report()
+        return results.drift_samples(state.name, report)
 
     def _quality(self, state: ModelState, now: float) -> Samples:
-        return results.quality_samples(state.name, state.schema, compute_quality(state.profile, state.window.columns))
+        if state.quality is None:
+            state.quality = QualityCounts(state.profile)
+            state.window.track(state.quality)
+        return results.quality_samples(state.name, state.schema, state.quality.report())
 
     def _business(self, state: ModelState, now: float) -> Samples:
         window = state.window

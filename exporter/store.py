@@ -27,12 +27,14 @@ An actual may arrive before its prediction; it is joined when both exist.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import math
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,12 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 
 TASKS = ("regression", "classification")
+
+# Rows per INSERT statement. One multi-row statement binds its values in C and
+# releases the GIL once, where executemany steps (and hands the GIL to and from
+# the host service's event loop) once per row; see scripts/bench_api.py.
+# 128 rows x 7 columns stays under SQLITE_MAX_VARIABLE_NUMBER's old default, 999.
+ROWS_PER_STATEMENT = 128
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS predictions (
@@ -213,12 +221,19 @@ class PredictionStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _write(self, sql: str, rows: Sequence[tuple]) -> int:
+    def _insert(self, into: str, rows: Sequence[tuple]) -> int:
+        """``INSERT OR IGNORE INTO {into} VALUES ...`` all ``rows`` in one transaction; returns how many were new.
+
+        Rows go in order, so within a batch too the first row for a key wins.
+        """
         conn = self._connection()
+        width = len(rows[0])
         conn.execute("BEGIN IMMEDIATE")
         try:
             before = conn.total_changes
-            conn.executemany(sql, rows)
+            for start in range(0, len(rows), ROWS_PER_STATEMENT):
+                chunk = rows[start:start + ROWS_PER_STATEMENT]
+                conn.execute(_insert_sql(into, width, len(chunk)), list(itertools.chain.from_iterable(chunk)))
             inserted = conn.total_changes - before
             conn.execute("COMMIT")
         except BaseException:
@@ -245,9 +260,8 @@ class PredictionStore:
         rows = [_prediction_row(record, now) for record in records]
         if not rows:
             return 0
-        return self._write(
-            "INSERT OR IGNORE INTO predictions (request_id, ts, model_name, model_version, features, prediction,"
-            " latency_seconds) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        return self._insert(
+            "predictions (request_id, ts, model_name, model_version, features, prediction, latency_seconds)", rows)
 
     def log_actual(self, request_id: str, actual: Any, ts: float | None = None) -> bool:
         """Log the ground truth for ``request_id`` (before or after its prediction); False if it already had one."""
@@ -259,7 +273,7 @@ class PredictionStore:
         rows = [(str(rid), _scalar(actual, "actual"), now if ts is None else float(ts)) for rid, actual, ts in records]
         if not rows:
             return 0
-        return self._write("INSERT OR IGNORE INTO actuals (request_id, actual, ts) VALUES (?, ?, ?)", rows)
+        return self._insert("actuals (request_id, actual, ts)", rows)
 
     def set_reference(self, model_name: str, rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
                       targets: Sequence[Any] | None = None, task: str | None = None,
@@ -405,9 +419,20 @@ class PredictionStore:
         return self._connection().execute("SELECT coalesce(max(id), 0) FROM predictions").fetchone()[0]
 
 
+@functools.lru_cache(maxsize=32)
+def _insert_sql(into: str, width: int, rows: int) -> str:
+    row = "(" + ",".join("?" * width) + ")"
+    return f"INSERT OR IGNORE INTO {into} VALUES " + ",".join([row] * rows)
+
+
 def _scalar(value: Any, what: str) -> Any:
     """A value SQLite stores natively: numbers, text or NULL (numpy scalars become Python ones)."""
-    if value is None or isinstance(value, (str, int, float)):
+    kind = type(value)  # exact types first: this runs for every logged row
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is str or kind is int or value is None:
+        return value
+    if isinstance(value, (str, int, float)):
         if isinstance(value, bool):
             return int(value)
         if isinstance(value, float) and not math.isfinite(value):
@@ -429,15 +454,30 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+# Built once: json.dumps with options builds a new encoder per call, a third of the cost of a small row.
+_dumps = _ENCODER.encode
+
+
+def _reusable_encoder() -> Callable[[Any], str]:
+    """``_dumps`` for the features of every logged row: the C encoder built once (no circular-reference
+    bookkeeping: a feature dict that contains itself fails with RecursionError instead) halves its cost."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # an interpreter without the C accelerator
+        return _dumps
+    encode = make(None, _ENCODER.default, json.encoder.encode_basestring_ascii, None, _ENCODER.key_separator,
+                  _ENCODER.item_separator, False, False, False)
+    return lambda value: "".join(encode(value, 0))
+
+
+_dumps_row = _reusable_encoder()
 
 
 def _features_json(features: Mapping[str, Any]) -> str:
-    if not isinstance(features, Mapping):
+    if type(features) is not dict and not isinstance(features, Mapping):
         raise TypeError(f"features must be a mapping of feature name to value, not {type(features).__name__}")
     try:
-        return _dumps(features)
+        return _dumps_row(features)
     except (ValueError, TypeError):  # NaN/inf or numpy scalars: the slow path
         return _dumps({str(k): _json_value(v) for k, v in features.items()})
 
@@ -446,18 +486,22 @@ _REQUIRED_KEYS = ("request_id", "model_name", "model_version", "features")
 
 
 def _prediction_row(record: Mapping[str, Any], now: float) -> tuple:
-    missing = [key for key in _REQUIRED_KEYS if key not in record]
-    if missing:
+    try:
+        request_id, model_name = record["request_id"], record["model_name"]
+        model_version, features = record["model_version"], record["features"]
+    except KeyError:
+        missing = [key for key in _REQUIRED_KEYS if key not in record]
         raise ValueError(f"prediction record {record.get('request_id', '?')!r} lacks {', '.join(missing)}; "
-                         f"each record needs {', '.join(_REQUIRED_KEYS)} (prediction, latency_seconds, ts optional)")
+                         f"each record needs {', '.join(_REQUIRED_KEYS)} (prediction, latency_seconds, ts optional)"
+                         ) from None
     ts = record.get("ts")
     latency = record.get("latency_seconds")
     return (
-        str(record["request_id"]),
+        str(request_id),
         now if ts is None else float(ts),
-        str(record["model_name"]),
-        str(record["model_version"]),
-        _features_json(record["features"]),
+        str(model_name),
+        str(model_version),
+        _features_json(features),
         _scalar(record.get("prediction"), "prediction"),
         None if latency is None else _scalar(float(latency), "latency_seconds"),
     )

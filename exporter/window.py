@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
@@ -106,6 +106,14 @@ class _Ring:
         return np.concatenate([array[first:], array[:first + n - self.capacity]])
 
 
+class WindowListener(Protocol):
+    """Told which rows enter and leave a window (e.g. :class:`exporter.statistics.incremental.IncrementalDrift`)."""
+
+    def add(self, rows: FeatureColumns) -> None: ...
+
+    def remove(self, rows: FeatureColumns) -> None: ...
+
+
 class ModelWindow:
     """The newest rows of one model (see the module docstring).
 
@@ -133,6 +141,7 @@ class ModelWindow:
         self._actual_numbers = np.full(capacity, math.nan)
         self._request_ids = np.empty(capacity, dtype=object)
         self._row_of: dict[str, int] = {}  # request_id -> row number
+        self._listeners: list[WindowListener] = []
         self.changes = 0  # grows whenever the held rows or their labels change
 
     @property
@@ -180,6 +189,14 @@ class ModelWindow:
     def actual_numbers(self) -> np.ndarray:
         return self._ring.live(self._actual_numbers)
 
+    def track(self, listener: WindowListener) -> None:
+        """Tell ``listener`` about the rows held now and, from now on, every row that enters or leaves."""
+        listener.add(self.columns)
+        self._listeners.append(listener)
+
+    def untrack(self, listener: WindowListener) -> None:
+        self._listeners.remove(listener)
+
     def append(self, batch: ParsedBatch) -> None:
         """Add a parsed batch (oldest first); the oldest rows beyond the capacity make room."""
         n = len(batch.ts)
@@ -197,7 +214,7 @@ class ModelWindow:
         for mask in self._unknown.values():
             mask[where] = False
         for name, marks in batch.columns.unknown_fields.items():
-            self._unknown_mask(name)[where] = marks[rows]
+            self._unknown_mask(name)[where] |= marks[rows]  # several names may share the "other" mask
         self._ts[where] = batch.ts[rows]
         self._version_codes[where] = [self._version_code(v) for v in batch.versions[rows]]
         self._predictions[where] = batch.predictions[rows]
@@ -210,6 +227,13 @@ class ModelWindow:
         self._row_of.update(zip(request_ids, range(ring.end, ring.end + count)))
         ring.end += count
         self.changes += 1
+        if self._listeners:
+            entering = batch.columns.slice(skip, n)
+            # unknown fields as the window holds them (beyond the bound, under one "other" name)
+            entering = FeatureColumns(self.schema, count, entering.values, entering.status,
+                                      {name: mask[where] for name, mask in self._unknown.items()})
+            for listener in self._listeners:
+                listener.add(entering)
 
     def expire(self, now: float) -> None:
         """Drop rows older than ``max_age_seconds`` (rows are kept in log order, so the oldest lead)."""
@@ -226,7 +250,7 @@ class ModelWindow:
             return False
         i = row % self.capacity
         self._actuals[i] = actual
-        self._actual_numbers[i] = numeric([actual])[0]
+        self._actual_numbers[i] = numeric((actual,))[0]
         self._has_actual[i] = True
         self.changes += 1
         return True
@@ -241,17 +265,24 @@ class ModelWindow:
         ring = self._ring
         if new_start <= ring.start:
             return
-        for position in ring.positions(ring.start, new_start - ring.start):
-            self._row_of.pop(self._request_ids[position], None)
-            self._request_ids[position] = None
-            self._predictions[position] = self._actuals[position] = None  # release the objects
+        leaving = ring.positions(ring.start, new_start - ring.start)
+        if self._listeners:
+            rows = FeatureColumns(self.schema, leaving.size, {n: a[leaving] for n, a in self._values.items()},
+                                  {n: a[leaving] for n, a in self._status.items()},
+                                  {n: a[leaving] for n, a in self._unknown.items()})
+            for listener in self._listeners:
+                listener.remove(rows)
+        for request_id in self._request_ids[leaving].tolist():
+            self._row_of.pop(request_id, None)
+        for objects in (self._request_ids, self._predictions, self._actuals):
+            objects[leaving] = None  # release the objects
         ring.start = new_start
         self.changes += 1
 
     def _unknown_mask(self, name: str) -> np.ndarray:
         mask = self._unknown.get(name)
         if mask is None:
-            if len(self._unknown) >= MAX_UNKNOWN_FIELDS:
+            if len(self._unknown) >= MAX_UNKNOWN_FIELDS and name != OTHER_UNKNOWN_FIELD:
                 return self._unknown_mask(OTHER_UNKNOWN_FIELD)
             mask = self._unknown[name] = np.zeros(self.capacity, dtype=bool)
         return mask
@@ -264,8 +295,16 @@ class ModelWindow:
         return code
 
 
+_NUMBERS_OR_NONE = frozenset({int, float, type(None)})
+
+
 def numeric(values: Sequence[Any]) -> np.ndarray:
     """Values as float64, NaN where not a number (class labels, None, booleans)."""
+    if set(map(type, values)) <= _NUMBERS_OR_NONE:  # the usual case: numpy converts it (None → NaN) in one call
+        try:
+            return np.array(values, dtype=np.float64)
+        except OverflowError:  # an int beyond float range: value by value below
+            pass
     out = np.full(len(values), math.nan)
     for i, value in enumerate(values):
         if isinstance(value, (int, float)) and not isinstance(value, bool):

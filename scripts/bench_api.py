@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: /predict throughput and latency with instrumentation + prediction logging on vs off.
 
-Starts the reference API twice per round on a free 127.0.0.1 port — once with
+Part ``http`` (end to end) starts the reference API twice per round on a free 127.0.0.1 port — once with
 ``ML_API_INSTRUMENTATION=0`` (the baseline: no middleware, no log) and once as
 shipped — and drives each with the same closed-loop load generator (asyncio,
 keep-alive connections, pre-encoded bodies) for a fixed time. Off and on
@@ -11,7 +11,17 @@ reported, with every round's ratio as the spread. After each instrumented run, r
 rows dropped on purpose (buffer full, ``prediction_log_dropped_total``) are
 checked against the predictions answered: nothing is lost silently.
 
-    python scripts/bench_api.py [--seconds 8] [--rounds 3] [--connections 16]
+Part ``inprocess`` calls the same app through ASGI in one process, without
+sockets or a load generator competing for the 2 cores, so it is far less noisy:
+server CPU per request off, on, and on with the prediction log written the way
+it was before (executemany, one SQLite step and GIL hand-off per row) as a
+second baseline for the store's multi-row INSERT statements.
+
+To measure a change to the instrumentation in one run, give ``--baseline-tree``
+another checkout: its instrumented API joins the HTTP rounds as a third side.
+
+    python scripts/bench_api.py [--part http|inprocess|all] [--endpoint /predict] [--seconds 8] [--rounds 3]
+                                [--baseline-tree DIR]
 """
 
 from __future__ import annotations
@@ -35,7 +45,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from exporter.store import PredictionStore  # noqa: E402
+from ml_api import app as ml_api_app  # noqa: E402
 from ml_api.housing import sample_houses, to_rows  # noqa: E402
+from ml_api.settings import Settings  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
 
 
 @dataclass
@@ -57,14 +71,6 @@ class Result:
 
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies, q)) * 1000 if self.latencies else float("nan")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _request_bytes(port: int, path: str, body: bytes) -> bytes:
@@ -117,13 +123,13 @@ def run_load(port: int, path: str, bodies: list[bytes], seconds: float, connecti
 
 
 class Api:
-    def __init__(self, instrumented: bool, workdir: Path):
-        self.port = _free_port()
+    def __init__(self, instrumented: bool, workdir: Path, tree: Path = ROOT):
+        self.port = free_port()
         self.db = workdir / f"bench-{self.port}.db"
         env = {**os.environ, "API_PORT": str(self.port), "METRICS_DB_PATH": str(self.db),
                "ML_API_INSTRUMENTATION": "1" if instrumented else "0"}
         self.log = open(workdir / f"api-{self.port}.log", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "ml_api"], env=env, cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "ml_api"], env=env, cwd=tree,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -154,8 +160,8 @@ class Api:
 
 
 def bench(label: str, instrumented: bool, path: str, bodies: list[bytes], per_request: int, args: argparse.Namespace,
-          workdir: Path) -> Result:
-    api = Api(instrumented, workdir)
+          workdir: Path, tree: Path = ROOT) -> Result:
+    api = Api(instrumented, workdir, tree)
     try:
         warm_ok = run_load(api.port, path, bodies, 1.0, args.connections)[0]  # warm-up, not measured
         ok, errors, latencies, elapsed = run_load(api.port, path, bodies, args.seconds, args.connections)
@@ -187,83 +193,121 @@ def summarize(endpoint: str, off: list[Result], on: list[Result]) -> None:
           f"per round {', '.join(f'{r:.3f}' for r in ratios)}")
 
 
-def main() -> float:
-        started = time.perf_counter()
-        stop_at = started + seconds
-        await asyncio.gather(*(_connection(port, requests[k::connections] or requests, stop_at, latencies, counts)
-                               for k in range(connections)))
-        return time.perf_counter() - started
+class RowByRowStore(PredictionStore):
+    """The store's write path before multi-row statements: executemany, one step per row."""
 
-    elapsed = asyncio.run(main())
-    return counts["ok"], counts["errors"], latencies, elapsed
-
-
-class Api:
-    def __init__(self, instrumented: bool, workdir: Path):
-        self.port = _free_port()
-        self.db = workdir / f"bench-{self.port}.db"
-        env = {**os.environ, "API_PORT": str(self.port), "METRICS_DB_PATH": str(self.db),
-               "ML_API_INSTRUMENTATION": "1" if instrumented else "0"}
-        self.log = open(workdir / f"api-{self.port}.log", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "ml_api"], env=env, cwd=ROOT,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"API exited with {self.proc.returncode}; see {self.log.name}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise TimeoutError("API did not start within 60 s")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(30)
-        self.log.close()
-
-    def dropped_rows(self) -> float:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=10) as response:
-            for line in response.read().decode().splitlines():
-                if line.startswith("prediction_log_dropped_total "):
-                    return float(line.split()[1])
-        return float("nan")
-
-    def logged_rows(self) -> int:
-        with sqlite3.connect(self.db) as conn:
-            return conn.execute("SELECT count(*) FROM predictions").fetchone()[0]
+    def _insert(self, into: str, rows) -> int:  # type: ignore[no-untyped-def]
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        before = conn.total_changes
+        conn.executemany(f"INSERT OR IGNORE INTO {into} VALUES ({','.join('?' * len(rows[0]))})", rows)
+        conn.execute("COMMIT")
+        return conn.total_changes - before
 
 
-def bench(label: str, instrumented: bool, path: str, bodies: list[bytes], per_request: int, args: argparse.Namespace,
-          workdir: Path) -> Result:
-    api = Api(instrumented, workdir)
-    try:
-        warm_ok = run_load(api.port, path, bodies, 1.0, args.connections)[0]  # warm-up, not measured
-        ok, errors, latencies, elapsed = run_load(api.port, path, bodies, args.seconds, args.connections)
-        dropped = api.dropped_rows() if instrumented else 0
-    finally:
-        api.stop()
-    if instrumented:
-        logged = api.logged_rows()
-        expected = (ok + warm_ok) * per_request
-        print(f"    {label}: prediction log rows {logged} + dropped (buffer full, counted) {dropped:.0f} "
-              f"({dropped / expected if expected else 0:.1%}) = {logged + dropped:.0f}; "
-              f"predictions answered incl. warm-up {expected}"
-              + ("" if logged + dropped == expected else "  <-- MISMATCH"), flush=True)
-    return Result(label, ok, ok * per_request, errors, elapsed, latencies)
+async def _call_asgi(app, path: str, body: bytes) -> int:  # type: ignore[no-untyped-def]
+    """One POST through the ASGI interface, as uvicorn would make it; returns the status."""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                         (b"content-length", str(len(body)).encode())],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    status = 0
+
+    async def receive() -> dict:
+        return messages.pop() if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
 
 
-def summarize(endpoint: str, off: list[Result], on: list[Result]) -> None:
-    """Medians of each side, and the on/off ratio per round (paired: the two runs of a round were adjacent)."""
-    ratios = [b.predictions_per_second / a.predictions_per_second for a, b in zip(off, on)]
-    off_rate = statistics.median([r.predictions_per_second for r in off])
-    on_rate = statistics.median([r.predictions_per_second for r in on])
-    print(f"  {endpoint:15s} off {off_rate:9.0f} pred/s p50 {statistics.median([r.percentile(50) for r in off]):.2f} ms "
-          f"p99 {statistics.median([r.percentile(99) for r in off]):.2f} ms | on {on_rate:9.0f} pred/s "
-          f"p50 {statistics.median([r.percentile(50) for r in on]):.2f} ms p99 {statistics.median([r.percentile(99) for r in on]):.2f} ms")
-    print(f"  {'':15s} throughput ratio on/off: median {statistics.median(ratios):.3f} (overhead {1 - statistics.median(ratios):+.1%}), "
-          f"rounds {', '.join(f'{r:.3f}' for r in ratios)}; ratio of medians {on_rate / off_rate:.3f}")
+class InProcessApi:
+    """One app, called through ASGI; counts what it answered to check the prediction log after each part."""
+
+    def __init__(self, variant: str, workdir: Path):
+        self.variant = variant
+        self.db = workdir / f"inprocess-{variant.replace(' ', '').replace(',', '-')}.db"
+        store_class = RowByRowStore if variant == "on, row by row" else PredictionStore
+        ml_api_app.PredictionStore = store_class  # type: ignore[misc]  # the store create_app opens
+        try:
+            self.app = ml_api_app.create_app(Settings(db_path=str(self.db), instrumentation=variant != "off"))
+        finally:
+            ml_api_app.PredictionStore = PredictionStore  # type: ignore[misc]
+        self.monitoring = self.app.state.service.monitoring
+        self.answered = self.logged = self.dropped = 0
+
+    def measure(self, path: str, bodies: list[bytes], per_request: int, requests: int) -> tuple[float, float]:
+        """Predictions per second (wall clock), and CPU microseconds per prediction of the whole process
+        including the log writer's work for them: far less sensitive to other load on the machine."""
+        async def drive() -> tuple[float, float]:
+            for body in bodies[:20]:  # warm-up, not measured
+                await self._post(path, body)
+            if self.monitoring is not None:
+                self.monitoring.writer.flush(timeout=120)
+            started, cpu = time.perf_counter(), time.process_time()
+            for i in range(requests):
+                await self._post(path, bodies[i % len(bodies)])
+            return time.perf_counter() - started, cpu
+
+        elapsed, cpu = asyncio.run(drive())
+        if self.monitoring is not None:
+            self.monitoring.writer.flush(timeout=120)  # the writer's share of the cost belongs to this run
+        cpu = time.process_time() - cpu
+        self.answered += (requests + min(20, len(bodies))) * per_request
+        return requests * per_request / elapsed, cpu / (requests * per_request) * 1e6
+
+    async def _post(self, path: str, body: bytes) -> None:
+        if await _call_asgi(self.app, path, body) != 200:
+            raise RuntimeError(f"{path} failed in the in-process benchmark ({self.variant})")
+
+    def log_summary(self) -> str:
+        """Rows logged and dropped since the last call; all answered predictions must be one or the other."""
+        if self.monitoring is None:
+            return ""
+        self.monitoring.writer.flush(timeout=120)
+        logged = PredictionStore(self.db).max_prediction_id() - self.logged
+        dropped = self.monitoring.writer.stats.dropped - self.dropped
+        answered, self.answered = self.answered, 0
+        self.logged, self.dropped = self.logged + logged, self.dropped + dropped
+        return (f"logged {logged} + dropped {dropped} ({dropped / answered:.0%})"
+                + ("" if logged + dropped == answered else f" != answered {answered}  <-- MISMATCH"))
+
+    def close(self) -> None:
+        if self.monitoring is not None:
+            self.monitoring.close()
+
+
+def run_in_process(args: argparse.Namespace, single: list[bytes], batches: list[bytes], workdir: Path) -> None:
+    rounds = args.rounds + 2
+    print(f"\nin-process ASGI calls (no sockets): {rounds} rounds, variants alternate", flush=True)
+    apis = [InProcessApi(variant, workdir) for variant in ("off", "on", "on, row by row")]
+    for path, bodies, per, requests in (("/predict", single, 1, 2_000),
+                                        ("/predict/batch", batches, args.batch_size, 100)):
+        if path not in args.endpoints:
+            continue
+        rates: dict[str, list[float]] = {api.variant: [] for api in apis}
+        cpu: dict[str, list[float]] = {api.variant: [] for api in apis}
+        for round_no in range(rounds):
+            for api in apis if round_no % 2 == 0 else apis[::-1]:
+                rate, cpu_us = api.measure(path, bodies, per, requests)
+                rates[api.variant].append(rate)
+                cpu[api.variant].append(cpu_us)
+        for api in apis:
+            ratios = [value / base for value, base in zip(rates[api.variant], rates["off"])]
+            cpu_ratios = [value / base for value, base in zip(cpu[api.variant], cpu["off"])]
+            print(f"  {path:15s} {api.variant:15s} {statistics.median(rates[api.variant]):7.0f} pred/s, ratio to off "
+                  f"{statistics.median(ratios):.3f} (rounds {', '.join(f'{r:.2f}' for r in ratios)}) | "
+                  f"CPU {statistics.median(cpu[api.variant]):6.1f} us/pred, ratio to off "
+                  f"{statistics.median(cpu_ratios):.3f} (rounds {', '.join(f'{r:.2f}' for r in cpu_ratios)})  "
+                  f"{api.log_summary()}", flush=True)
+    for api in apis:
+        api.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,33 +316,54 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="off/on pairs (default %(default)s)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections")
     parser.add_argument("--batch-size", type=int, default=100, help="houses per /predict/batch request")
+    parser.add_argument("--endpoint", action="append", choices=("/predict", "/predict/batch"), dest="endpoints",
+                        help="measure only this endpoint (repeatable; default both)")
+    parser.add_argument("--baseline-tree", type=Path, metavar="DIR",
+                        help="another checkout (e.g. `git worktree add /tmp/base HEAD~1`): its instrumented API "
+                             "joins the HTTP rounds as a third side, to measure a change in the same run")
+    parser.add_argument("--part", choices=("http", "inprocess", "all"), default="all",
+                        help="end-to-end HTTP runs, in-process ASGI runs, or both (default %(default)s)")
     args = parser.parse_args(argv)
+    args.endpoints = args.endpoints or ["/predict", "/predict/batch"]
 
     rows = to_rows(sample_houses(np.random.default_rng(7), 2_000))
     single = [json.dumps(r).encode() for r in rows]
     batches = [json.dumps({"instances": rows[i:i + args.batch_size]}).encode()
                for i in range(0, len(rows), args.batch_size)]
-    print(f"cpus: {os.cpu_count()}, {args.connections} connections, {args.seconds:.0f} s per run, "
+    with tempfile.TemporaryDirectory(prefix="mlmon-bench-api-") as tmp:
+        if args.part in ("inprocess", "all"):
+            run_in_process(args, single, batches, Path(tmp))
+        if args.part in ("http", "all"):
+            run_http(args, single, batches, Path(tmp))
+    return 0
+
+
+def run_http(args: argparse.Namespace, single: list[bytes], batches: list[bytes], workdir: Path) -> None:
+    print(f"\nend-to-end HTTP: cpus: {os.cpu_count()}, {args.connections} connections, {args.seconds:.0f} s per run, "
           f"{args.rounds} round(s); server and load generator share the machine", flush=True)
     results: dict[str, list[Result]] = {}
-    with tempfile.TemporaryDirectory(prefix="mlmon-bench-api-") as tmp:
-        for round_no in range(args.rounds):
-            sides = (False, True) if round_no % 2 == 0 else (True, False)
-            for label, instrumented, path, bodies, per in (
-                *((f"/predict {'on' if on else 'off'}", on, "/predict", single, 1) for on in sides),
-                *((f"/predict/batch {'on' if on else 'off'}", on, "/predict/batch", batches, args.batch_size)
-                  for on in sides),
-            ):
-                result = bench(label, instrumented, path, bodies, per, args, Path(tmp))
-                print(f"  round {round_no + 1} {label:20s} {result.rps:8.0f} req/s  "
-                      f"{result.predictions_per_second:9.0f} predictions/s  p50 {result.percentile(50):6.2f} ms  "
-                      f"p99 {result.percentile(99):6.2f} ms  errors {result.errors}", flush=True)
-                results.setdefault(label, []).append(result)
+    for round_no in range(args.rounds):
+        sides = ["off", "on", *(["on (baseline tree)"] if args.baseline_tree else [])]
+        for label, path, bodies, per in (
+            *((f"/predict {side}", "/predict", single, 1) for side in sides[::1 if round_no % 2 == 0 else -1]),
+            *((f"/predict/batch {side}", "/predict/batch", batches, args.batch_size)
+              for side in sides[::1 if round_no % 2 == 0 else -1]),
+        ):
+            if path not in args.endpoints:
+                continue
+            tree = args.baseline_tree if label.endswith("(baseline tree)") else ROOT
+            result = bench(label, not label.endswith(" off"), path, bodies, per, args, workdir, tree)
+            print(f"  round {round_no + 1} {label:20s} {result.rps:8.0f} req/s  "
+                  f"{result.predictions_per_second:9.0f} predictions/s  p50 {result.percentile(50):6.2f} ms  "
+                  f"p99 {result.percentile(99):6.2f} ms  errors {result.errors}", flush=True)
+            results.setdefault(label, []).append(result)
 
     print("\nmedian of the rounds (instrumentation + prediction log on vs off, same run, rounds alternate):")
-    for endpoint in ("/predict", "/predict/batch"):
+    for endpoint in args.endpoints:
         summarize(endpoint, results[f"{endpoint} off"], results[f"{endpoint} on"])
-    return 0
+        if args.baseline_tree:
+            summarize(f"{endpoint} (baseline tree)", results[f"{endpoint} off"],
+                      results[f"{endpoint} on (baseline tree)"])
 
 
 if __name__ == "__main__":

@@ -16,6 +16,10 @@ How the export cycle uses it, per model::
     window = FeatureColumns.concat([window, FeatureColumns.from_rows(schema, new_feature_dicts)]).tail(max_rows)
     drift = compute_drift(reference, window, DriftConfig(alpha=0.05, correction="bonferroni", min_rows=30))
     quality = compute_quality(reference, window)
+    # or, for a window that slides, the same reports updated with only the rows that entered and left
+    # (what the exporter runs; exporter.window.ModelWindow.track feeds them):
+    tracker = IncrementalDrift(reference, config); tracker.add(entering); tracker.remove(leaving)
+    drift = tracker.report()                                      # likewise QualityCounts(...).report()
     task = infer_task(targets, declared=declared_task)           # once per model
     performance = compute_performance(actuals, predictions, task, tolerance=0.10)
 
@@ -39,8 +43,9 @@ NaN and a skip reason.
 
 from exporter.statistics.columns import FeatureColumns
 from exporter.statistics.drift import DriftConfig, DriftReport, FeatureDrift, compute_drift
+from exporter.statistics.incremental import IncrementalDrift
 from exporter.statistics.performance import PerformanceReport, compute_performance, infer_task
-from exporter.statistics.quality import ColumnQuality, QualityReport, compute_quality
+from exporter.statistics.quality import ColumnQuality, QualityCounts, QualityReport, compute_quality
 from exporter.statistics.reference import ReferenceProfile
 
 __all__ = [
@@ -49,7 +54,9 @@ __all__ = [
     "DriftReport",
     "FeatureColumns",
     "FeatureDrift",
+    "IncrementalDrift",
     "PerformanceReport",
+    "QualityCounts",
     "QualityReport",
     "ReferenceProfile",
     "compute_drift",

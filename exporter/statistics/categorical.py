@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 from scipy import stats
@@ -35,10 +36,15 @@ class CategoricalResult:
     skip_reason: str | None = None
 
 
-def count_table(reference: CategoricalReference, current: np.ndarray) -> np.ndarray:
-    """The 2×(K+1) table: reference counts and current counts per reference category, last column unseen."""
+def count_categories(current: np.ndarray) -> Counter[str]:
+    """How often each category key occurs in ``current`` (None, a missing value, is not counted)."""
     counted = Counter(current.tolist())
     counted.pop(None, None)
+    return counted
+
+
+def count_table(reference: CategoricalReference, counted: Mapping[str, int]) -> np.ndarray:
+    """The 2×(K+1) table: reference counts and current counts per reference category, last column unseen."""
     cur = np.array([counted.get(category, 0) for category in reference.categories], dtype=np.int64)
     unseen = sum(counted.values()) - int(cur.sum())
     return np.array([np.append(reference.counts, 0), np.append(cur, unseen)], dtype=np.int64)
@@ -64,10 +70,11 @@ def merge_rare_columns(table: np.ndarray, min_expected: float) -> np.ndarray:
     return np.hstack((kept, other))
 
 
-def chi2_test(reference: CategoricalReference, current: np.ndarray, min_expected: float,
+def chi2_test(reference: CategoricalReference, counted: Mapping[str, int], min_expected: float,
               psi_epsilon: float) -> CategoricalResult:
-    """Chi-square test of homogeneity, Cramér's V and PSI for one categorical feature's current values."""
-    table = count_table(reference, current)
+    """Chi-square test of homogeneity, Cramér's V and PSI for one categorical feature's current category counts
+    (:func:`count_categories`)."""
+    table = count_table(reference, counted)
     psi = population_stability_index(table[0] / table[0].sum(), table[1] / table[1].sum(), psi_epsilon)
     merged = merge_rare_columns(table, min_expected)
     if merged.shape[1] < 2:

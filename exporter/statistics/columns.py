@@ -68,11 +68,20 @@ class FeatureColumns:
     def from_rows(cls, schema: FeatureSchema, rows: Sequence[Mapping[str, Any]]) -> "FeatureColumns":
         """Parse ``rows`` (dicts of raw JSON values) against ``schema``. Never raises on bad values."""
         rows = rows if isinstance(rows, list) else list(rows)
+        same_keys = _common_keys(rows)
+        if same_keys is not None:  # the usual log: every row has the same fields in the same order
+            by_key = dict(zip(same_keys, zip(*(row.values() for row in rows)))) if rows else {}
+            absent = [None] * len(rows)
+            raw_columns = {spec.name: by_key.get(spec.name, absent) for spec in schema}
+            unknown = {name: np.ones(len(rows), dtype=bool) for name in _bounded_unknown(schema, same_keys)}
+        else:
+            raw_columns = {spec.name: [row.get(spec.name) for row in rows] for spec in schema}
+            unknown = _unknown_fields(schema, rows, len(rows))
         values: dict[str, np.ndarray] = {}
         status: dict[str, np.ndarray] = {}
         for spec in schema:
-            values[spec.name], status[spec.name] = encode_column(spec, [row.get(spec.name) for row in rows])
-        return cls(schema, len(rows), values, status, _unknown_fields(schema, rows, len(rows)))
+            values[spec.name], status[spec.name] = encode_column(spec, raw_columns[spec.name])
+        return cls(schema, len(rows), values, status, unknown)
 
     @classmethod
     def empty(cls, schema: FeatureSchema) -> "FeatureColumns":
@@ -228,6 +237,22 @@ def _encode_hashable_categorical(raw: list[Any], allowed: frozenset[str] | None)
     values[:] = [key_of[value] for value in raw]
     status = np.fromiter(map(status_of.__getitem__, raw), dtype=np.int8, count=len(raw))
     return values, status
+
+
+def _common_keys(rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...] | None:
+    """The field names of every row when all rows list the same fields in the same order, else None."""
+    if not rows:
+        return ()
+    keys = tuple(rows[0])
+    return keys if all(tuple(row) == keys for row in rows) else None
+
+
+def _bounded_unknown(schema: FeatureSchema, keys: Iterable[str]) -> list[str]:
+    """Unknown field names as :func:`_unknown_fields` labels them (beyond the bound: one "other" name)."""
+    extra = [name for name in keys if name not in schema.by_name]
+    if len(extra) <= MAX_UNKNOWN_FIELDS:
+        return extra
+    return extra[:MAX_UNKNOWN_FIELDS] + [OTHER_UNKNOWN_FIELD]
 
 
 def _unknown_fields(schema: FeatureSchema, rows: Iterable[Mapping[str, Any]], n_rows: int) -> dict[str, np.ndarray]:

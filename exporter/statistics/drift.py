@@ -22,12 +22,12 @@ from __future__ import annotations
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Callable, Literal, Mapping
 
 import numpy as np
 from scipy import stats
 
-from exporter.statistics.categorical import chi2_test
+from exporter.statistics.categorical import chi2_test, count_categories
 from exporter.statistics.columns import MISSING, FeatureColumns
 from exporter.statistics.correction import CORRECTIONS, Correction, adjust_pvalues
 from exporter.statistics.numeric import SortedSample, ks_pvalues, ks_statistic, numeric_psi, wasserstein
@@ -57,8 +57,9 @@ class DriftConfig:
     ``min_expected_count``: Cochran's rule for chi-square cells (rarer categories are merged).
     ``ks_method``: ``"asymp"`` (default, as ``ks_2samp(method="asymp")``) or ``"auto"``
     (exact p-value, by scipy, when both samples have ≤ 10,000 values).
-    ``threads``: numeric features are tested in this many threads (numpy's sort and
-    search release the GIL, so two cores halve the time); 1 runs them in the caller's thread.
+    ``threads``: :func:`compute_drift` tests numeric features in this many threads (numpy's sort
+    and search release the GIL, so two cores halve the time); 1 runs them in the caller's thread.
+    :class:`~exporter.statistics.incremental.IncrementalDrift` always runs in one (measured faster).
     """
 
     alpha: float = 0.05
@@ -123,24 +124,40 @@ class DriftReport:
 
 
 def compute_drift(reference: ReferenceProfile, current: FeatureColumns, config: DriftConfig = DriftConfig()) -> DriftReport:
-    """Drift of each feature of ``current`` (parsed with ``reference.schema``) against ``reference``."""
+    """Drift of each feature of ``current`` (parsed with ``reference.schema``) against ``reference``, from scratch.
+
+    A window that slides from cycle to cycle gets the same report incrementally from
+    :class:`exporter.statistics.incremental.IncrementalDrift`.
+    """
     numeric = [(name, ref) for name, ref in reference.features.items() if isinstance(ref, NumericReference)]
+
+    def test_numeric(name: str, ref: NumericReference) -> FeatureDrift:
+        finite = current.values[name][np.isfinite(current.values[name])]
+        return numeric_drift(name, ref, int(finite.size),
+                             lambda: SortedSample.search(ref.sorted_values, np.sort(finite), ref.prefix), config)
+
     if config.threads > 1 and len(numeric) > 1 and current.n_rows >= PARALLEL_MIN_ROWS:
         with ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="drift") as pool:
-            tested = list(pool.map(lambda item: _numeric_drift(item[0], item[1], current.values[item[0]], config),
-                                   numeric))
+            tested = list(pool.map(lambda item: test_numeric(*item), numeric))
     else:
-        tested = [_numeric_drift(name, ref, current.values[name], config) for name, ref in numeric]
+        tested = [test_numeric(name, ref) for name, ref in numeric]
     by_name = {result.feature: result for result in tested}
     results: dict[str, FeatureDrift] = {}
     for name, ref in reference.features.items():
         if isinstance(ref, NumericReference):
             result = by_name[name]
         else:
-            result = _categorical_drift(name, ref, current.values[name], config)
-        result.missing_rate_pvalue = _missing_rate_pvalue(ref, current.status[name], current.n_rows, config.min_rows)
+            result = categorical_drift(name, ref, count_categories(current.values[name]), config)
+        missing = int(np.count_nonzero(current.status[name] == MISSING))
+        result.missing_rate_pvalue = missing_rate_pvalue(ref, missing, current.n_rows, config.min_rows)
         results[name] = result
-    pending_ks = [r for r in tested if r.skip_reason is None and math.isnan(r.pvalue)]
+    return drift_report(results, config, current.n_rows)
+
+
+def drift_report(results: dict[str, FeatureDrift], config: DriftConfig, n_rows: int) -> DriftReport:
+    """The report of per-feature results (KS p-values still NaN are computed here, all features at once),
+    with ``drift_detected`` decided after the multiple-testing correction."""
+    pending_ks = [r for r in results.values() if r.test == "ks" and r.skip_reason is None and math.isnan(r.pvalue)]
     if pending_ks:
         pvalues = ks_pvalues(np.array([r.statistic for r in pending_ks]),
                              np.array([r.n_reference for r in pending_ks]),
@@ -148,34 +165,37 @@ def compute_drift(reference: ReferenceProfile, current: FeatureColumns, config: 
         for result, pvalue in zip(pending_ks, pvalues):
             result.pvalue = float(pvalue)
     _decide(results, config)
-    return DriftReport(results, config.alpha, config.correction, current.n_rows)
+    return DriftReport(results, config.alpha, config.correction, n_rows)
 
 
-def _numeric_drift(name: str, ref: NumericReference, values: np.ndarray, config: DriftConfig) -> FeatureDrift:
-    finite = values[np.isfinite(values)]
-    result = FeatureDrift(name, "ks", ref.n, int(finite.size))
-    reason = _size_skip_reason(ref.n, finite.size, config.min_rows)
+def numeric_drift(name: str, ref: NumericReference, n_current: int, sample: Callable[[], SortedSample],
+                  config: DriftConfig) -> FeatureDrift:
+    """KS statistic, effect size and PSI of one numeric feature with ``n_current`` finite window values;
+    ``sample`` gives them as a :class:`SortedSample` when the test runs. The p-value is left to
+    :func:`drift_report` unless ``config.ks_method`` asks scipy for an exact one."""
+    result = FeatureDrift(name, "ks", ref.n, n_current)
+    reason = _size_skip_reason(ref.n, n_current, config.min_rows)
     if reason:
         result.skip_reason = reason
         return result
-    current_sorted = np.sort(finite)
-    sample = SortedSample(ref.sorted_values, current_sorted)
-    result.statistic = ks_statistic(sample)
-    if config.ks_method == "auto" and max(ref.n, finite.size) <= SCIPY_EXACT_KS_LIMIT:
-        result.pvalue = float(stats.ks_2samp(ref.sorted_values, current_sorted, method="auto").pvalue)
-    result.effect_size = wasserstein(sample) / ref.std if ref.std > 0 else math.nan
-    result.psi = numeric_psi(ref.psi_edges, ref.psi_proportions, current_sorted, config.psi_epsilon)
+    current = sample()
+    result.statistic = ks_statistic(current)
+    if config.ks_method == "auto" and max(ref.n, n_current) <= SCIPY_EXACT_KS_LIMIT:
+        result.pvalue = float(stats.ks_2samp(ref.sorted_values, current.expanded(), method="auto").pvalue)
+    result.effect_size = wasserstein(current) / ref.std if ref.std > 0 else math.nan
+    result.psi = numeric_psi(ref.psi_edges, ref.psi_proportions, current, config.psi_epsilon)
     return result
 
 
-def _categorical_drift(name: str, ref: CategoricalReference, values: np.ndarray, config: DriftConfig) -> FeatureDrift:
-    present = values[values != None]  # noqa: E711 - elementwise comparison on an object array
-    result = FeatureDrift(name, "chi2", ref.n, int(present.size))
-    reason = _size_skip_reason(ref.n, present.size, config.min_rows)
+def categorical_drift(name: str, ref: CategoricalReference, counted: Mapping[str, int],
+                      config: DriftConfig) -> FeatureDrift:
+    """Chi-square test, Cramér's V and PSI of one categorical feature from its window category counts."""
+    result = FeatureDrift(name, "chi2", ref.n, sum(counted.values()))
+    reason = _size_skip_reason(ref.n, result.n_current, config.min_rows)
     if reason:
         result.skip_reason = reason
         return result
-    test = chi2_test(ref, present, config.min_expected_count, config.psi_epsilon)
+    test = chi2_test(ref, counted, config.min_expected_count, config.psi_epsilon)
     result.psi = test.psi
     if test.skip_reason:
         result.skip_reason = test.skip_reason
@@ -194,12 +214,12 @@ def _size_skip_reason(n_reference: int, n_current: int, min_rows: int) -> str | 
     return None
 
 
-def _missing_rate_pvalue(ref: NumericReference | CategoricalReference, status: np.ndarray, n_rows: int,
-                         min_rows: int) -> float:
+def missing_rate_pvalue(ref: NumericReference | CategoricalReference, n_missing: int, n_rows: int,
+                        min_rows: int) -> float:
     """Two-proportion z-test (pooled, two-sided) of the missing rate, window vs reference."""
     if n_rows < min_rows or ref.n_rows < min_rows:
         return math.nan
-    return two_proportion_pvalue(ref.n_missing, ref.n_rows, int(np.count_nonzero(status == MISSING)), n_rows)
+    return two_proportion_pvalue(ref.n_missing, ref.n_rows, n_missing, n_rows)
 
 
 def two_proportion_pvalue(x1: int, n1: int, x2: int, n2: int) -> float:

@@ -2,9 +2,9 @@
 
 Everything here takes the reference's finite values sorted once and the
 current window's finite values sorted. KS and PSI cost O(m log n) for a window
-of m values against n reference values; the Wasserstein distance adds one
-prefix sum over the reference (a sequential O(n) pass, ~3 ms per million values),
-recomputed each cycle rather than stored to keep memory at one array per feature.
+of m values against n reference values, or O(m) when the window's ranks are
+kept between cycles (:mod:`exporter.statistics.ranked`); the Wasserstein
+distance reads the reference's block prefix sums (:mod:`exporter.statistics.prefix`).
 
 * KS statistic D: between consecutive distinct current values the current
   ECDF is constant, so the supremum of |F_ref - F_cur| is reached just before
@@ -18,42 +18,87 @@ recomputed each cycle rather than stored to keep memory at one array per feature
 
 from __future__ import annotations
 
+import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import special, stats
 
+from exporter.statistics.prefix import PrefixSums
 from exporter.statistics.psi import population_stability_index
-from exporter.statistics.reference import bin_proportions
 
 
 class SortedSample:
-    """The current window's finite values of one feature, sorted, with their ranks in the reference."""
+    """The current window's finite values of one feature as sorted distinct values with counts, each with
+    its ranks in the sorted reference (the input of KS, Wasserstein and PSI).
 
-    def __init__(self, reference: np.ndarray, current_sorted: np.ndarray):
+    Per distinct value ``distinct[j]``: ``counts[j]`` copies in the window,
+    ``ref_below[j]`` reference values < it, ``ref_at_or_below[j]`` <= it and
+    ``prefix_below[j]`` their sum. All are ``float64`` (integers are exact:
+    the statistics multiply ranks by sample sizes without overflow or
+    conversion). A distinct value may have count 0 (a value that left the
+    window, see :mod:`exporter.statistics.ranked`): it changes no statistic.
+    :meth:`search` builds a sample from scratch; the ranked window keeps one
+    between cycles.
+    """
+
+    def __init__(self, reference: np.ndarray, prefix: PrefixSums, distinct: np.ndarray, counts: np.ndarray,
+                 ref_below: np.ndarray, ref_at_or_below: np.ndarray, prefix_below: np.ndarray, m: int):
         self.reference = reference
-        self.n = reference.size
-        self.m = current_sorted.size
-        boundaries = np.flatnonzero(np.diff(current_sorted)) + 1
-        starts = np.concatenate(([0], boundaries))
-        self.distinct = current_sorted[starts]
-        # cumulative[j]: current values <= distinct[j]
-        self.cumulative = np.concatenate((boundaries, [self.m]))
-        self.ref_below = np.searchsorted(reference, self.distinct, side="left")
-        # Only values that also occur in the reference need a second search (continuous data: almost none).
-        self.ref_at_or_below = self.ref_below.copy()
-        tied = reference[np.minimum(self.ref_below, self.n - 1)] == self.distinct
+        self.prefix = prefix
+        self.n = int(reference.size)
+        self.m = m
+        self.distinct = distinct
+        self.counts = counts
+        self.ref_below = ref_below
+        self.ref_at_or_below = ref_at_or_below
+        self.prefix_below = prefix_below
+        self.cumulative = np.cumsum(counts)  # window values <= distinct[j]
+        self.cumulative_n = self.cumulative * self.n  # the same scaled by n: KS and Wasserstein share it
+
+    @classmethod
+    def search(cls, reference: np.ndarray, current_sorted: np.ndarray, prefix: PrefixSums | None = None
+               ) -> "SortedSample":
+        """The sample of sorted finite ``current_sorted`` against sorted ``reference``, ranks searched here."""
+        prefix = prefix if prefix is not None else PrefixSums(reference)
+        starts = np.flatnonzero(np.concatenate(([True], current_sorted[1:] != current_sorted[:-1])))
+        distinct = current_sorted[starts]
+        counts = np.diff(np.append(starts, current_sorted.size)).astype(np.float64)
+        below = np.searchsorted(reference, distinct, side="left")
+        return cls(reference, prefix, distinct, counts, below.astype(np.float64),
+                   at_or_above_ranks(reference, distinct, below).astype(np.float64), prefix.at(below),
+                   int(current_sorted.size))
+
+    def expanded(self) -> np.ndarray:
+        """The window's finite values, sorted, one entry per value."""
+        return np.repeat(self.distinct, self.counts.astype(np.int64))
+
+
+def at_or_above_ranks(reference: np.ndarray, values: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """Reference values <= each of ``values``, given the count strictly below (``searchsorted`` side left).
+
+    Only values that also occur in the reference need a second search (continuous data: almost none).
+    """
+    ranks = below.copy()
+    if reference.size:
+        tied = reference[np.minimum(below, reference.size - 1)] == values
         if tied.any():
-            self.ref_at_or_below[tied] = np.searchsorted(reference, self.distinct[tied], side="right")
+            ranks[tied] = np.searchsorted(reference, values[tied], side="right")
+    return ranks
 
 
 def ks_statistic(sample: SortedSample) -> float:
-    """Two-sided KS statistic D (sup |F_ref - F_cur|), equal to ``ks_2samp(ref, cur).statistic``."""
+    """Two-sided KS statistic D (sup |F_ref - F_cur|), equal to ``ks_2samp(ref, cur).statistic``.
+
+    The supremum is reached just before a current value or at it; the ECDF
+    gaps there are computed as exact integers (scaled by n·m) and divided once.
+    """
     n, m = sample.n, sample.m
-    cur_before = np.concatenate(([0], sample.cumulative[:-1]))
-    ref_above = sample.ref_below / n - cur_before / m
-    cur_above = sample.cumulative / m - sample.ref_at_or_below / n
-    return float(max(ref_above.max(), cur_above.max(), 0.0))
+    cumulative_n = sample.cumulative_n
+    ref_above = (sample.ref_below * m - (cumulative_n - sample.counts * n)).max()
+    cur_above = (cumulative_n - sample.ref_at_or_below * m).max()
+    return float(max(ref_above, cur_above, 0.0) / (n * m))
 
 
 def ks_pvalues(statistics: np.ndarray, n: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -98,52 +143,116 @@ def _smirnov_branch(d: float, n: float) -> str | None:
 
 def smirnov_sf(n: int, d: float) -> float:
     """P(D⁺_n ≥ d), the exact one-sided Smirnov tail (``scipy.special.smirnov``), summed in log space:
-    d · Σ_{j=0}^{⌊n(1-d)⌋} C(n, j) (d + j/n)^(j-1) (1 - d - j/n)^(n-j)."""
-    j = np.arange(math.floor(n * (1.0 - d)) + 1, dtype=np.float64)
-    rest = np.maximum((n - j) / n - d, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_terms = (special.gammaln(n + 1.0) - special.gammaln(j + 1.0) - special.gammaln(n - j + 1.0)
-                     + (j - 1.0) * np.log(d + j / n) + (n - j) * np.log(rest))
-    log_terms[rest == 0.0] = -np.inf  # 0^(n-j) with n - j > 0
+    d · Σ_{j=0}^{⌊n(1-d)⌋} C(n, j) (d + j/n)^(j-1) (1 - d - j/n)^(n-j).
+
+    The terms rise to one peak and fall on both sides; a first pass over every
+    :data:`_COARSE_STEP`-th term finds where they are within e^-50 of the peak,
+    and only that stretch is summed term by term (the rest add < 1e-16 relative).
+    """
+    terms = smirnov_terms(n)
+    count = math.floor(n * (1.0 - d)) + 1
+    first, stop = 0, count
+    if count > 16 * _COARSE_STEP:
+        coarse = _smirnov_log_terms(terms, d, slice(0, count, _COARSE_STEP))
+        near = np.flatnonzero(coarse > coarse.max() - _NEGLIGIBLE_LOG)
+        if near.size:
+            first = max(int(near[0]) - 1, 0) * _COARSE_STEP
+            stop = min((int(near[-1]) + 2) * _COARSE_STEP, count)
+    log_terms = _smirnov_log_terms(terms, d, slice(first, stop))
     peak = log_terms.max()
     if not np.isfinite(peak):
         return 0.0
-    return d * math.exp(peak) * float(np.exp(log_terms - peak).sum())
+    log_terms -= peak
+    return d * math.exp(peak) * float(np.exp(log_terms, out=log_terms).sum())
+
+
+_COARSE_STEP = 64
+_NEGLIGIBLE_LOG = 50.0
+
+
+def _smirnov_log_terms(terms: "SmirnovTerms", d: float, j: slice) -> np.ndarray:
+    """ln of the series' terms for the j in ``j`` (-inf where a term is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rising = np.log(terms.share[j] + d)
+        rising *= terms.exponent_rising[j]
+        falling = terms.rest[j] - d
+        np.maximum(falling, 0.0, out=falling)
+        zero = falling == 0.0
+        np.log(falling, out=falling)
+        falling *= terms.exponent_falling[j]
+    log_terms = terms.log_binomials[j] + rising
+    log_terms += falling
+    log_terms[zero] = -np.inf  # 0^(n-j) with n - j > 0
+    return log_terms
+
+
+@dataclass(frozen=True)
+class SmirnovTerms:
+    """The parts of the Smirnov series that depend only on n (j = 0..n)."""
+
+    log_binomials: np.ndarray  # ln C(n, j)
+    share: np.ndarray  # j / n
+    rest: np.ndarray  # (n - j) / n
+    exponent_rising: np.ndarray  # j - 1
+    exponent_falling: np.ndarray  # n - j
+
+
+@functools.lru_cache(maxsize=8)
+def smirnov_terms(n: int) -> SmirnovTerms:
+    """A window at its capacity keeps the same effective n cycle after cycle, so the costly log-gamma
+    terms are computed once per size (40 bytes per j)."""
+    j = np.arange(n + 1, dtype=np.float64)
+    return SmirnovTerms(special.gammaln(n + 1.0) - special.gammaln(j + 1.0) - special.gammaln(n - j + 1.0),
+                        j / n, (n - j) / n, j - 1.0, n - j)
 
 
 def wasserstein(sample: SortedSample) -> float:
-    """Wasserstein-1 distance between the reference and the current sample (``scipy.stats.wasserstein_distance``)."""
+    """Wasserstein-1 distance between the reference and the current sample (``scipy.stats.wasserstein_distance``).
+
+    Between consecutive distinct current values ``u_j < u_{j+1}`` the current
+    ECDF is a constant level; ∫|F_ref - level| over the interval is
+    |level·length - ∫F_ref| unless F_ref crosses the level inside it, and
+    ∫F_ref comes from the reference's prefix sums at the ranks the sample
+    holds. Only intervals with a crossing inside need one more prefix sum.
+    Everything below is scaled by n (the reference size) and divided once.
+    """
     ref, n, m = sample.reference, sample.n, sample.m
-    prefix = np.empty(n + 1)
-    prefix[0] = 0.0
-    np.cumsum(ref, out=prefix[1:])
+    u, below = sample.distinct, sample.ref_below
+    last_end = max(float(u[-1]), float(ref[-1]))
+    # integral[j] = n · ∫_{-inf}^{u_j} F_ref = Σ_{r < u_j} (u_j - r)
+    integral = below * u - sample.prefix_below
+    span = np.empty_like(u)
+    np.subtract(u[1:], u[:-1], out=span[:-1])
+    span[-1] = last_end - u[-1]
+    area = np.empty_like(u)  # n · ∫ F_ref over [u_j, end_j)
+    np.subtract(integral[1:], integral[:-1], out=area[:-1])
+    area[-1] = (n * last_end - sample.prefix.total) - integral[-1]
+    level_n = sample.cumulative_n  # n·m · F_cur on [u_j, end_j)
+    signed = level_n * span / m - area
+    # F_ref reaches the level at its k-th smallest value, k = ceil(level·n): before the interval when
+    # ref_at_or_below >= k, after it when the next value's ref_below < k (never for the last interval).
+    not_before = sample.ref_at_or_below * m < level_n
+    next_below = np.empty_like(below)
+    next_below[:-1] = below[1:]
+    next_below[-1] = n - 1
+    inside = np.flatnonzero(not_before & (next_below * m >= level_n))
+    total = float(np.abs(signed).sum())
+    if inside.size:
+        k = (level_n[inside].astype(np.int64) + m - 1) // m
+        x = ref[k - 1]
+        level = level_n[inside] / m
+        start, end = u[inside], np.append(u, last_end)[inside + 1]
+        integral_x = k * x - sample.prefix.at(k)
+        exact = (level * (x - start) - (integral_x - integral[inside])
+                 + (integral[inside] + area[inside] - integral_x) - level * (end - x))
+        total += float(exact.sum() - np.abs(signed[inside]).sum())
+    return (float(integral[0]) + total) / n
 
-    def below_integral(x: np.ndarray, count_below: np.ndarray) -> np.ndarray:
-        """∫_{-inf}^{x} F_ref = Σ_{r < x} (x - r) / n, given how many reference values lie below x."""
-        return (count_below * x - prefix[count_below]) / n
 
-    u = sample.distinct
-    level = sample.cumulative / m  # F_cur on [u_j, u_{j+1})
-    start = u
-    end = np.concatenate((u[1:], [max(u[-1], ref[-1])]))
-    count_start = sample.ref_below
-    count_end = np.concatenate((sample.ref_below[1:], [n]))
-    g_start = below_integral(start, count_start)
-    g_end = below_integral(end, count_end)
-    # F_ref crosses the current level at its k-th smallest value, k = ceil(level·n).
-    k = (sample.cumulative * n + m - 1) // m
-    crossing = ref[np.clip(k - 1, 0, n - 1)]
-    g_crossing = below_integral(crossing, k)
-    before = crossing <= start
-    after = crossing >= end
-    x = np.where(before, start, np.where(after, end, crossing))
-    g_x = np.where(before, g_start, np.where(after, g_end, g_crossing))
-    inside = level * (x - start) - (g_x - g_start) + (g_end - g_x) - level * (end - x)
-    lower_tail = below_integral(u[:1], sample.ref_below[:1])[0]
-    return float(lower_tail + inside.sum())
-
-
-def numeric_psi(reference_edges: np.ndarray, reference_proportions: np.ndarray, current_sorted: np.ndarray,
+def numeric_psi(reference_edges: np.ndarray, reference_proportions: np.ndarray, sample: SortedSample,
                 epsilon: float) -> float:
-    """PSI of the current window over the reference's decile bins."""
-    return population_stability_index(reference_proportions, bin_proportions(current_sorted, reference_edges), epsilon)
+    """PSI of the current window over the reference's decile bins ``(-inf, e0], (e0, e1], ..., (e_last, inf)``."""
+    at_or_below = np.searchsorted(sample.distinct, reference_edges, side="right")
+    cumulative = np.where(at_or_below > 0, sample.cumulative[np.maximum(at_or_below - 1, 0)], 0.0)
+    counts = np.diff(np.concatenate(([0.0], cumulative, [sample.m])))
+    return population_stability_index(reference_proportions, counts / sample.m, epsilon)

@@ -15,12 +15,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from exporter.statistics.columns import MISSING, OK, FeatureColumns
+from exporter.schema import MISSING_REQUIRED, UNKNOWN_FIELD
+from exporter.statistics.columns import MISSING, OK, STATUS_KIND, FeatureColumns
 from exporter.statistics.reference import NumericReference, ReferenceProfile
+
+STATUS_CODES = range(5)  # OK, MISSING and the violation statuses of exporter.statistics.columns
 
 
 @dataclass(frozen=True)
@@ -44,27 +48,81 @@ class QualityReport:
 
 def compute_quality(reference: ReferenceProfile, current: FeatureColumns) -> QualityReport:
     """Quality of ``current`` (parsed with ``reference.schema``); see the module docstring."""
-    n_rows = current.n_rows
-    columns: dict[str, ColumnQuality] = {}
-    for name, ref in reference.features.items():
-        status = current.status[name]
-        missing = int(np.count_nonzero(status == MISSING))
-        good = status == OK
-        outliers = None
-        if isinstance(ref, NumericReference):
-            outlier_mask = outside_fences(ref, current.values[name])
-            outliers = int(np.count_nonzero(outlier_mask))
-            good &= ~outlier_mask
-        columns[name] = ColumnQuality(
-            name,
-            missing,
-            1.0 - missing / n_rows if n_rows else math.nan,
-            outliers,
-            int(np.count_nonzero(good)) / n_rows if n_rows else math.nan,
-        )
-    shares = [c.good_share for c in columns.values()]
-    score = float(np.mean(shares)) if shares and n_rows else math.nan
-    return QualityReport(columns, current.violation_counts(), score, n_rows)
+    return QualityCounts.of(reference, current).report()
+
+
+@dataclass
+class QualityCounts:
+    """What the quality report is made of, as counts that add up over rows: per column the rows with each
+    status, the outliers and the "good" rows; per unknown field the rows that had it.
+
+    :meth:`add`/:meth:`remove` follow a sliding window (rows entering, leaving:
+    a :class:`exporter.window.ModelWindow` listener), so a cycle costs
+    O(new rows) instead of a pass over the whole window.
+    """
+
+    reference: ReferenceProfile
+    n_rows: int = 0
+    by_status: dict[str, np.ndarray] = field(default_factory=dict)  # column -> rows per status code
+    outliers: dict[str, int] = field(default_factory=dict)
+    good: dict[str, int] = field(default_factory=dict)
+    unknown: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        for name in self.reference.features:
+            self.by_status.setdefault(name, np.zeros(len(STATUS_CODES), dtype=np.int64))
+            self.outliers.setdefault(name, 0)
+            self.good.setdefault(name, 0)
+
+    @classmethod
+    def of(cls, reference: ReferenceProfile, rows: FeatureColumns) -> "QualityCounts":
+        counts = cls(reference)
+        counts.add(rows)
+        return counts
+
+    def add(self, rows: FeatureColumns) -> None:
+        self._update(rows, +1)
+
+    def remove(self, rows: FeatureColumns) -> None:
+        self._update(rows, -1)
+
+    def _update(self, rows: FeatureColumns, sign: int) -> None:
+        if not rows.n_rows:
+            return
+        for name, ref in self.reference.features.items():
+            status = rows.status[name]
+            self.by_status[name] += sign * np.bincount(status, minlength=len(STATUS_CODES))[:len(STATUS_CODES)]
+            good = status == OK
+            if isinstance(ref, NumericReference):
+                outlier = outside_fences(ref, rows.values[name])
+                self.outliers[name] += sign * int(np.count_nonzero(outlier))
+                good &= ~outlier
+            self.good[name] += sign * int(np.count_nonzero(good))
+        for name, mask in rows.unknown_fields.items():
+            self.unknown[name] += sign * int(np.count_nonzero(mask))
+        self.n_rows += sign * rows.n_rows
+
+    def report(self) -> QualityReport:
+        n_rows = self.n_rows
+        columns: dict[str, ColumnQuality] = {}
+        violations: dict[tuple[str, str], int] = {}
+        for spec in self.reference.schema:
+            name = spec.name
+            per_status = self.by_status[name]
+            missing = int(per_status[MISSING])
+            numeric = isinstance(self.reference.features[name], NumericReference)
+            columns[name] = ColumnQuality(name, missing, 1.0 - missing / n_rows if n_rows else math.nan,
+                                          self.outliers[name] if numeric else None,
+                                          self.good[name] / n_rows if n_rows else math.nan)
+            for code, kind in STATUS_KIND.items():
+                if per_status[code]:
+                    violations[(name, kind)] = int(per_status[code])
+            if spec.required and missing:
+                violations[(name, MISSING_REQUIRED)] = missing
+        violations.update(((name, UNKNOWN_FIELD), count) for name, count in self.unknown.items() if count > 0)
+        shares = [c.good_share for c in columns.values()]
+        score = float(np.mean(shares)) if shares and n_rows else math.nan
+        return QualityReport(columns, violations, score, n_rows)
 
 
 def outside_fences(ref: NumericReference, values: np.ndarray) -> np.ndarray:

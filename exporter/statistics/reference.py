@@ -5,7 +5,8 @@ once (KS and Wasserstein then cost O(m log n) per cycle for a window of m rows),
 takes its deciles (PSI bins), mean, standard deviation and IQR fences (the
 outlier rule), and counts each categorical feature's categories. The raw
 reference columns can be dropped afterwards: the profile keeps one sorted
-``float64`` copy per numeric feature (8 bytes × rows × features).
+``float64`` copy per numeric feature (8 bytes × rows × features) and its
+block prefix sums (:mod:`exporter.statistics.prefix`, 1/32 of that).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from exporter.schema import FeatureSchema
 from exporter.statistics.columns import MISSING, FeatureColumns
+from exporter.statistics.prefix import PrefixSums
 
 # Outliers lie outside [Q1 - k·IQR, Q3 + k·IQR] of the reference ("far out" in
 # Tukey's terms, k = 3): rare enough in clean data that a count is a signal.
@@ -33,8 +35,9 @@ class NumericReference:
     ``sorted_values`` holds the finite values in ascending order;
     ``psi_edges`` the distinct inner decile edges (bins are ``(-inf, e0],
     (e0, e1], ..., (e_last, inf)``) and ``psi_proportions`` the reference's
-    share in each bin. ``n_rows`` counts all reference rows, ``n_missing``
-    the rows where the feature was missing.
+    share in each bin; ``prefix`` answers Σ of the k smallest values
+    (Wasserstein). ``n_rows`` counts all reference rows, ``n_missing`` the
+    rows where the feature was missing.
     """
 
     name: str
@@ -49,6 +52,7 @@ class NumericReference:
     upper_fence: float
     psi_edges: np.ndarray
     psi_proportions: np.ndarray
+    prefix: PrefixSums
 
     kind = "numeric"
 
@@ -106,7 +110,7 @@ def _numeric(name: str, values: np.ndarray, n_rows: int, n_missing: int) -> Nume
     if finite.size == 0:
         nan = math.nan
         return NumericReference(name, finite, n_rows, n_missing, nan, nan, nan, nan, nan, nan,
-                                np.empty(0), np.ones(1))
+                                np.empty(0), np.ones(1), PrefixSums(finite))
     quantiles = np.quantile(finite, np.concatenate(([0.25, 0.75], PSI_QUANTILES)))
     q1, q3 = quantiles[:2]
     iqr = q3 - q1
@@ -117,7 +121,7 @@ def _numeric(name: str, values: np.ndarray, n_rows: int, n_missing: int) -> Nume
         mean=float(finite.mean()), std=float(finite.std()),
         q1=float(q1), q3=float(q3),
         lower_fence=float(q1 - IQR_FENCE_FACTOR * iqr), upper_fence=float(q3 + IQR_FENCE_FACTOR * iqr),
-        psi_edges=edges, psi_proportions=proportions,
+        psi_edges=edges, psi_proportions=proportions, prefix=PrefixSums(finite),
     )
 
 

@@ -165,3 +165,19 @@ def test_an_app_started_twice_keeps_logging(tmp_path):
             assert monitoring.log_prediction(f"r{round_no}", "m", "1", {"x": 1}, 1.0)
 
     assert PredictionStore(tmp_path / "log.db").max_prediction_id() == 2
+
+
+def test_inference_timer_observes_each_block_per_model_even_when_the_model_raises():
+    app, monitoring = make_app()
+    for _ in range(3):
+        with monitoring.inference_timer("house_price"):
+            pass
+    with pytest.raises(ValueError, match="bad input"):
+        with monitoring.inference_timer("price_band"):
+            raise ValueError("bad input")
+
+    registry = monitoring.metrics.registry
+    count = "model_inference_time_seconds_count"
+    assert registry.get_sample_value(count, {"model_name": "house_price"}) == 3
+    assert registry.get_sample_value(count, {"model_name": "price_band"}) == 1
+    assert registry.get_sample_value("model_inference_time_seconds_sum", {"model_name": "house_price"}) >= 0

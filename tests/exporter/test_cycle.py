@@ -207,3 +207,29 @@ def test_a_restarted_exporter_counts_the_same_totals_in_small_batches(tmp_path, 
     assert value(restarted, "monitoring_window_rows", model_name=REGRESSION, window="labelled") == \
         value(first, "monitoring_window_rows", model_name=REGRESSION, window="labelled")
     store.close()
+
+
+def test_drift_of_a_sliding_window_equals_a_fresh_exporter_on_the_same_rows(tmp_path, make_exporter):
+    # The long-running exporter updates drift as rows enter and leave its window, cycle after cycle; a fresh
+    # exporter builds its drift state from the same newest rows in one step. /metrics must not tell them apart
+    # (tests/statistics/test_incremental.py checks both against compute_drift and scipy).
+    store = write_log(tmp_path / "log.db", current_rows=150)
+    rng = np.random.default_rng(11)
+    running = make_exporter(window_rows=200)
+    running.run_cycle()
+    for k in range(6):
+        add_predictions(store, feature_rows(70, rng, shift=0.3 * k), rng, start_ts=5_000.0 + 100 * k)
+        running.run_cycle()
+    fresh = make_exporter(window_rows=200)
+    fresh.run_cycle()
+    store.close()
+
+    def drift_samples(exporter):
+        return {key: v for key, v in samples(exposition(exporter)).items()
+                if key[0].startswith(("data_drift", "drift_columns", "data_missing_rate"))}
+
+    got, expected = drift_samples(running), drift_samples(fresh)
+    assert got.keys() == expected.keys() and len(got) > 20
+    for key, v in expected.items():
+        assert math.isclose(got[key], v, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(got[key]) and math.isnan(v)), key
+    assert value(running, "data_drift_detected", model_name=REGRESSION, feature="area") == 1

@@ -92,3 +92,14 @@ def test_the_fast_and_slow_categorical_paths_agree():
     assert fast.values["c"].tolist() == slow.values["c"].tolist() == ["a", "b", None, "z", "7", "7", "1.5", None,
                                                                        None, "a"]
     np.testing.assert_array_equal(fast.status["c"], slow.status["c"])
+
+
+def test_rows_with_the_same_fields_parse_as_rows_that_differ():
+    same = [{"x": float(i), "c": "ab"[i % 2], "extra": i} for i in range(6)]
+    reordered = same[:5] + [{"extra": 5, "c": "b", "x": 5.0}]  # one row lists its fields in another order
+    fast, slow = FeatureColumns.from_rows(SCHEMA, same), FeatureColumns.from_rows(SCHEMA, reordered)
+    for name in ("x", "c"):
+        assert fast.values[name].tolist() == slow.values[name].tolist()
+        np.testing.assert_array_equal(fast.status[name], slow.status[name])
+    assert fast.unknown_fields.keys() == slow.unknown_fields.keys() == {"extra"}
+    assert fast.unknown_fields["extra"].all() and slow.unknown_fields["extra"].all()
