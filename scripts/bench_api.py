@@ -1,21 +1,23 @@
 #!/usr/bin/env python3
 """Benchmark: /predict throughput and latency with instrumentation + prediction logging on vs off.
 
-Part ``http`` (end to end) starts the reference API twice per round on a free 127.0.0.1 port — once with
-``ML_API_INSTRUMENTATION=0`` (the baseline: no middleware, no log) and once as
-shipped — and drives each with the same closed-loop load generator (asyncio,
-keep-alive connections, pre-encoded bodies) for a fixed time. Off and on
-runs alternate (and swap order every round) so background noise hits both
-sides alike; the median of each side and of the per-round on/off ratios are
-reported, with every round's ratio as the spread. After each instrumented run, rows in the prediction log plus
-rows dropped on purpose (buffer full, ``prediction_log_dropped_total``) are
-checked against the predictions answered: nothing is lost silently.
+Part ``http`` (end to end) starts the reference API twice per round on a free
+127.0.0.1 port — once with ``ML_API_INSTRUMENTATION=0`` (the baseline: no
+middleware, no log) and once as shipped — and drives each with the same
+closed-loop load generator (asyncio, keep-alive connections, pre-encoded
+bodies) for a fixed time. Off and on runs alternate (and swap order every
+round) so background noise hits both sides alike; the median of each side and
+of the per-round on/off ratios are reported, with every round's ratio as the
+spread. After each instrumented run, rows in the prediction log plus rows
+dropped on purpose (buffer full, ``prediction_log_dropped_total``) are checked
+against the predictions answered: nothing is lost silently.
 
-Part ``inprocess`` calls the same app through ASGI in one process, without
-sockets or a load generator competing for the 2 cores, so it is far less noisy:
-server CPU per request off, on, and on with the prediction log written the way
-it was before (executemany, one SQLite step and GIL hand-off per row) as a
-second baseline for the store's multi-row INSERT statements.
+Part ``inprocess`` calls the same apps through ASGI in one process, without
+sockets or a load generator: off, on, and on with the prediction log written
+the way it was before (executemany, one SQLite step and GIL hand-off per row),
+a second baseline for the store's multi-row INSERT statements. Besides
+throughput it reports the process's CPU time per prediction (the writer's work
+included), which other load on the machine disturbs much less.
 
 To measure a change to the instrumentation in one run, give ``--baseline-tree``
 another checkout: its instrumented API joins the HTTP rounds as a third side.
@@ -37,8 +39,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -106,7 +110,8 @@ async def _connection(port: int, requests: list[bytes], stop_at: float, latencie
         writer.close()
 
 
-def run_load(port: int, path: str, bodies: list[bytes], seconds: float, connections: int) -> tuple[int, int, list[float], float]:
+def run_load(port: int, path: str, bodies: list[bytes], seconds: float,
+             connections: int) -> tuple[int, int, list[float], float]:
     requests = [_request_bytes(port, path, b) for b in bodies]
     latencies: list[float] = []
     counts = {"ok": 0, "errors": 0}
@@ -196,7 +201,7 @@ def summarize(endpoint: str, off: list[Result], on: list[Result]) -> None:
 class RowByRowStore(PredictionStore):
     """The store's write path before multi-row statements: executemany, one step per row."""
 
-    def _insert(self, into: str, rows) -> int:  # type: ignore[no-untyped-def]
+    def _insert(self, into: str, rows: Sequence[tuple]) -> int:
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         before = conn.total_changes
@@ -205,7 +210,7 @@ class RowByRowStore(PredictionStore):
         return conn.total_changes - before
 
 
-async def _call_asgi(app, path: str, body: bytes) -> int:  # type: ignore[no-untyped-def]
+async def _call_asgi(app: Any, path: str, body: bytes) -> int:
     """One POST through the ASGI interface, as uvicorn would make it; returns the status."""
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
              "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",

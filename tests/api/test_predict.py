@@ -218,3 +218,12 @@ def test_fastapi_path_parameters_are_counted_by_template(client):
 
     assert requests_counted(client, "/models/{model_name}", 200, method="GET") == 2
     assert requests_counted(client, "/models/{model_name}", 422, method="GET") == 1
+
+
+def test_request_ids_are_unique_time_ordered_and_name_their_model():
+    from ml_api.app import model_of_request, new_request_id
+
+    ids = [new_request_id("house_price") for _ in range(1_000)]
+    assert len(set(ids)) == len(ids)
+    assert ids == sorted(ids), "ids must grow so the log's unique index appends at its end"
+    assert {model_of_request(i) for i in ids} == {"house_price"}

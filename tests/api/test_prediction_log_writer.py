@@ -165,7 +165,8 @@ def test_the_batched_insert_stores_exactly_what_a_row_by_row_insert_would(tmp_pa
     tricky = [
         {"request_id": "int", "model_name": "m", "model_version": "1", "features": {"x": 1, "y": "a"},
          "prediction": 3, "latency_seconds": 1, "ts": 100},
-        {"request_id": "text", "model_name": "m", "model_version": "2", "features": {"band": "hög €\n\"q\"", "n": None, "tags": ["a", 1, {"k": False}]},
+        {"request_id": "text", "model_name": "m", "model_version": "2",
+         "features": {"band": "hög €\n\"q\"", "n": None, "tags": ["a", 1, {"k": False}]},
          "prediction": "high", "latency_seconds": None, "ts": 101.5},
         {"request_id": "nan", "model_name": "m", "model_version": "1",
          "features": {"x": float("nan"), "y": float("-inf"), "z": 0.1 + 0.2}, "prediction": float("nan"),
