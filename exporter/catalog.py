@@ -214,7 +214,7 @@ METRICS: tuple[Metric, ...] = (
        (), "count", "api", "api"),
     _m("model_inference_time_seconds", "histogram", "Time spent in the model's predict call.",
        ("model_name",), "seconds", "business", "api", buckets=LATENCY_BUCKETS),
-    _m("model_memory_usage_bytes", "gauge", "Measured size of the loaded model object in memory.",
+    _m("model_memory_usage_bytes", "gauge", "Measured size of the loaded model (its serialised, pickled size).",
        MODEL_LABELS, "bytes", "business", "api"),
     # --- business and API metrics derived from the prediction log (exporter)
     _m("prediction_latency_seconds", "histogram",

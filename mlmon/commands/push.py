@@ -20,12 +20,14 @@ from mlmon.grafana.report import print_plan, print_summary, progress_printer
 from mlmon.grafana.source import load_source
 
 TARGET_HELP = """
-connection (flags override GRAFANA_* variables, which override mlmon.toml):
+connection (flags win; then GRAFANA_* variables, then mlmon.toml — except that
+the table of a target chosen with --target wins over GRAFANA_* variables):
   GRAFANA_URL         Grafana's root URL, e.g. http://localhost:3000
   GRAFANA_TOKEN       service-account token (sent as a Bearer token), or
   GRAFANA_USER / GRAFANA_PASSWORD for basic auth
   GRAFANA_ORG_ID      organisation, sent as X-Grafana-Org-Id
-  GRAFANA_CA_BUNDLE   CA certificates to verify https (verification is always on)
+  GRAFANA_CA_BUNDLE   CA certificates to verify https (verification is on unless
+                      a target in mlmon.toml sets tls_verify = false)
   GRAFANA_TIMEOUT     seconds per request (default 10); failures are retried with backoff
 """
 

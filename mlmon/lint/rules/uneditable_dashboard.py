@@ -13,7 +13,8 @@ class UneditableDashboard(Rule):
     name = "uneditable-dashboard"
     level = Level.WARNING
     description = (
-        'Dashboards set "editable": false, since edits in the UI are lost on the next push '
+        'Dashboards set "editable": false: their source of truth is the code, and a UI edit would '
+        "make the next push stop with a conflict "
         "(set rules.uneditable-dashboard.editable: true in .mlmon-lint.yml to require the opposite)."
     )
     hint = 'set "editable": false (change the dashboard in its source and push it instead)'
