@@ -16,7 +16,7 @@ from mlmon.alerts.compiler import PROMETHEUS_DIR, compile_alerts
 from mlmon.promconfig import EXPORTER_JOB
 from tests.alerts.conftest import ALERTS_SRC, write_tree
 from tests.exporter.logdata import REGRESSION, feature_rows, price, write_log
-from tests.support.processes import Prometheus, free_port, python_process, scrape_config, wait_http_ok, wait_until
+from tests.support.processes import Prometheus, running_exporter, scrape_config, wait_until
 
 DRIFTED_FEATURE = "area"  # write_log(shift=...) moves only this feature
 STABLE = "stable_model"  # current data drawn like its reference: must stay quiet
@@ -46,11 +46,7 @@ def test_prometheus_fires_data_drift_from_the_exporter(tmp_path):
     _add_stable_model(store)
     store.close()
     rules = write_tree(compile_alerts(ALERTS_SRC, for_override="5s", interval_override="10s"), tmp_path / "out")
-    port = free_port()
-    env = {"METRICS_DB_PATH": str(db), "PROMETHEUS_PORT": str(port), "EXPORT_INTERVAL": "1",
-           "EXPORTER_BIND_ADDRESS": "127.0.0.1"}
-    with python_process(["-m", "exporter"], tmp_path / "exporter.log", env=env) as exporter:
-        wait_http_ok(f"http://127.0.0.1:{port}/metrics", timeout=60, proc=exporter)
+    with running_exporter(db, tmp_path, interval="1") as (exporter, port):
         config = scrape_config({EXPORTER_JOB: f"127.0.0.1:{port}"})
         config["rule_files"] = [str(rules / PROMETHEUS_DIR / "*.rules.yml")]
         with Prometheus(config, tmp_path / "prometheus") as prometheus:

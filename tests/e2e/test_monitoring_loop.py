@@ -14,8 +14,8 @@ import pytest
 from ml_api.injections import parse_injection
 from ml_api.simulate import SimulationConfig, Simulator
 from mlmon.promconfig import render_prometheus_config
-from tests.support.processes import (Prometheus, free_port, python_process, require_tool, wait_http_ok,
-                                     wait_until)
+from tests.support.processes import (Prometheus, free_port, python_process, require_tool, running_exporter,
+                                     wait_http_ok, wait_until)
 
 pytestmark = [pytest.mark.slow, pytest.mark.prometheus]
 
@@ -29,7 +29,7 @@ def by_label(result: list[dict], label: str) -> dict[str, float]:
 def test_drift_in_one_feature_reaches_prometheus_and_nothing_is_lost(tmp_path):
     require_tool("prometheus")
     db = tmp_path / "metrics.db"
-    api_port, exporter_port = free_port(), free_port()
+    api_port = free_port()
     api_env = {"API_PORT": str(api_port), "METRICS_DB_PATH": str(db)}
     with python_process(["-m", "ml_api"], tmp_path / "api.log", env=api_env) as api:
         wait_http_ok(f"http://127.0.0.1:{api_port}/health", timeout=60, proc=api)
@@ -47,10 +47,7 @@ def test_drift_in_one_feature_reaches_prometheus_and_nothing_is_lost(tmp_path):
 
         wait_until(lambda: logged() == accepted, 30, what=f"{accepted} rows in the prediction log")
 
-        exporter_env = {"METRICS_DB_PATH": str(db), "PROMETHEUS_PORT": str(exporter_port),
-                        "EXPORTER_BIND_ADDRESS": "127.0.0.1", "EXPORT_INTERVAL": "1"}
-        with python_process(["-m", "exporter"], tmp_path / "exporter.log", env=exporter_env) as exporter:
-            wait_http_ok(f"http://127.0.0.1:{exporter_port}/metrics", timeout=60, proc=exporter)
+        with running_exporter(db, tmp_path, interval="1") as (_, exporter_port):
             config = render_prometheus_config(api_targets=[f"127.0.0.1:{api_port}"],
                                               exporter_targets=[f"127.0.0.1:{exporter_port}"],
                                               rule_files=[], scrape_interval="1s")

@@ -6,18 +6,14 @@ import pytest
 
 from exporter import catalog
 from tests.exporter.logdata import REGRESSION, write_log
-from tests.support.processes import Prometheus, free_port, python_process, scrape_config, wait_http_ok, wait_until
+from tests.support.processes import Prometheus, running_exporter, scrape_config, wait_until
 
 
 @pytest.mark.prometheus
 def test_prometheus_scrapes_every_exporter_metric(tmp_path):
     path = tmp_path / "log.db"
     write_log(path, current_rows=120, labelled=0.8).close()
-    port = free_port()
-    env = {"METRICS_DB_PATH": str(path), "PROMETHEUS_PORT": str(port), "EXPORTER_BIND_ADDRESS": "127.0.0.1",
-           "EXPORT_INTERVAL": "0.5"}
-    with python_process(["-m", "exporter"], tmp_path / "exporter.log", env=env) as exporter:
-        wait_http_ok(f"http://127.0.0.1:{port}/metrics", timeout=30, proc=exporter)
+    with running_exporter(path, tmp_path, interval="0.5") as (_, port):
         with Prometheus(scrape_config({"model-exporter": f"127.0.0.1:{port}"}), tmp_path / "prometheus") as prom:
             prom.wait_for_targets_up(1)
             wait_until(lambda: prom.query(f'daily_predictions_total{{model_name="{REGRESSION}"}}'), 30,

@@ -8,6 +8,7 @@ metrics from the prediction log and a Debian Prometheus scrapes both.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 import subprocess
 import sys
 
@@ -20,7 +21,7 @@ from mlmon.lint.live import LiveCheck
 from mlmon.promconfig import render_prometheus_config
 from tests.lint.support import FIXTURES
 from tests.support.processes import (
-    ROOT, Prometheus, free_port, python_process, require_tool, wait_http_ok, wait_until,
+    ROOT, Prometheus, free_port, python_process, require_tool, running_exporter, wait_http_ok, wait_until,
 )
 
 pytestmark = [pytest.mark.prometheus, pytest.mark.slow]
@@ -35,7 +36,7 @@ def prometheus(tmp_path_factory):
     require_tool("prometheus")
     work = tmp_path_factory.mktemp("live")
     db = str(work / "metrics.db")
-    api_port, exporter_port = free_port(), free_port()
+    api_port = free_port()
     env = {"METRICS_DB_PATH": db, "API_HOST": "127.0.0.1", "API_PORT": str(api_port), "ML_API_FAULTS": "1"}
     with python_process(["-m", "ml_api"], work / "api.log", env=env) as api:
         wait_http_ok(f"http://127.0.0.1:{api_port}/health", timeout=60, proc=api)
@@ -43,10 +44,7 @@ def prometheus(tmp_path_factory):
             [sys.executable, "-m", "ml_api.simulate", "--url", f"http://127.0.0.1:{api_port}", *SIMULATION],
             cwd=ROOT, timeout=120, capture_output=True, text=True)
         assert simulation.returncode == 0, f"simulator failed:\n{simulation.stderr[-2000:]}\n{api.log_tail()}"
-        exporter_env = {"METRICS_DB_PATH": db, "PROMETHEUS_PORT": str(exporter_port), "EXPORT_INTERVAL": "0.5",
-                        "EXPORTER_BIND_ADDRESS": "127.0.0.1"}
-        with python_process(["-m", "exporter"], work / "exporter.log", env=exporter_env) as exporter:
-            wait_http_ok(f"http://127.0.0.1:{exporter_port}/metrics", timeout=60, proc=exporter)
+        with running_exporter(Path(db), work, interval="0.5") as (_, exporter_port):
             config = render_prometheus_config(api_targets=[f"127.0.0.1:{api_port}"],
                                               exporter_targets=[f"127.0.0.1:{exporter_port}"],
                                               rule_files=[], scrape_interval="1s")

@@ -6,6 +6,7 @@ cleans up after itself (processes are terminated, then killed).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -117,6 +118,17 @@ class Process:
 def python_process(module_args: list[str], log_path: Path, env: dict[str, str] | None = None) -> Process:
     """Run ``python -m ...`` with the interpreter running the tests."""
     return Process([sys.executable, *module_args], log_path, env=env)
+
+
+@contextlib.contextmanager
+def running_exporter(db: Path, workdir: Path, interval: str = "1"):
+    """``python -m exporter`` on ``db``, serving /metrics on a free 127.0.0.1 port; yields (process, port)."""
+    port = free_port()
+    env = {"METRICS_DB_PATH": str(db), "PROMETHEUS_PORT": str(port), "EXPORTER_BIND_ADDRESS": "127.0.0.1",
+           "EXPORT_INTERVAL": interval}
+    with python_process(["-m", "exporter"], workdir / "exporter.log", env=env) as exporter:
+        wait_http_ok(f"http://127.0.0.1:{port}/metrics", timeout=60, proc=exporter)
+        yield exporter, port
 
 
 class Prometheus(Process):
