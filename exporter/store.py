@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 SCHEMA_VERSION = 1
 
@@ -94,9 +94,12 @@ class PredictionLogError(Exception):
     """The prediction log cannot be created or opened; the message names the file and what to check."""
 
 
-@dataclass(frozen=True)
-class PredictionRecord:
-    """One prediction as the exporter reads it; ``actual`` is set when ground truth was already logged."""
+class PredictionRecord(NamedTuple):
+    """One prediction as the exporter reads it; ``actual`` is set when ground truth was already logged.
+
+    A named tuple, not a dataclass: the exporter builds one per row read, and a tuple is built in C
+    (a frozen dataclass's ``__init__`` cost more than the whole SQLite read; scripts/bench_exporter.py).
+    """
 
     id: int
     request_id: str
@@ -110,8 +113,7 @@ class PredictionRecord:
     actual: Any
 
 
-@dataclass(frozen=True)
-class ActualRecord:
+class ActualRecord(NamedTuple):
     """A ground-truth value; ``model_name`` is None while its prediction is not logged (or not read) yet."""
 
     id: int
@@ -119,6 +121,12 @@ class ActualRecord:
     actual: Any
     ts: float
     model_name: str | None
+
+
+# Build records from SQLite's row tuples in C (``_make`` is a Python-level call per row); the queries
+# select exactly the records' fields in order.
+_new_prediction_record = functools.partial(tuple.__new__, PredictionRecord)
+_new_actual_record = functools.partial(tuple.__new__, ActualRecord)
 
 
 @dataclass(frozen=True)
@@ -384,16 +392,16 @@ class PredictionStore:
         conn = self._connection()
         conn.execute("BEGIN")
         try:
-            predictions = [PredictionRecord(*row) for row in conn.execute(
+            predictions = list(map(_new_prediction_record, conn.execute(
                 "SELECT p.id, p.request_id, p.ts, p.model_name, p.model_version, p.features, p.prediction,"
                 " p.latency_seconds, a.id, a.actual FROM predictions p"
                 " LEFT JOIN actuals a ON a.request_id = p.request_id"
-                " WHERE p.id > ? ORDER BY p.id LIMIT ?", (after_prediction_id, limit))]
+                " WHERE p.id > ? ORDER BY p.id LIMIT ?", (after_prediction_id, limit))))
             last_prediction_id = predictions[-1].id if predictions else after_prediction_id
-            actuals = [ActualRecord(*row) for row in conn.execute(
+            actuals = list(map(_new_actual_record, conn.execute(
                 "SELECT a.id, a.request_id, a.actual, a.ts, p.model_name FROM actuals a"
                 " LEFT JOIN predictions p ON p.request_id = a.request_id AND p.id <= ?"
-                " WHERE a.id > ? ORDER BY a.id", (last_prediction_id, after_actual_id))]
+                " WHERE a.id > ? ORDER BY a.id", (last_prediction_id, after_actual_id))))
         finally:
             conn.execute("COMMIT")
         last_actual_id = actuals[-1].id if actuals else after_actual_id
@@ -413,7 +421,7 @@ class PredictionStore:
             " LEFT JOIN actuals a ON a.request_id = p.request_id AND a.id <= ?"
             " WHERE p.model_name = ? AND p.id <= ? ORDER BY p.id DESC LIMIT ?",
             (upto_actual_id, model_name, upto_prediction_id, limit)).fetchall()
-        return [PredictionRecord(*row) for row in reversed(rows)]
+        return list(map(_new_prediction_record, reversed(rows)))
 
     def max_prediction_id(self) -> int:
         return self._connection().execute("SELECT coalesce(max(id), 0) FROM predictions").fetchone()[0]

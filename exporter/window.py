@@ -40,30 +40,34 @@ class ParsedBatch:
 
 def parse_batch(schema: FeatureSchema, records: Sequence[PredictionRecord]) -> ParsedBatch:
     """Parse the features JSON of ``records`` (one model) against ``schema``; never raises on bad rows."""
-    rows = _parse_features(records)
-    bad_json = [record.request_id for record, row in zip(records, rows) if row is None]
+    # Column by column: one transposition in C instead of one attribute read per row and field.
+    (_, request_ids, ts, _, versions, features, predictions, _, actual_ids, actuals
+     ) = zip(*records) if records else ((),) * len(PredictionRecord._fields)
+    rows = _parse_features(features)
+    bad_json = [request_id for request_id, row in zip(request_ids, rows) if row is None]
     rows = [{} if row is None else row for row in rows]
     return ParsedBatch(
-        request_ids=[r.request_id for r in records],
-        ts=np.fromiter((r.ts for r in records), dtype=np.float64, count=len(records)),
-        versions=_objects([r.model_version for r in records]),
-        predictions=_objects([r.prediction for r in records]),
-        actuals=_objects([r.actual for r in records]),
-        has_actual=np.fromiter((r.actual_id is not None for r in records), dtype=bool, count=len(records)),
+        request_ids=list(request_ids),
+        ts=np.array(ts, dtype=np.float64),
+        versions=_objects(versions),
+        predictions=_objects(predictions),
+        actuals=_objects(actuals),
+        has_actual=np.fromiter((actual_id is not None for actual_id in actual_ids), dtype=bool,
+                               count=len(actual_ids)),
         columns=FeatureColumns.from_rows(schema, rows),
         bad_json=bad_json,
     )
 
 
-def _parse_features(records: Sequence[PredictionRecord]) -> list[dict[str, Any] | None]:
-    """Each record's features as a dict, None where they are not a JSON object."""
+def _parse_features(texts: Sequence[Any]) -> list[dict[str, Any] | None]:
+    """Each features JSON text as a dict, None where it is not a JSON object."""
     try:  # one parse for the whole batch is much faster than one per row
-        rows = json.loads("[" + ",".join(record.features_json for record in records) + "]")
-        if len(rows) == len(records) and all(type(row) is dict for row in rows):
+        rows = json.loads("[" + ",".join(texts) + "]")
+        if len(rows) == len(texts) and all(type(row) is dict for row in rows):
             return rows
     except (TypeError, ValueError):
         pass
-    return [_parse_one(record.features_json) for record in records]
+    return [_parse_one(text) for text in texts]
 
 
 def _parse_one(text: Any) -> dict[str, Any] | None:
@@ -74,7 +78,7 @@ def _parse_one(text: Any) -> dict[str, Any] | None:
     return row if isinstance(row, dict) else None
 
 
-def _objects(values: list[Any]) -> np.ndarray:
+def _objects(values: Sequence[Any]) -> np.ndarray:
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return array
@@ -250,7 +254,7 @@ class ModelWindow:
             return False
         i = row % self.capacity
         self._actuals[i] = actual
-        self._actual_numbers[i] = numeric((actual,))[0]
+        self._actual_numbers[i] = number(actual)
         self._has_actual[i] = True
         self.changes += 1
         return True
@@ -313,6 +317,16 @@ def numeric(values: Sequence[Any]) -> np.ndarray:
             except OverflowError:  # an int beyond float range
                 pass
     return out
+
+
+def number(value: Any) -> float:
+    """One value as :func:`numeric` converts it (called per labelled row: no array for one value)."""
+    if type(value) in _NUMBERS_OR_NONE and value is not None:
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond float range
+            return math.nan
+    return float(numeric((value,))[0])
 
 
 def provisional_schema(records: Sequence[PredictionRecord]) -> FeatureSchema:

@@ -29,6 +29,10 @@ from exporter.statistics.prefix import PrefixSums
 from exporter.statistics.psi import population_stability_index
 
 
+# Rows of a SortedSample's scratch: 0-2 the sample's own arrays, 3-6 the statistics' temporaries.
+SCRATCH_ROWS = 7
+
+
 class SortedSample:
     """The current window's finite values of one feature as sorted distinct values with counts, each with
     its ranks in the sorted reference (the input of KS, Wasserstein and PSI).
@@ -44,7 +48,11 @@ class SortedSample:
     """
 
     def __init__(self, reference: np.ndarray, prefix: PrefixSums, distinct: np.ndarray, counts: np.ndarray,
-                 ref_below: np.ndarray, ref_at_or_below: np.ndarray, prefix_below: np.ndarray, m: int):
+                 ref_below: np.ndarray, ref_at_or_below: np.ndarray, prefix_below: np.ndarray, m: int,
+                 scratch: np.ndarray | None = None):
+        """``scratch``: a ``float64`` array of shape (:data:`SCRATCH_ROWS`, >= len(distinct)) the sample and the
+        statistics write their window-sized arrays into (allocated here when None). Fresh arrays of this size
+        cost page faults each time, more than the arithmetic, so the ranked windows lend one they reuse."""
         self.reference = reference
         self.prefix = prefix
         self.n = int(reference.size)
@@ -54,8 +62,16 @@ class SortedSample:
         self.ref_below = ref_below
         self.ref_at_or_below = ref_at_or_below
         self.prefix_below = prefix_below
-        self.cumulative = np.cumsum(counts)  # window values <= distinct[j]
-        self.cumulative_n = self.cumulative * self.n  # the same scaled by n: KS and Wasserstein share it
+        width = distinct.size
+        self.scratch = np.empty((SCRATCH_ROWS, width)) if scratch is None else scratch[:, :width]
+        self.cumulative = np.cumsum(counts, out=self.scratch[0])  # window values <= distinct[j]
+        # the same scaled by n: KS and Wasserstein share it
+        self.cumulative_n = np.multiply(self.cumulative, self.n, out=self.scratch[1])
+
+    @functools.cached_property
+    def ref_at_or_below_m(self) -> np.ndarray:
+        """``ref_at_or_below`` scaled by m (read by KS and Wasserstein; do not modify)."""
+        return np.multiply(self.ref_at_or_below, self.m, out=self.scratch[2])
 
     @classmethod
     def search(cls, reference: np.ndarray, current_sorted: np.ndarray, prefix: PrefixSums | None = None
@@ -96,8 +112,13 @@ def ks_statistic(sample: SortedSample) -> float:
     """
     n, m = sample.n, sample.m
     cumulative_n = sample.cumulative_n
-    ref_above = (sample.ref_below * m - (cumulative_n - sample.counts * n)).max()
-    cur_above = (cumulative_n - sample.ref_at_or_below * m).max()
+    # The same operations as ``ref_below·m - (cumulative_n - counts·n)`` in two reused buffers
+    # (fresh window-sized temporaries cost more than the arithmetic).
+    before = np.multiply(sample.counts, n, out=sample.scratch[3])
+    np.subtract(cumulative_n, before, out=before)
+    gap = np.multiply(sample.ref_below, m, out=sample.scratch[4])
+    ref_above = np.subtract(gap, before, out=gap).max()
+    cur_above = np.subtract(cumulative_n, sample.ref_at_or_below_m, out=before).max()
     return float(max(ref_above, cur_above, 0.0) / (n * m))
 
 
@@ -220,28 +241,35 @@ def wasserstein(sample: SortedSample) -> float:
     u, below = sample.distinct, sample.ref_below
     last_end = max(float(u[-1]), float(ref[-1]))
     # integral[j] = n · ∫_{-inf}^{u_j} F_ref = Σ_{r < u_j} (u_j - r)
-    integral = below * u - sample.prefix_below
-    span = np.empty_like(u)
+    integral = np.multiply(below, u, out=sample.scratch[3])
+    integral -= sample.prefix_below
+    span = sample.scratch[4]
     np.subtract(u[1:], u[:-1], out=span[:-1])
     span[-1] = last_end - u[-1]
-    area = np.empty_like(u)  # n · ∫ F_ref over [u_j, end_j)
+    area = sample.scratch[5]  # n · ∫ F_ref over [u_j, end_j)
     np.subtract(integral[1:], integral[:-1], out=area[:-1])
     area[-1] = (n * last_end - sample.prefix.total) - integral[-1]
     level_n = sample.cumulative_n  # n·m · F_cur on [u_j, end_j)
-    signed = level_n * span / m - area
+    # signed = level_n · span / m - area, computed in place (window-sized temporaries are costly)
+    signed = np.multiply(level_n, span, out=span)
+    signed /= m
+    signed -= area
     # F_ref reaches the level at its k-th smallest value, k = ceil(level·n): before the interval when
     # ref_at_or_below >= k, after it when the next value's ref_below < k (never for the last interval).
-    not_before = sample.ref_at_or_below * m < level_n
-    next_below = np.empty_like(below)
-    next_below[:-1] = below[1:]
-    next_below[-1] = n - 1
-    inside = np.flatnonzero(not_before & (next_below * m >= level_n))
-    total = float(np.abs(signed).sum())
+    not_before = sample.ref_at_or_below_m < level_n
+    scaled = sample.scratch[6]
+    np.multiply(below[1:], m, out=scaled[:-1])
+    scaled[-1] = (n - 1) * m
+    not_before &= scaled >= level_n
+    inside = np.flatnonzero(not_before)
+    total = float(np.abs(signed, out=scaled).sum())
     if inside.size:
         k = (level_n[inside].astype(np.int64) + m - 1) // m
         x = ref[k - 1]
         level = level_n[inside] / m
-        start, end = u[inside], np.append(u, last_end)[inside + 1]
+        start = u[inside]
+        after = inside + 1  # the next value, or last_end for the last interval (no copy of u with it appended)
+        end = np.where(after < u.size, u[np.minimum(after, u.size - 1)], last_end)
         integral_x = k * x - sample.prefix.at(k)
         exact = (level * (x - start) - (integral_x - integral[inside])
                  + (integral[inside] + area[inside] - integral_x) - level * (end - x))

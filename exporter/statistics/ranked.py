@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exporter.statistics.numeric import SortedSample, at_or_above_ranks
+from exporter.statistics.numeric import SCRATCH_ROWS, SortedSample, at_or_above_ranks
 from exporter.statistics.reference import NumericReference
 
 # Entries with count 0 are dropped once they are this share of all entries (and at least this many).
@@ -46,6 +46,13 @@ class SpareTable:
 
     def __init__(self) -> None:
         self._table: np.ndarray | None = None
+        self._scratch = np.empty((SCRATCH_ROWS, 0))
+
+    def scratch(self, width: int) -> np.ndarray:
+        """The scratch of the :class:`SortedSample` being built (one at a time: it is reused by the next)."""
+        if self._scratch.shape[1] < width:
+            self._scratch = np.empty((SCRATCH_ROWS, width + width // 4 + 64))
+        return self._scratch
 
     def take(self, width: int) -> np.ndarray:
         """A table with room for ``width`` entries (grown by a quarter when a new one is needed)."""
@@ -154,7 +161,10 @@ class RankedWindow:
         self._table, self._width = table, width
 
     def sample(self) -> SortedSample:
-        """The window as a :class:`SortedSample` against the reference, without searching or sorting."""
+        """The window as a :class:`SortedSample` against the reference, without searching or sorting.
+
+        Valid until the next :meth:`add`, :meth:`remove` or :meth:`sample` of a window sharing the spare table.
+        """
         ref = self.reference
         return SortedSample(ref.sorted_values, ref.prefix, *(self._row(i) for i in range(len(self.FIELDS))),
-                            self.size)
+                            self.size, self._spare.scratch(self._width))
