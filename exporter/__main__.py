@@ -28,11 +28,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m exporter",
         description="Serve model-performance, drift, data-quality and business metrics computed from the "
-                    "prediction log (SQLite) to Prometheus. Every option can also be set by the environment "
-                    "variable named in its help; flags win.",
+        "prediction log (SQLite) to Prometheus. Every option can also be set by the environment "
+        "variable named in its help; flags win.",
     )
-    parser.add_argument("--once", action="store_true",
-                        help="run one export cycle, print the exposition to stdout and exit")
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="run one export cycle, print the exposition to stdout and exit",
+    )
     exporter_config.add_arguments(parser)
     return parser
 
@@ -44,8 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     except exporter_config.ConfigError as exc:
         print(f"exporter: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=config.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=config.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     log.info("prediction log: %s", db_note)
     # Imported after parsing so that --help and configuration errors answer without loading scipy.
     from prometheus_client import generate_latest
@@ -63,14 +69,20 @@ def main(argv: list[str] | None = None) -> int:
     return serve(exporter, registry, config)
 
 
-def serve(exporter: "Exporter", registry: "CollectorRegistry", config: exporter_config.ExporterConfig) -> int:
+def serve(
+    exporter: Exporter, registry: CollectorRegistry, config: exporter_config.ExporterConfig
+) -> int:
     from exporter.server import MetricsServer
 
     try:
         server = MetricsServer(registry, config.bind_address, config.port).start()
     except OSError as exc:
-        log.error("cannot listen on %s:%d (%s); set PROMETHEUS_PORT or --port to a free port",
-                  config.bind_address, config.port, exc)
+        log.error(
+            "cannot listen on %s:%d (%s); set PROMETHEUS_PORT or --port to a free port",
+            config.bind_address,
+            config.port,
+            exc,
+        )
         return 2
     host, port = server.address
     log.info("serving http://%s:%d/metrics, a cycle every %gs", host, port, config.interval_seconds)
@@ -81,8 +93,14 @@ def serve(exporter: "Exporter", registry: "CollectorRegistry", config: exporter_
         while not stop.is_set():
             started = time.monotonic()
             exporter.run_cycle()
-            log.debug("cycle %d took %.3fs (%s)", exporter.cycles, exporter.last_duration,
-                      ", ".join(f"{stage} {seconds:.3f}s" for stage, seconds in exporter.stage_seconds.items()))
+            log.debug(
+                "cycle %d took %.3fs (%s)",
+                exporter.cycles,
+                exporter.last_duration,
+                ", ".join(
+                    f"{stage} {seconds:.3f}s" for stage, seconds in exporter.stage_seconds.items()
+                ),
+            )
             stop.wait(max(config.interval_seconds - (time.monotonic() - started), 0.0))
     finally:
         server.stop()

@@ -32,8 +32,10 @@ def render() -> str:
     ]
     for metric in METRICS:
         help_text = metric.help.replace("|", "\\|")
-        lines.append(f"| `{metric.name}` | {metric.type.value} | {_labels(metric)} | {metric.unit.value} | "
-                     f"{metric.source.value} | {metric.task or 'any'} | {help_text} |")
+        lines.append(
+            f"| `{metric.name}` | {metric.type.value} | {_labels(metric)} | {metric.unit.value} | "
+            f"{metric.source.value} | {metric.task or 'any'} | {help_text} |"
+        )
     return "\n".join(lines)
 
 
@@ -48,15 +50,19 @@ def update(readme: Path) -> bool:
     start, end = text.find(START), text.find(END)
     if start < 0 or end < start:
         raise ValueError(f"{readme}: markers {START} ... {END} not found")
-    new = text[:start] + section() + text[end + len(END):]
+    new = text[:start] + section() + text[end + len(END) :]
     if new != text:
         readme.write_text(new, encoding="utf-8")
     return new != text
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m exporter.catalog_table", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--update", type=Path, metavar="README", help="replace the table in this file")
+    parser = argparse.ArgumentParser(
+        prog="python -m exporter.catalog_table", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--update", type=Path, metavar="README", help="replace the table in this file"
+    )
     args = parser.parse_args(argv)
     if args.update is None:
         print(render())

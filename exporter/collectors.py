@@ -8,10 +8,11 @@ the prediction log, so they never decrease and nothing is observed twice.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric as Family
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import Metric as Family
 from prometheus_client.registry import Collector
 
 from exporter import catalog
@@ -24,7 +25,9 @@ class CatalogCollector(Collector):
 
     def __init__(self, snapshot: Callable[[], Snapshot], metrics: tuple[Metric, ...] | None = None):
         self._snapshot = snapshot
-        self.metrics = metrics if metrics is not None else catalog.by_source(catalog.Source.EXPORTER)
+        self.metrics = (
+            metrics if metrics is not None else catalog.by_source(catalog.Source.EXPORTER)
+        )
 
     def collect(self) -> Iterator[Family]:
         snapshot = self._snapshot()

@@ -11,9 +11,10 @@ import argparse
 import logging
 import math
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 log = logging.getLogger("exporter")
 
@@ -107,41 +108,95 @@ class ExporterConfig:
 
 
 SETTINGS: Mapping[str, Setting] = {
-    "db_path": Setting("METRICS_DB_PATH", "--db", "prediction log (SQLite); default /app/data/metrics.db when "
-                       "/app/data is writable, else ./data/metrics.db", Path),
+    "db_path": Setting(
+        "METRICS_DB_PATH",
+        "--db",
+        "prediction log (SQLite); default /app/data/metrics.db when "
+        "/app/data is writable, else ./data/metrics.db",
+        Path,
+    ),
     "port": Setting("PROMETHEUS_PORT", "--port", "port serving /metrics (default 8001)", _port),
-    "bind_address": Setting("EXPORTER_BIND_ADDRESS", "--bind", "address to listen on (default 127.0.0.1; "
-                         "the container image sets 0.0.0.0)", str),
-    "interval_seconds": Setting("EXPORT_INTERVAL", "--interval", "seconds between export cycles, fractions "
-                                "allowed (default 30)", _positive_float),
-    "window_rows": Setting("EXPORTER_WINDOW_ROWS", "--window-rows", "current window: the last N predictions "
-                           "per model (default 10000)", _positive_int),
-    "window_seconds": Setting("EXPORTER_WINDOW_SECONDS", "--window-seconds", "current window: only predictions "
-                              "newer than this many seconds (default: no age limit)", _optional_positive_float),
-    "min_rows": Setting("EXPORTER_MIN_ROWS", "--min-rows", "fewest non-missing values for a drift test "
-                        "(default 30)", _positive_int),
-    "alpha": Setting("EXPORTER_DRIFT_ALPHA", "--alpha", "family-wise significance level of drift tests "
-                     "(default 0.05)", _probability),
-    "correction": Setting("EXPORTER_DRIFT_CORRECTION", "--correction", "multiple-testing correction: bonferroni "
-                          "(default) or bh (Benjamini-Hochberg)", _correction),
-    "regression_tolerance": Setting("EXPORTER_REGRESSION_TOLERANCE", "--regression-tolerance", "relative error "
-                                    "counted as accurate for regression models (default 0.10)", _positive_float),
-    "schema_path": Setting("EXPORTER_FEATURE_SCHEMA", "--feature-schema", "JSON file overriding the feature "
-                           "schema inferred from the reference", _optional_path),
-    "log_level": Setting("EXPORTER_LOG_LEVEL", "--log-level", "DEBUG, INFO, WARNING or ERROR (default INFO)",
-                         lambda text: text.strip().upper()),
+    "bind_address": Setting(
+        "EXPORTER_BIND_ADDRESS",
+        "--bind",
+        "address to listen on (default 127.0.0.1; the container image sets 0.0.0.0)",
+        str,
+    ),
+    "interval_seconds": Setting(
+        "EXPORT_INTERVAL",
+        "--interval",
+        "seconds between export cycles, fractions allowed (default 30)",
+        _positive_float,
+    ),
+    "window_rows": Setting(
+        "EXPORTER_WINDOW_ROWS",
+        "--window-rows",
+        "current window: the last N predictions per model (default 10000)",
+        _positive_int,
+    ),
+    "window_seconds": Setting(
+        "EXPORTER_WINDOW_SECONDS",
+        "--window-seconds",
+        "current window: only predictions newer than this many seconds (default: no age limit)",
+        _optional_positive_float,
+    ),
+    "min_rows": Setting(
+        "EXPORTER_MIN_ROWS",
+        "--min-rows",
+        "fewest non-missing values for a drift test (default 30)",
+        _positive_int,
+    ),
+    "alpha": Setting(
+        "EXPORTER_DRIFT_ALPHA",
+        "--alpha",
+        "family-wise significance level of drift tests (default 0.05)",
+        _probability,
+    ),
+    "correction": Setting(
+        "EXPORTER_DRIFT_CORRECTION",
+        "--correction",
+        "multiple-testing correction: bonferroni (default) or bh (Benjamini-Hochberg)",
+        _correction,
+    ),
+    "regression_tolerance": Setting(
+        "EXPORTER_REGRESSION_TOLERANCE",
+        "--regression-tolerance",
+        "relative error counted as accurate for regression models (default 0.10)",
+        _positive_float,
+    ),
+    "schema_path": Setting(
+        "EXPORTER_FEATURE_SCHEMA",
+        "--feature-schema",
+        "JSON file overriding the feature schema inferred from the reference",
+        _optional_path,
+    ),
+    "log_level": Setting(
+        "EXPORTER_LOG_LEVEL",
+        "--log-level",
+        "DEBUG, INFO, WARNING or ERROR (default INFO)",
+        lambda text: text.strip().upper(),
+    ),
 }
 
-assert set(SETTINGS) == {f.name for f in fields(ExporterConfig)}, "every setting needs an env var and a flag"
+assert set(SETTINGS) == {f.name for f in fields(ExporterConfig)}, (
+    "every setting needs an env var and a flag"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name, setting in SETTINGS.items():
-        parser.add_argument(setting.flag, dest=name, metavar=setting.env, default=None,
-                            help=f"{setting.help} [env {setting.env}]")
+        parser.add_argument(
+            setting.flag,
+            dest=name,
+            metavar=setting.env,
+            default=None,
+            help=f"{setting.help} [env {setting.env}]",
+        )
 
 
-def load(env: Mapping[str, str] | None = None, args: argparse.Namespace | None = None) -> tuple[ExporterConfig, str]:
+def load(
+    env: Mapping[str, str] | None = None, args: argparse.Namespace | None = None
+) -> tuple[ExporterConfig, str]:
     """Build the configuration from ``env`` then command-line ``args``; returns it with a note on the DB path.
 
     Raises :class:`ConfigError` naming the variable or flag with a bad value.
@@ -159,11 +214,16 @@ def load(env: Mapping[str, str] | None = None, args: argparse.Namespace | None =
             values[name] = setting.parse(raw)
         except ValueError as exc:
             raise ConfigError(f"{source}={raw!r}: {exc}") from None
-    note = f"{values['db_path']} (from {SETTINGS['db_path'].env} or {SETTINGS['db_path'].flag})" \
-        if "db_path" in values else None
+    note = (
+        f"{values['db_path']} (from {SETTINGS['db_path'].env} or {SETTINGS['db_path'].flag})"
+        if "db_path" in values
+        else None
+    )
     if note is None:
         values["db_path"], why = default_db_path()
         note = f"{values['db_path']} (default: {why})"
     if values.get("log_level", "INFO") not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ConfigError(f"{SETTINGS['log_level'].env}={values['log_level']!r}: must be DEBUG, INFO, WARNING or ERROR")
+        raise ConfigError(
+            f"{SETTINGS['log_level'].env}={values['log_level']!r}: must be DEBUG, INFO, WARNING or ERROR"
+        )
     return ExporterConfig(**values), note

@@ -32,8 +32,9 @@ class CumulativeHistogram:
         values = values[np.isfinite(values)]
         if values.size:
             # side="left": a value equal to a bound belongs to that bucket (Prometheus `le` is inclusive)
-            self.counts += np.bincount(np.searchsorted(self.bounds, values, side="left"),
-                                       minlength=len(self.counts))
+            self.counts += np.bincount(
+                np.searchsorted(self.bounds, values, side="left"), minlength=len(self.counts)
+            )
             self.total += float(values.sum())
 
     @property
@@ -58,14 +59,22 @@ class ModelCounters:
     predictions: int = 0
     actuals: int = 0
     latency: CumulativeHistogram = field(
-        default_factory=lambda: CumulativeHistogram(catalog.get("prediction_latency_seconds").buckets))
+        default_factory=lambda: CumulativeHistogram(
+            catalog.get("prediction_latency_seconds").buckets
+        )
+    )
     values: CumulativeHistogram = field(
-        default_factory=lambda: CumulativeHistogram(catalog.get("prediction_value_distribution").buckets))
+        default_factory=lambda: CumulativeHistogram(
+            catalog.get("prediction_value_distribution").buckets
+        )
+    )
 
     def add_predictions(self, latencies: np.ndarray, predictions: np.ndarray) -> None:
         """Count new rows: one ``latencies`` entry per row (NaN when not logged) and the numeric
         ``predictions`` to observe (NaN or absent for class labels)."""
         self.predictions += len(latencies)
-        latencies = latencies[latencies >= 0]  # a negative latency is a clock problem, not a measurement
+        latencies = latencies[
+            latencies >= 0
+        ]  # a negative latency is a clock problem, not a measurement
         self.latency.observe_many(latencies)
         self.values.observe_many(predictions)

@@ -27,8 +27,8 @@ import math
 import sqlite3
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -41,9 +41,9 @@ from exporter.snapshot import Samples, Snapshot, merge
 from exporter.statistics.columns import FeatureColumns
 from exporter.statistics.drift import DriftConfig
 from exporter.statistics.incremental import IncrementalDrift
-from exporter.statistics.ranked import WindowOutOfStep
 from exporter.statistics.performance import compute_performance, infer_task
 from exporter.statistics.quality import QualityCounts
+from exporter.statistics.ranked import WindowOutOfStep
 from exporter.statistics.reference import ReferenceProfile
 from exporter.store import ActualRecord, PredictionRecord, PredictionStore
 from exporter.window import ModelWindow, numeric, parse_batch, provisional_schema
@@ -93,15 +93,22 @@ class Exporter:
         self.cycles = 0
         self.last_success = 0.0
         self.last_duration = math.nan
-        self.stage_seconds: dict[str, float] = {}  # time spent per stage in the last cycle (debug log, benchmark)
+        self.stage_seconds: dict[
+            str, float
+        ] = {}  # time spent per stage in the last cycle (debug log, benchmark)
         self._store: PredictionStore | None = None
         self._last_prediction_id = 0
         self._last_actual_id = 0
-        self._results: dict[tuple[str, str], Samples] = {}  # (stage, model) -> its last good samples
+        self._results: dict[
+            tuple[str, str], Samples
+        ] = {}  # (stage, model) -> its last good samples
         self._failing: dict[tuple[str, str], str] = {}  # (stage, where) -> message already logged
         self._failed_this_cycle = False
-        self._drift_config = DriftConfig(alpha=config.alpha, correction=config.correction,  # type: ignore[arg-type]
-                                         min_rows=config.min_rows)
+        self._drift_config = DriftConfig(
+            alpha=config.alpha,
+            correction=config.correction,  # type: ignore[arg-type]
+            min_rows=config.min_rows,
+        )
         self._publish(math.nan)
 
     # --- the cycle -------------------------------------------------------------
@@ -137,13 +144,15 @@ class Exporter:
         started = time.perf_counter()
         try:
             value = work()
-        except Exception as exc:  # noqa: BLE001 - the exporter must keep serving whatever breaks
+        except Exception as exc:
             self._fail(stage, where, exc)
             if stage in ("open_db", "read") and isinstance(exc, sqlite3.Error):
                 self.close()  # reopen next cycle: the file may have been replaced or repaired
             return None
         finally:
-            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.perf_counter() - started
+            self.stage_seconds[stage] = (
+                self.stage_seconds.get(stage, 0.0) + time.perf_counter() - started
+            )
         self._recovered(stage, where)
         return value
 
@@ -155,8 +164,13 @@ class Exporter:
         if self._failing.get((stage, where)) != message:
             self._failing[(stage, where)] = message
             target = f" (model {where!r})" if where else ""
-            log.error("stage %s%s failed: %s", stage, target, message,
-                      exc_info=not isinstance(exc, (StageFailure, sqlite3.Error, SchemaConfigError)))
+            log.error(
+                "stage %s%s failed: %s",
+                stage,
+                target,
+                message,
+                exc_info=not isinstance(exc, (StageFailure, sqlite3.Error, SchemaConfigError)),
+            )
 
     def _recovered(self, stage: str, where: str) -> None:
         if self._failing.pop((stage, where), None) is not None:
@@ -166,8 +180,10 @@ class Exporter:
         if self._store is None:
             path = self.config.db_path
             if not path.exists():
-                raise StageFailure(f"prediction log {path} does not exist yet; waiting for a model service to "
-                                   f"create it (set METRICS_DB_PATH to the file the API writes)")
+                raise StageFailure(
+                    f"prediction log {path} does not exist yet; waiting for a model service to "
+                    f"create it (set METRICS_DB_PATH to the file the API writes)"
+                )
             self._store = PredictionStore(path, create=False, timeout_ms=READER_BUSY_TIMEOUT_MS)
             log.info("reading prediction log %s", path)
         return self._store
@@ -176,8 +192,10 @@ class Exporter:
 
     def _refresh_references(self, store: PredictionStore) -> bool:
         if not store.has_schema():
-            raise StageFailure(f"{store.path} has no prediction-log tables yet; they are created by the first "
-                               "PredictionStore(path) of a writer (schema in the README)")
+            raise StageFailure(
+                f"{store.path} has no prediction-log tables yet; they are created by the first "
+                "PredictionStore(path) of a writer (schema in the README)"
+            )
         for model, version in store.reference_versions().items():
             state = self.models.get(model)
             if state is None or state.reference_version != version:
@@ -190,32 +208,51 @@ class Exporter:
         reference = load_reference(store, model, self.config.schema_path)
         if reference is None:
             return
-        log.info("model %r: reference of %d rows, %d features, task %s, loaded in %.1fs", model,
-                 reference.header.rows, len(reference.schema), reference.task or "inferred",
-                 time.perf_counter() - started)
+        log.info(
+            "model %r: reference of %d rows, %d features, task %s, loaded in %.1fs",
+            model,
+            reference.header.rows,
+            len(reference.schema),
+            reference.task or "inferred",
+            time.perf_counter() - started,
+        )
         window = self._new_window(reference.schema)
-        recent = store.read_recent(model, self._last_prediction_id, self._last_actual_id, self.config.window_rows)
+        recent = store.read_recent(
+            model, self._last_prediction_id, self._last_actual_id, self.config.window_rows
+        )
         window.append(parse_batch(reference.schema, recent))
-        self.models[model] = ModelState(model, reference.schema, reference.profile, reference, window)
+        self.models[model] = ModelState(
+            model, reference.schema, reference.profile, reference, window
+        )
 
     def _new_window(self, schema: FeatureSchema) -> ModelWindow:
         return ModelWindow(schema, self.config.window_rows, self.config.window_seconds)
 
     def _read_new_rows(self, store: PredictionStore) -> None:
         """Read everything logged since the last cycle; rows of a long backlog beyond the window are only counted."""
-        pending: dict[str, deque[PredictionRecord]] = defaultdict(lambda: deque(maxlen=self.config.window_rows))
+        pending: dict[str, deque[PredictionRecord]] = defaultdict(
+            lambda: deque(maxlen=self.config.window_rows)
+        )
         actuals: list[ActualRecord] = []
         try:
             while True:
-                changes = store.read_changes(self._last_prediction_id, self._last_actual_id, READ_BATCH_ROWS)
+                changes = store.read_changes(
+                    self._last_prediction_id, self._last_actual_id, READ_BATCH_ROWS
+                )
                 self._count(changes.predictions, changes.actuals)
-                self._last_prediction_id, self._last_actual_id = changes.last_prediction_id, changes.last_actual_id
+                self._last_prediction_id, self._last_actual_id = (
+                    changes.last_prediction_id,
+                    changes.last_actual_id,
+                )
                 for record in changes.predictions:
                     pending[record.model_name].append(record)
                 actuals.extend(changes.actuals)
                 if len(changes.predictions) < READ_BATCH_ROWS:
                     break
-                log.info("catching up with the prediction log: read up to id %d", self._last_prediction_id)
+                log.info(
+                    "catching up with the prediction log: read up to id %d",
+                    self._last_prediction_id,
+                )
         finally:  # what was read and counted must reach the windows even if a later batch failed
             self._append(pending, actuals)
 
@@ -228,10 +265,16 @@ class Exporter:
                 self._counters(record.model_name).actuals += 1
         for model, records in by_model.items():
             state = self.models.get(model)
-            classifier = state is not None and state.reference is not None and state.reference.task == "classification"
+            classifier = (
+                state is not None
+                and state.reference is not None
+                and state.reference.task == "classification"
+            )
             # prediction_value_distribution is about regression outputs: class labels (even integer ones) are skipped
             values = numeric([] if classifier else [r.prediction for r in records])
-            self._counters(model).add_predictions(numeric([r.latency_seconds for r in records]), values)
+            self._counters(model).add_predictions(
+                numeric([r.latency_seconds for r in records]), values
+            )
         for actual in actuals:
             if actual.model_name is not None:
                 self._counters(actual.model_name).actuals += 1
@@ -242,21 +285,33 @@ class Exporter:
             counters = self.counters[model] = ModelCounters()
         return counters
 
-    def _append(self, pending: dict[str, deque[PredictionRecord]], actuals: list[ActualRecord]) -> None:
+    def _append(
+        self, pending: dict[str, deque[PredictionRecord]], actuals: list[ActualRecord]
+    ) -> None:
         for model, records in pending.items():
             state = self.models.get(model)
             if state is None:
                 schema = provisional_schema(list(records))
                 profile = ReferenceProfile.from_columns(FeatureColumns.empty(schema))
-                log.warning("model %r has no reference data: drift is not tested and the schema is inferred "
-                            "from its predictions (call PredictionStore.set_reference)", model)
-                state = self.models[model] = ModelState(model, schema, profile, None, self._new_window(schema))
+                log.warning(
+                    "model %r has no reference data: drift is not tested and the schema is inferred "
+                    "from its predictions (call PredictionStore.set_reference)",
+                    model,
+                )
+                state = self.models[model] = ModelState(
+                    model, schema, profile, None, self._new_window(schema)
+                )
             batch = parse_batch(state.schema, list(records))
             state.window.append(batch)
             if batch.bad_json:
-                self._fail("read", model, StageFailure(
-                    f"{len(batch.bad_json)} new row(s) have features that are not a JSON object (first: request_id "
-                    f"{batch.bad_json[0]!r}); their features count as missing. Log features as a JSON object"))
+                self._fail(
+                    "read",
+                    model,
+                    StageFailure(
+                        f"{len(batch.bad_json)} new row(s) have features that are not a JSON object (first: request_id "
+                        f"{batch.bad_json[0]!r}); their features count as missing. Log features as a JSON object"
+                    ),
+                )
             else:
                 self._recovered("read", model)
         for actual in actuals:
@@ -269,8 +324,12 @@ class Exporter:
     def _compute(self, state: ModelState, now: float) -> None:
         state.window.expire(now)
         model = state.name
-        for stage, work in (("performance", self._performance), ("drift", self._drift),
-                            ("quality", self._quality), ("business", self._business)):
+        for stage, work in (
+            ("performance", self._performance),
+            ("drift", self._drift),
+            ("quality", self._quality),
+            ("business", self._business),
+        ):
             # Statistics of an unchanged window are unchanged (an idle model costs nothing);
             # business metrics depend on the clock (label lag) and are always recomputed.
             if stage != "business" and state.computed.get(stage) == state.window.changes:
@@ -284,7 +343,9 @@ class Exporter:
         window = state.window
         labelled = window.has_actual
         task = state.reference.task if state.reference is not None else None
-        if task is None:  # neither declared nor inferable from reference targets: infer from the labels
+        if (
+            task is None
+        ):  # neither declared nor inferable from reference targets: infer from the labels
             task = infer_task(window.actuals[labelled])
         if task is None:
             return {}
@@ -326,16 +387,27 @@ class Exporter:
 
     def _business(self, state: ModelState, now: float) -> Samples:
         window = state.window
-        return results.window_samples(state.name, state.profile.n_rows, window.n_rows,
-                                      int(np.count_nonzero(window.has_actual)), window.label_lag_seconds(now))
+        return results.window_samples(
+            state.name,
+            state.profile.n_rows,
+            window.n_rows,
+            int(np.count_nonzero(window.has_actual)),
+            window.label_lag_seconds(now),
+        )
 
     # --- publishing ------------------------------------------------------------
 
     def _publish(self, duration: float) -> None:
         self.last_duration = duration
-        health = results.health_samples(last_success=self.last_success, duration=duration, cycles=self.cycles,
-                                        errors=self.errors)
-        self.snapshot = Snapshot.of(merge(*self._results.values(), results.counter_samples(self.counters), health))
+        health = results.health_samples(
+            last_success=self.last_success,
+            duration=duration,
+            cycles=self.cycles,
+            errors=self.errors,
+        )
+        self.snapshot = Snapshot.of(
+            merge(*self._results.values(), results.counter_samples(self.counters), health)
+        )
 
 
 def _describe(exc: BaseException) -> str:

@@ -37,10 +37,18 @@ import logging
 import pickle
 import threading
 import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Iterator, Mapping, MutableMapping, Protocol
+from typing import Any, Protocol
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.metrics import MetricWrapperBase
 
 from exporter import catalog
@@ -117,8 +125,10 @@ class ApiMetrics:
         key = (method, endpoint, status)
         children = self._request_children.get(key)
         if children is None:
-            children = self._request_children[key] = (self.requests.labels(method, endpoint, str(status)),
-                                                       self.duration.labels(method, endpoint))
+            children = self._request_children[key] = (
+                self.requests.labels(method, endpoint, str(status)),
+                self.duration.labels(method, endpoint),
+            )
         children[0].inc()
         children[1].observe(seconds)
 
@@ -143,7 +153,7 @@ def route_template(scope: Scope) -> str:
         return template
     # A route inside a Mount: prefix the mount's part of the path. Mount paths
     # are static in practice, so this does not reintroduce raw ids.
-    return root_path[len(scope.get("app_root_path", root_path)):] + template
+    return root_path[len(scope.get("app_root_path", root_path)) :] + template
 
 
 def model_size_bytes(model: object) -> int:
@@ -182,9 +192,16 @@ class PredictionLogWriter:
     Ground-truth values go through the same buffer, so one thread owns all writes.
     """
 
-    def __init__(self, store: PredictionSink, *, max_queue: int = 10_000, batch_size: int = 1_000,
-                 flush_interval: float = 0.25, retries: int = 3,
-                 on_drop: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        store: PredictionSink,
+        *,
+        max_queue: int = 10_000,
+        batch_size: int = 1_000,
+        flush_interval: float = 0.25,
+        retries: int = 3,
+        on_drop: Callable[[int], None] | None = None,
+    ):
         if max_queue < 1 or batch_size < 1:
             raise ValueError("max_queue and batch_size must be at least 1")
         self._store = store
@@ -209,7 +226,9 @@ class PredictionLogWriter:
                 return
             self._thread.join()
             self._closed = False
-            self._thread = threading.Thread(target=self._run, name="prediction-log-writer", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name="prediction-log-writer", daemon=True
+            )
             self._thread.start()
 
     # -- producer side (request handlers) --------------------------------
@@ -220,7 +239,11 @@ class PredictionLogWriter:
     def submit_many(self, records: list[dict[str, Any]]) -> int:
         """Buffer several prediction rows under one lock (a batch request); returns how many were accepted."""
         with self._wake:
-            room = 0 if self._closed else max(0, self._max_rows - len(self._predictions) - len(self._actuals))
+            room = (
+                0
+                if self._closed
+                else max(0, self._max_rows - len(self._predictions) - len(self._actuals))
+            )
             accepted = records[:room]
             self._predictions.extend(accepted)
             self.stats.submitted += len(accepted)
@@ -238,7 +261,9 @@ class PredictionLogWriter:
     def _add(self, buffer: list[Any], item: Any) -> bool:
         with self._wake:
             # After close nobody would write it: a request still running at shutdown counts as dropped.
-            accepted = not self._closed and len(self._predictions) + len(self._actuals) < self._max_rows
+            accepted = (
+                not self._closed and len(self._predictions) + len(self._actuals) < self._max_rows
+            )
             if accepted:
                 buffer.append(item)
                 self.stats.submitted += 1
@@ -280,8 +305,11 @@ class PredictionLogWriter:
             self._wake.notify()
         self._thread.join(timeout)
         if self._thread.is_alive():
-            log.error("prediction log writer did not finish within %.0fs; %d rows may be lost",
-                      timeout, self.queue_depth)
+            log.error(
+                "prediction log writer did not finish within %.0fs; %d rows may be lost",
+                timeout,
+                self.queue_depth,
+            )
 
     # -- the writer thread -------------------------------------------------
     def _run(self) -> None:
@@ -295,10 +323,14 @@ class PredictionLogWriter:
                 stopping = self._closed
             try:
                 for start in range(0, len(predictions), self._batch_size):
-                    chunk = predictions[start:start + self._batch_size]
-                    self._commit(lambda c=chunk: self._store.log_predictions(c), len(chunk), "written")
+                    chunk = predictions[start : start + self._batch_size]
+                    self._commit(
+                        lambda c=chunk: self._store.log_predictions(c), len(chunk), "written"
+                    )
                 if actuals:
-                    self._commit(lambda: self._store.log_actuals(actuals), len(actuals), "actuals_written")
+                    self._commit(
+                        lambda: self._store.log_actuals(actuals), len(actuals), "actuals_written"
+                    )
             finally:
                 with self._wake:
                     self._in_flight = 0
@@ -309,14 +341,18 @@ class PredictionLogWriter:
         for attempt in range(self._retries + 1):
             try:
                 write()
-            except Exception as exc:  # noqa: BLE001 - a database error must not kill the writer thread
+            except Exception as exc:
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 if attempt < self._retries:
                     time.sleep(0.1 * 2**attempt)
                     continue
                 self.stats.failed += count
-                log.error("prediction log: giving up on %d row(s) after %d attempts: %s",
-                          count, attempt + 1, self.stats.last_error)
+                log.error(
+                    "prediction log: giving up on %d row(s) after %d attempts: %s",
+                    count,
+                    attempt + 1,
+                    self.stats.last_error,
+                )
             else:
                 setattr(self.stats, counter, getattr(self.stats, counter) + count)
             return
@@ -325,8 +361,14 @@ class PredictionLogWriter:
 class MetricsMiddleware:
     """Pure ASGI middleware: request metrics by route template, ``GET /metrics``, and closing hooks at shutdown."""
 
-    def __init__(self, app: ASGIApp, metrics: ApiMetrics, metrics_path: str | None = "/metrics",
-                 on_startup: Callable[[], None] | None = None, on_shutdown: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: ApiMetrics,
+        metrics_path: str | None = "/metrics",
+        on_startup: Callable[[], None] | None = None,
+        on_shutdown: Callable[[], None] | None = None,
+    ):
         self.app = app
         self.metrics = metrics
         self.metrics_path = metrics_path
@@ -341,10 +383,16 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         method = scope["method"] if scope["method"] in _KNOWN_METHODS else OTHER_METHOD
-        if self.metrics_path is not None and scope["path"] == self.metrics_path and method in ("GET", "HEAD"):
+        if (
+            self.metrics_path is not None
+            and scope["path"] == self.metrics_path
+            and method in ("GET", "HEAD")
+        ):
             started = time.perf_counter()
             await self._serve_metrics(method, send)
-            self.metrics.record_request(method, self.metrics_path, 200, time.perf_counter() - started)
+            self.metrics.record_request(
+                method, self.metrics_path, 200, time.perf_counter() - started
+            )
             return
 
         status = 500
@@ -366,16 +414,26 @@ class MetricsMiddleware:
 
     async def _serve_metrics(self, method: str, send: Send) -> None:
         body = self.metrics.exposition()
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", CONTENT_TYPE_LATEST.encode()),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", CONTENT_TYPE_LATEST.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "lifespan.startup.complete" and self.on_startup:
                 self.on_startup()
-            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed") and self.on_shutdown:
+            if (
+                message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed")
+                and self.on_shutdown
+            ):
                 # Drain the prediction log before the server reports it has stopped.
                 await asyncio.to_thread(self.on_shutdown)
             await send(message)
@@ -403,20 +461,40 @@ class InferenceTimer:
 class Instrumentation:
     """API metrics plus (optionally) a prediction-log writer, for one service."""
 
-    def __init__(self, store: PredictionSink | None = None, *, metrics: ApiMetrics | None = None,
-                 max_queue: int = 10_000, batch_size: int = 1_000, flush_interval: float = 0.25):
+    def __init__(
+        self,
+        store: PredictionSink | None = None,
+        *,
+        metrics: ApiMetrics | None = None,
+        max_queue: int = 10_000,
+        batch_size: int = 1_000,
+        flush_interval: float = 0.25,
+    ):
         self.metrics = metrics or ApiMetrics()
         self.writer = (
-            PredictionLogWriter(store, max_queue=max_queue, batch_size=batch_size, flush_interval=flush_interval,
-                                on_drop=self.metrics.dropped.inc)
-            if store is not None else None
+            PredictionLogWriter(
+                store,
+                max_queue=max_queue,
+                batch_size=batch_size,
+                flush_interval=flush_interval,
+                on_drop=self.metrics.dropped.inc,
+            )
+            if store is not None
+            else None
         )
         self._closed = False
         atexit.register(self.close)
 
     @classmethod
-    def install(cls, app: Any, *, db_path: str | None = None, store: PredictionSink | None = None,
-                metrics_path: str | None = "/metrics", **writer_options: Any) -> "Instrumentation":
+    def install(
+        cls,
+        app: Any,
+        *,
+        db_path: str | None = None,
+        store: PredictionSink | None = None,
+        metrics_path: str | None = "/metrics",
+        **writer_options: Any,
+    ) -> Instrumentation:
         """Instrument a Starlette/FastAPI ``app``: metrics middleware, ``/metrics``, and a log writer.
 
         Give ``db_path`` (the prediction log, e.g. ``$METRICS_DB_PATH``) or an
@@ -427,20 +505,39 @@ class Instrumentation:
 
             store = PredictionStore(db_path)
         instrumentation = cls(store, **writer_options)
-        app.add_middleware(MetricsMiddleware, metrics=instrumentation.metrics, metrics_path=metrics_path,
-                           on_startup=instrumentation.open, on_shutdown=instrumentation.close)
+        app.add_middleware(
+            MetricsMiddleware,
+            metrics=instrumentation.metrics,
+            metrics_path=metrics_path,
+            on_startup=instrumentation.open,
+            on_shutdown=instrumentation.close,
+        )
         return instrumentation
 
-    def log_prediction(self, request_id: str, model_name: str, model_version: str, features: Mapping[str, Any],
-                       prediction: Any, latency_seconds: float | None = None, ts: float | None = None) -> bool:
+    def log_prediction(
+        self,
+        request_id: str,
+        model_name: str,
+        model_version: str,
+        features: Mapping[str, Any],
+        prediction: Any,
+        latency_seconds: float | None = None,
+        ts: float | None = None,
+    ) -> bool:
         """Buffer one prediction for the log; False when it was dropped (buffer full) or no log is configured."""
         if self.writer is None:
             return False
-        return self.writer.submit({
-            "request_id": request_id, "model_name": model_name, "model_version": model_version,
-            "features": dict(features), "prediction": prediction,
-            "latency_seconds": latency_seconds, "ts": time.time() if ts is None else ts,
-        })
+        return self.writer.submit(
+            {
+                "request_id": request_id,
+                "model_name": model_name,
+                "model_version": model_version,
+                "features": dict(features),
+                "prediction": prediction,
+                "latency_seconds": latency_seconds,
+                "ts": time.time() if ts is None else ts,
+            }
+        )
 
     def log_predictions(self, records: list[dict[str, Any]]) -> int:
         """Buffer many predictions at once (keyword arguments of :meth:`log_prediction` as dicts);
@@ -448,7 +545,9 @@ class Instrumentation:
         if self.writer is None:
             return 0
         now = time.time()
-        return self.writer.submit_many([{**record, "ts": record.get("ts") or now} for record in records])
+        return self.writer.submit_many(
+            [{**record, "ts": record.get("ts") or now} for record in records]
+        )
 
     def log_actual(self, request_id: str, actual: Any, ts: float | None = None) -> bool:
         """Buffer the ground truth for an earlier prediction (the store joins them by request_id)."""

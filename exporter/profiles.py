@@ -32,7 +32,9 @@ class ModelReference:
     task: str | None
 
 
-def load_reference(store: PredictionStore, model_name: str, schema_path: Path | None = None) -> ModelReference | None:
+def load_reference(
+    store: PredictionStore, model_name: str, schema_path: Path | None = None
+) -> ModelReference | None:
     """Read and prepare ``model_name``'s reference; None when it has none.
 
     The schema is the stored one when the writer saved it, else inferred from
@@ -44,8 +46,11 @@ def load_reference(store: PredictionStore, model_name: str, schema_path: Path | 
     if found is None:
         return None
     header, columns = found
-    stored = FeatureSchema.from_dict(header.feature_schema, source=f"stored schema of {model_name!r}") \
-        if header.feature_schema else FeatureSchema(())
+    stored = (
+        FeatureSchema.from_dict(header.feature_schema, source=f"stored schema of {model_name!r}")
+        if header.feature_schema
+        else FeatureSchema(())
+    )
     overrides = load_overrides(schema_path, model_name) if schema_path is not None else {}
     source = str(schema_path)
     specs: list[FeatureSpec] = []
@@ -61,15 +66,21 @@ def load_reference(store: PredictionStore, model_name: str, schema_path: Path | 
                 raw = numbers
             spec = stored.by_name.get(name) or infer_feature(name, raw)
             if name in overrides:
-                spec = FeatureSchema((spec,)).with_overrides({name: overrides[name]}, source=source)[name]
+                spec = FeatureSchema((spec,)).with_overrides(
+                    {name: overrides[name]}, source=source
+                )[name]
             specs.append(spec)
             features[name] = _profile(spec, raw)
             del raw  # one column in memory at a time
     # Features declared (stored schema or override file) that the reference lacks: no reference values.
     declared = [s for s in stored if s.name not in features]
     schema = FeatureSchema(tuple(specs)).with_overrides(
-        {**{s.name: s.to_dict() for s in declared}, **{n: o for n, o in overrides.items() if n not in features}},
-        source=source)
+        {
+            **{s.name: s.to_dict() for s in declared},
+            **{n: o for n, o in overrides.items() if n not in features},
+        },
+        source=source,
+    )
     for spec in schema:
         if spec.name not in features:
             features[spec.name] = _profile(spec, [None] * header.rows)
@@ -78,6 +89,7 @@ def load_reference(store: PredictionStore, model_name: str, schema_path: Path | 
 
 def _profile(spec: FeatureSpec, raw: list[Any] | np.ndarray) -> FeatureReference:
     values, status = encode_column(spec, raw)
-    column = FeatureColumns(FeatureSchema((spec,)), len(raw), {spec.name: values}, {spec.name: status}, {})
+    column = FeatureColumns(
+        FeatureSchema((spec,)), len(raw), {spec.name: values}, {spec.name: status}, {}
+    )
     return ReferenceProfile.from_columns(column).features[spec.name]
-

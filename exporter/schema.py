@@ -39,9 +39,10 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
@@ -54,7 +55,13 @@ UNKNOWN_CATEGORY = "unknown_category"
 OUT_OF_RANGE = "out_of_range"
 MISSING_REQUIRED = "missing_required"
 UNKNOWN_FIELD = "unknown_field"
-VIOLATION_KINDS: tuple[str, ...] = (WRONG_TYPE, UNKNOWN_CATEGORY, OUT_OF_RANGE, MISSING_REQUIRED, UNKNOWN_FIELD)
+VIOLATION_KINDS: tuple[str, ...] = (
+    WRONG_TYPE,
+    UNKNOWN_CATEGORY,
+    OUT_OF_RANGE,
+    MISSING_REQUIRED,
+    UNKNOWN_FIELD,
+)
 
 DEFAULT_MAX_INTEGER_CATEGORIES = 20
 DEFAULT_RANGE_MARGIN = 0.25
@@ -105,9 +112,13 @@ class FeatureSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(f"feature {self.name!r}: kind must be one of {KINDS}, not {self.kind!r}")
+            raise ValueError(
+                f"feature {self.name!r}: kind must be one of {KINDS}, not {self.kind!r}"
+            )
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
-            raise ValueError(f"feature {self.name!r}: min {self.minimum} is greater than max {self.maximum}")
+            raise ValueError(
+                f"feature {self.name!r}: min {self.minimum} is greater than max {self.maximum}"
+            )
 
     def violation(self, value: Any) -> str | None:
         """The violation kind of one raw value (as parsed from the log's JSON), or None when it is valid.
@@ -185,15 +196,25 @@ class FeatureSchema:
         *,
         max_integer_categories: int = DEFAULT_MAX_INTEGER_CATEGORIES,
         range_margin: float = DEFAULT_RANGE_MARGIN,
-    ) -> "FeatureSchema":
+    ) -> FeatureSchema:
         """Infer the schema from reference rows (dicts of feature name → raw value); rules in the module docstring."""
         rows = rows if isinstance(rows, list) else list(rows)
         names = dict.fromkeys(name for row in rows for name in row)
-        return cls(tuple(infer_feature(name, [row.get(name) for row in rows],
-                                       max_integer_categories=max_integer_categories, range_margin=range_margin)
-                         for name in names))
+        return cls(
+            tuple(
+                infer_feature(
+                    name,
+                    [row.get(name) for row in rows],
+                    max_integer_categories=max_integer_categories,
+                    range_margin=range_margin,
+                )
+                for name in names
+            )
+        )
 
-    def with_overrides(self, overrides: Mapping[str, Mapping[str, Any]], *, source: str = "<overrides>") -> "FeatureSchema":
+    def with_overrides(
+        self, overrides: Mapping[str, Mapping[str, Any]], *, source: str = "<overrides>"
+    ) -> FeatureSchema:
         """A copy with per-feature overrides applied (the ``features`` object of the JSON config).
 
         A feature named in the overrides but absent from the reference is added
@@ -204,7 +225,9 @@ class FeatureSchema:
         for name, override in overrides.items():
             where = f"{source}: feature {name!r}"
             if not isinstance(override, Mapping):
-                raise SchemaConfigError(f"{where}: expected an object like {{\"kind\": \"numeric\"}}, got {override!r}")
+                raise SchemaConfigError(
+                    f'{where}: expected an object like {{"kind": "numeric"}}, got {override!r}'
+                )
             unknown = set(override) - _OVERRIDE_KEYS
             if unknown:
                 raise SchemaConfigError(
@@ -213,15 +236,19 @@ class FeatureSchema:
             base = specs.get(name)
             if base is None:
                 if "kind" not in override:
-                    raise SchemaConfigError(f"{where}: not in the reference data, so \"kind\" is required")
-                base = FeatureSpec(name, override["kind"] if override["kind"] in KINDS else "numeric")
+                    raise SchemaConfigError(
+                        f'{where}: not in the reference data, so "kind" is required'
+                    )
+                base = FeatureSpec(
+                    name, override["kind"] if override["kind"] in KINDS else "numeric"
+                )
             try:
                 specs[name] = _apply_override(base, override)
             except (TypeError, ValueError) as exc:
                 raise SchemaConfigError(f"{where}: {exc}") from None
         return FeatureSchema(tuple(specs.values()))
 
-    def with_override_file(self, path: str | Path, model_name: str | None = None) -> "FeatureSchema":
+    def with_override_file(self, path: str | Path, model_name: str | None = None) -> FeatureSchema:
         """Apply the overrides in JSON file ``path`` (for ``model_name`` when it has a ``models`` section)."""
         return self.with_overrides(load_overrides(path, model_name), source=str(path))
 
@@ -230,10 +257,10 @@ class FeatureSchema:
         return {"features": {spec.name: spec.to_dict() for spec in self.features}}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str = "<schema>") -> "FeatureSchema":
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "<schema>") -> FeatureSchema:
         features = data.get("features") if isinstance(data, Mapping) else None
         if not isinstance(features, Mapping):
-            raise SchemaConfigError(f"{source}: expected an object with a \"features\" object")
+            raise SchemaConfigError(f'{source}: expected an object with a "features" object')
         return cls(()).with_overrides(features, source=source)
 
     def violations(self, row: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -254,11 +281,11 @@ _OVERRIDE_KEYS = frozenset({"kind", "required", "min", "max", "range", "categori
 def _apply_override(base: FeatureSpec, override: Mapping[str, Any]) -> FeatureSpec:
     kind = override.get("kind", base.kind)
     if kind not in KINDS:
-        raise ValueError(f"\"kind\" must be one of {list(KINDS)}, not {kind!r}")
+        raise ValueError(f'"kind" must be one of {list(KINDS)}, not {kind!r}')
     changes: dict[str, Any] = {"kind": kind}
     if "required" in override:
         if not isinstance(override["required"], bool):
-            raise ValueError(f"\"required\" must be true or false, not {override['required']!r}")
+            raise ValueError(f'"required" must be true or false, not {override["required"]!r}')
         changes["required"] = override["required"]
     if kind == "numeric":
         minimum, maximum = (base.minimum, base.maximum) if base.kind == "numeric" else (None, None)
@@ -269,26 +296,33 @@ def _apply_override(base: FeatureSpec, override: Mapping[str, Any]) -> FeatureSp
             elif isinstance(rng, list) and len(rng) == 2:
                 minimum, maximum = rng
             else:
-                raise ValueError(f"\"range\" must be [min, max] or null, not {rng!r}")
+                raise ValueError(f'"range" must be [min, max] or null, not {rng!r}')
         minimum = override.get("min", minimum)
         maximum = override.get("max", maximum)
         for label, bound in (("min", minimum), ("max", maximum)):
             if bound is not None and not is_number(bound):
-                raise ValueError(f"\"{label}\" must be a number or null, not {bound!r}")
-        changes.update(minimum=None if minimum is None else float(minimum),
-                       maximum=None if maximum is None else float(maximum), categories=None)
+                raise ValueError(f'"{label}" must be a number or null, not {bound!r}')
+        changes.update(
+            minimum=None if minimum is None else float(minimum),
+            maximum=None if maximum is None else float(maximum),
+            categories=None,
+        )
     else:
         categories = base.categories if base.kind == "categorical" else None
         if "categories" in override:
             cats = override["categories"]
             if cats is not None and not isinstance(cats, list):
-                raise ValueError(f"\"categories\" must be a list or null, not {cats!r}")
-            categories = None if cats is None else tuple(dict.fromkeys(category_key(c) for c in cats))
+                raise ValueError(f'"categories" must be a list or null, not {cats!r}')
+            categories = (
+                None if cats is None else tuple(dict.fromkeys(category_key(c) for c in cats))
+            )
         changes.update(categories=categories, minimum=None, maximum=None)
     return replace(base, **changes)
 
 
-def load_overrides(path: str | Path, model_name: str | None = None) -> Mapping[str, Mapping[str, Any]]:
+def load_overrides(
+    path: str | Path, model_name: str | None = None
+) -> Mapping[str, Mapping[str, Any]]:
     """Read a schema override file and return its ``features`` object (for ``model_name`` if sectioned)."""
     path = Path(path)
     try:
@@ -296,19 +330,23 @@ def load_overrides(path: str | Path, model_name: str | None = None) -> Mapping[s
     except FileNotFoundError:
         raise SchemaConfigError(f"{path}: schema override file not found") from None
     except json.JSONDecodeError as exc:
-        raise SchemaConfigError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+        raise SchemaConfigError(
+            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})"
+        ) from None
     if not isinstance(data, Mapping):
-        raise SchemaConfigError(f"{path}: expected a JSON object with \"features\" or \"models\"")
+        raise SchemaConfigError(f'{path}: expected a JSON object with "features" or "models"')
     if "models" in data:
         models = data["models"]
         if not isinstance(models, Mapping):
-            raise SchemaConfigError(f"{path}: \"models\" must be an object of model name → {{\"features\": ...}}")
+            raise SchemaConfigError(
+                f'{path}: "models" must be an object of model name → {{"features": ...}}'
+            )
         section = models.get(model_name, {}) if model_name is not None else {}
         features = section.get("features", {}) if isinstance(section, Mapping) else None
     else:
         features = data.get("features", {})
     if not isinstance(features, Mapping):
-        raise SchemaConfigError(f"{path}: \"features\" must be an object of feature name → settings")
+        raise SchemaConfigError(f'{path}: "features" must be an object of feature name → settings')
     return features
 
 
@@ -326,7 +364,9 @@ def infer_feature(
     numpy in a few passes; a column mixing types falls back to a value-by-value scan.
     """
     if isinstance(raw, np.ndarray) and raw.dtype == np.float64:
-        return _observe_numbers(raw, max_integer_categories).spec(name, raw.size, max_integer_categories, range_margin)
+        return _observe_numbers(raw, max_integer_categories).spec(
+            name, raw.size, max_integer_categories, range_margin
+        )
     raw = raw if isinstance(raw, list) else list(raw)
     observed = None
     types = set(map(type, raw))
@@ -344,7 +384,7 @@ def infer_feature(
 
 _NUMBER_TYPES = frozenset({int, float, type(None)})
 # Beyond this magnitude a float no longer holds every integer: such columns take the exact value-by-value scan.
-_EXACT_FLOAT_INTEGERS = 2.0 ** 53
+_EXACT_FLOAT_INTEGERS = 2.0**53
 
 
 def number_column(raw: Sequence[Any]) -> np.ndarray | None:
@@ -363,7 +403,7 @@ def number_column(raw: Sequence[Any]) -> np.ndarray | None:
     return values
 
 
-def _observe_numbers(values: np.ndarray, max_integer_categories: int) -> "_Observed":
+def _observe_numbers(values: np.ndarray, max_integer_categories: int) -> _Observed:
     """Summary of a column of numbers given as ``float64`` (NaN/±inf are missing)."""
     finite = values[np.isfinite(values)]
     observed = _Observed(present=int(finite.size))
@@ -373,13 +413,13 @@ def _observe_numbers(values: np.ndarray, max_integer_categories: int) -> "_Obser
     observed.floats = bool(np.any(finite != np.floor(finite)))
     if not observed.floats:
         distinct = np.unique(finite)
-        observed.integers = set(distinct[:max_integer_categories + 1].astype(np.int64).tolist())
+        observed.integers = set(distinct[: max_integer_categories + 1].astype(np.int64).tolist())
         if distinct.size <= max_integer_categories:
             observed.categories = dict.fromkeys(category_key(v) for v in observed.integers)
     return observed
 
 
-def _observe_strings(raw: list[Any]) -> "_Observed":
+def _observe_strings(raw: list[Any]) -> _Observed:
     """Summary of a column of strings and None: categorical, categories in first-seen order (capped)."""
     seen = dict.fromkeys(raw)
     seen.pop(None, None)
@@ -417,17 +457,25 @@ class _Observed:
         if len(self.categories) <= _MAX_INFERRED_CATEGORIES:
             self.categories[category_key(value)] = None
 
-    def spec(self, name: str, n_rows: int, max_integer_categories: int, range_margin: float) -> FeatureSpec:
+    def spec(
+        self, name: str, n_rows: int, max_integer_categories: int, range_margin: float
+    ) -> FeatureSpec:
         required = self.present == n_rows
         if self.non_numbers or self.present == 0:
-            return FeatureSpec(name, "categorical", required, categories=tuple(sorted(self.categories)))
+            return FeatureSpec(
+                name, "categorical", required, categories=tuple(sorted(self.categories))
+            )
         if not self.floats and len(self.integers) <= max_integer_categories:
-            return FeatureSpec(name, "categorical", required, categories=tuple(sorted(self.categories, key=float)))
+            return FeatureSpec(
+                name, "categorical", required, categories=tuple(sorted(self.categories, key=float))
+            )
         span = self.maximum - self.minimum
         lower = self.minimum - range_margin * span
         if self.minimum >= 0:
             lower = max(lower, 0.0)
-        return FeatureSpec(name, "numeric", required, float(lower), float(self.maximum + range_margin * span))
+        return FeatureSpec(
+            name, "numeric", required, float(lower), float(self.maximum + range_margin * span)
+        )
 
 
 # A string feature with more distinct values than this (an id, free text) is

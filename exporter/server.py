@@ -25,14 +25,16 @@ class MetricsServer:
         handler = type("Handler", (_Handler,), {"registry": registry})
         self.httpd = ThreadingHTTPServer((address, port), handler)
         self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="metrics-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, name="metrics-http", daemon=True
+        )
 
     @property
     def address(self) -> tuple[str, int]:
         host, port = self.httpd.server_address[:2]
         return str(host), int(port)
 
-    def start(self) -> "MetricsServer":
+    def start(self) -> MetricsServer:
         self._thread.start()
         return self
 
@@ -46,21 +48,27 @@ class _Handler(BaseHTTPRequestHandler):
     registry: CollectorRegistry
     server_version = "mlmon-exporter"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/metrics":
             encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
             try:
                 body = encoder(self.registry)
-            except Exception:  # noqa: BLE001 - answer 500 but keep serving later scrapes
+            except Exception:
                 log.exception("rendering /metrics failed")
-                self._reply(500, b"rendering metrics failed; see the exporter's log\n", "text/plain; charset=utf-8")
+                self._reply(
+                    500,
+                    b"rendering metrics failed; see the exporter's log\n",
+                    "text/plain; charset=utf-8",
+                )
                 return
             self._reply(200, body, content_type)
         elif path == "/":
             self._reply(200, INDEX, "text/plain; charset=utf-8")
         else:
-            self._reply(404, b"not found: the exporter serves /metrics\n", "text/plain; charset=utf-8")
+            self._reply(
+                404, b"not found: the exporter serves /metrics\n", "text/plain; charset=utf-8"
+            )
 
     def _reply(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -69,5 +77,5 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)

@@ -7,13 +7,13 @@ of one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping, Union
 
 # (cumulative buckets [(le, count), ..., ("+Inf", count)], sum of observations)
 HistogramValue = tuple[list[tuple[str, float]], float]
-Value = Union[float, HistogramValue]
+Value = float | HistogramValue
 # metric name -> [(label values in the catalog's label order, value), ...]
 Samples = dict[str, list[tuple[tuple[str, ...], Value]]]
 
@@ -31,7 +31,7 @@ class Snapshot:
     samples: Mapping[str, list[tuple[tuple[str, ...], Value]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, samples: Samples) -> "Snapshot":
+    def of(cls, samples: Samples) -> Snapshot:
         return cls(MappingProxyType(samples))
 
     def get(self, name: str) -> list[tuple[tuple[str, ...], Value]]:

@@ -190,8 +190,10 @@ class PredictionStore:
                 self._create_schema()
             except sqlite3.Error as exc:
                 self.close()
-                raise PredictionLogError(f"cannot create the prediction log {self.path}: {exc} (check that its "
-                                         "directory is writable and the file is a SQLite database)") from exc
+                raise PredictionLogError(
+                    f"cannot create the prediction log {self.path}: {exc} (check that its "
+                    "directory is writable and the file is a SQLite database)"
+                ) from exc
 
     # --- connections -------------------------------------------------------------
 
@@ -200,8 +202,11 @@ class PredictionStore:
         if conn is None:
             mode = "rwc" if self._create else "rw"
             conn = sqlite3.connect(
-                f"file:{self.path}?mode={mode}", uri=True, isolation_level=None,
-                check_same_thread=False, timeout=self._timeout_ms / 1000,
+                f"file:{self.path}?mode={mode}",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=self._timeout_ms / 1000,
             )
             conn.execute(f"PRAGMA busy_timeout = {self._timeout_ms}")
             conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe in WAL mode
@@ -223,7 +228,7 @@ class PredictionStore:
             self._connections.clear()
         self._local = threading.local()
 
-    def __enter__(self) -> "PredictionStore":
+    def __enter__(self) -> PredictionStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -240,8 +245,10 @@ class PredictionStore:
         try:
             before = conn.total_changes
             for start in range(0, len(rows), ROWS_PER_STATEMENT):
-                chunk = rows[start:start + ROWS_PER_STATEMENT]
-                conn.execute(_insert_sql(into, width, len(chunk)), list(itertools.chain.from_iterable(chunk)))
+                chunk = rows[start : start + ROWS_PER_STATEMENT]
+                conn.execute(
+                    _insert_sql(into, width, len(chunk)), list(itertools.chain.from_iterable(chunk))
+                )
             inserted = conn.total_changes - before
             conn.execute("COMMIT")
         except BaseException:
@@ -251,13 +258,33 @@ class PredictionStore:
 
     # --- writing -----------------------------------------------------------------
 
-    def log_prediction(self, request_id: str, model_name: str, model_version: str, features: Mapping[str, Any],
-                       prediction: Any, latency_seconds: float | None = None, ts: float | None = None) -> bool:
+    def log_prediction(
+        self,
+        request_id: str,
+        model_name: str,
+        model_version: str,
+        features: Mapping[str, Any],
+        prediction: Any,
+        latency_seconds: float | None = None,
+        ts: float | None = None,
+    ) -> bool:
         """Log one prediction; returns False when ``request_id`` was already logged (the first one wins)."""
-        return self.log_predictions([{
-            "request_id": request_id, "model_name": model_name, "model_version": model_version,
-            "features": features, "prediction": prediction, "latency_seconds": latency_seconds, "ts": ts,
-        }]) == 1
+        return (
+            self.log_predictions(
+                [
+                    {
+                        "request_id": request_id,
+                        "model_name": model_name,
+                        "model_version": model_version,
+                        "features": features,
+                        "prediction": prediction,
+                        "latency_seconds": latency_seconds,
+                        "ts": ts,
+                    }
+                ]
+            )
+            == 1
+        )
 
     def log_predictions(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Log many predictions in one transaction; returns how many were new.
@@ -269,7 +296,9 @@ class PredictionStore:
         if not rows:
             return 0
         return self._insert(
-            "predictions (request_id, ts, model_name, model_version, features, prediction, latency_seconds)", rows)
+            "predictions (request_id, ts, model_name, model_version, features, prediction, latency_seconds)",
+            rows,
+        )
 
     def log_actual(self, request_id: str, actual: Any, ts: float | None = None) -> bool:
         """Log the ground truth for ``request_id`` (before or after its prediction); False if it already had one."""
@@ -278,14 +307,22 @@ class PredictionStore:
     def log_actuals(self, records: Iterable[tuple[str, Any, float | None]]) -> int:
         """Log many ``(request_id, actual, ts)`` in one transaction; returns how many were new."""
         now = time.time()
-        rows = [(str(rid), _scalar(actual, "actual"), now if ts is None else float(ts)) for rid, actual, ts in records]
+        rows = [
+            (str(rid), _scalar(actual, "actual"), now if ts is None else float(ts))
+            for rid, actual, ts in records
+        ]
         if not rows:
             return 0
         return self._insert("actuals (request_id, actual, ts)", rows)
 
-    def set_reference(self, model_name: str, rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
-                      targets: Sequence[Any] | None = None, task: str | None = None,
-                      feature_schema: Mapping[str, Any] | None = None) -> int:
+    def set_reference(
+        self,
+        model_name: str,
+        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
+        targets: Sequence[Any] | None = None,
+        task: str | None = None,
+        feature_schema: Mapping[str, Any] | None = None,
+    ) -> int:
         """Replace ``model_name``'s reference data; returns the number of reference rows.
 
         ``rows`` is an iterable of ``{feature: value}`` dicts, or (cheaper for
@@ -307,23 +344,38 @@ class PredictionStore:
         if targets is not None:
             targets = list(targets)
             if len(targets) != n:
-                raise ValueError(f"reference for {model_name!r}: {len(targets)} targets for {n} rows")
-        payload = [(model_name, name, "feature", _dumps([_json_value(v) for v in values]))
-                   for name, values in columns.items()]
+                raise ValueError(
+                    f"reference for {model_name!r}: {len(targets)} targets for {n} rows"
+                )
+        payload = [
+            (model_name, name, "feature", _dumps([_json_value(v) for v in values]))
+            for name, values in columns.items()
+        ]
         if targets is not None:
-            payload.append((model_name, TARGET_COLUMN, "target", _dumps([_json_value(v) for v in targets])))
+            payload.append(
+                (model_name, TARGET_COLUMN, "target", _dumps([_json_value(v) for v in targets]))
+            )
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute("DELETE FROM reference_columns WHERE model_name = ?", (model_name,))
             conn.executemany(
-                'INSERT INTO reference_columns (model_name, column_name, role, "values") VALUES (?, ?, ?, ?)', payload)
+                'INSERT INTO reference_columns (model_name, column_name, role, "values") VALUES (?, ?, ?, ?)',
+                payload,
+            )
             conn.execute(
                 "INSERT INTO models (model_name, task, reference_rows, feature_schema, updated_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (model_name) DO UPDATE SET task = excluded.task, "
                 "reference_rows = excluded.reference_rows, feature_schema = excluded.feature_schema, "
                 "updated_at = excluded.updated_at",
-                (model_name, task, n, None if feature_schema is None else _dumps(feature_schema), time.time()))
+                (
+                    model_name,
+                    task,
+                    n,
+                    None if feature_schema is None else _dumps(feature_schema),
+                    time.time(),
+                ),
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -333,9 +385,13 @@ class PredictionStore:
     # --- reading -----------------------------------------------------------------
 
     def has_schema(self) -> bool:
-        row = self._connection().execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('predictions', 'actuals')"
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('predictions', 'actuals')"
+            )
+            .fetchone()
+        )
         return row[0] == 2
 
     def reference_versions(self) -> dict[str, float]:
@@ -357,22 +413,30 @@ class PredictionStore:
                 features[name] = values
         return Reference(model_name, header.task, features, targets, header.feature_schema)
 
-    def iter_reference(self, model_name: str) -> tuple[ReferenceHeader, Iterator[tuple[str, str, list[Any]]]] | None:
+    def iter_reference(
+        self, model_name: str
+    ) -> tuple[ReferenceHeader, Iterator[tuple[str, str, list[Any]]]] | None:
         """The reference's header and an iterator over ``(column, role, values)``, one column in memory at a time.
 
         Reads one snapshot: the iterator must be consumed (or closed) promptly.
         """
         conn = self._connection()
         model = conn.execute(
-            "SELECT task, feature_schema, reference_rows, updated_at FROM models WHERE model_name = ?", (model_name,)
+            "SELECT task, feature_schema, reference_rows, updated_at FROM models WHERE model_name = ?",
+            (model_name,),
         ).fetchone()
         if model is None:
             return None
-        header = ReferenceHeader(model_name, model[0], json.loads(model[1]) if model[1] else None, model[2], model[3])
+        header = ReferenceHeader(
+            model_name, model[0], json.loads(model[1]) if model[1] else None, model[2], model[3]
+        )
 
         def columns() -> Iterator[tuple[str, str, list[Any]]]:
-            cursor = conn.execute('SELECT column_name, role, "values" FROM reference_columns WHERE model_name = ?'
-                                  " ORDER BY rowid", (model_name,))
+            cursor = conn.execute(
+                'SELECT column_name, role, "values" FROM reference_columns WHERE model_name = ?'
+                " ORDER BY rowid",
+                (model_name,),
+            )
             try:
                 for name, role, values in cursor:
                     yield name, role, json.loads(values)
@@ -381,7 +445,9 @@ class PredictionStore:
 
         return header, columns()
 
-    def read_changes(self, after_prediction_id: int, after_actual_id: int, limit: int = 50_000) -> Changes:
+    def read_changes(
+        self, after_prediction_id: int, after_actual_id: int, limit: int = 50_000
+    ) -> Changes:
         """Predictions with id > ``after_prediction_id`` (at most ``limit``) and actuals with id > ``after_actual_id``.
 
         Both come from one snapshot. An actual's ``model_name`` is set only when
@@ -392,23 +458,38 @@ class PredictionStore:
         conn = self._connection()
         conn.execute("BEGIN")
         try:
-            predictions = list(map(_new_prediction_record, conn.execute(
-                "SELECT p.id, p.request_id, p.ts, p.model_name, p.model_version, p.features, p.prediction,"
-                " p.latency_seconds, a.id, a.actual FROM predictions p"
-                " LEFT JOIN actuals a ON a.request_id = p.request_id"
-                " WHERE p.id > ? ORDER BY p.id LIMIT ?", (after_prediction_id, limit))))
+            predictions = list(
+                map(
+                    _new_prediction_record,
+                    conn.execute(
+                        "SELECT p.id, p.request_id, p.ts, p.model_name, p.model_version, p.features, p.prediction,"
+                        " p.latency_seconds, a.id, a.actual FROM predictions p"
+                        " LEFT JOIN actuals a ON a.request_id = p.request_id"
+                        " WHERE p.id > ? ORDER BY p.id LIMIT ?",
+                        (after_prediction_id, limit),
+                    ),
+                )
+            )
             last_prediction_id = predictions[-1].id if predictions else after_prediction_id
-            actuals = list(map(_new_actual_record, conn.execute(
-                "SELECT a.id, a.request_id, a.actual, a.ts, p.model_name FROM actuals a"
-                " LEFT JOIN predictions p ON p.request_id = a.request_id AND p.id <= ?"
-                " WHERE a.id > ? ORDER BY a.id", (last_prediction_id, after_actual_id))))
+            actuals = list(
+                map(
+                    _new_actual_record,
+                    conn.execute(
+                        "SELECT a.id, a.request_id, a.actual, a.ts, p.model_name FROM actuals a"
+                        " LEFT JOIN predictions p ON p.request_id = a.request_id AND p.id <= ?"
+                        " WHERE a.id > ? ORDER BY a.id",
+                        (last_prediction_id, after_actual_id),
+                    ),
+                )
+            )
         finally:
             conn.execute("COMMIT")
         last_actual_id = actuals[-1].id if actuals else after_actual_id
         return Changes(predictions, actuals, last_prediction_id, last_actual_id)
 
-    def read_recent(self, model_name: str, upto_prediction_id: int, upto_actual_id: int,
-                    limit: int) -> list[PredictionRecord]:
+    def read_recent(
+        self, model_name: str, upto_prediction_id: int, upto_actual_id: int, limit: int
+    ) -> list[PredictionRecord]:
         """The newest ``limit`` predictions of ``model_name`` with id <= ``upto_prediction_id``, oldest first.
 
         Joined actuals are those with id <= ``upto_actual_id`` (what the caller has read so far), so
@@ -420,11 +501,14 @@ class PredictionStore:
             " p.latency_seconds, a.id, a.actual FROM predictions p"
             " LEFT JOIN actuals a ON a.request_id = p.request_id AND a.id <= ?"
             " WHERE p.model_name = ? AND p.id <= ? ORDER BY p.id DESC LIMIT ?",
-            (upto_actual_id, model_name, upto_prediction_id, limit)).fetchall()
+            (upto_actual_id, model_name, upto_prediction_id, limit),
+        ).fetchall()
         return list(map(_new_prediction_record, reversed(rows)))
 
     def max_prediction_id(self) -> int:
-        return self._connection().execute("SELECT coalesce(max(id), 0) FROM predictions").fetchone()[0]
+        return (
+            self._connection().execute("SELECT coalesce(max(id), 0) FROM predictions").fetchone()[0]
+        )
 
 
 @functools.lru_cache(maxsize=32)
@@ -473,8 +557,17 @@ def _reusable_encoder() -> Callable[[Any], str]:
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # an interpreter without the C accelerator
         return _dumps
-    encode = make(None, _ENCODER.default, json.encoder.encode_basestring_ascii, None, _ENCODER.key_separator,
-                  _ENCODER.item_separator, False, False, False)
+    encode = make(
+        None,
+        _ENCODER.default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        False,
+        False,
+        False,
+    )
     return lambda value: "".join(encode(value, 0))
 
 
@@ -483,7 +576,9 @@ _dumps_row = _reusable_encoder()
 
 def _features_json(features: Mapping[str, Any]) -> str:
     if type(features) is not dict and not isinstance(features, Mapping):
-        raise TypeError(f"features must be a mapping of feature name to value, not {type(features).__name__}")
+        raise TypeError(
+            f"features must be a mapping of feature name to value, not {type(features).__name__}"
+        )
     try:
         return _dumps_row(features)
     except (ValueError, TypeError):  # NaN/inf or numpy scalars: the slow path
@@ -499,9 +594,10 @@ def _prediction_row(record: Mapping[str, Any], now: float) -> tuple:
         model_version, features = record["model_version"], record["features"]
     except KeyError:
         missing = [key for key in _REQUIRED_KEYS if key not in record]
-        raise ValueError(f"prediction record {record.get('request_id', '?')!r} lacks {', '.join(missing)}; "
-                         f"each record needs {', '.join(_REQUIRED_KEYS)} (prediction, latency_seconds, ts optional)"
-                         ) from None
+        raise ValueError(
+            f"prediction record {record.get('request_id', '?')!r} lacks {', '.join(missing)}; "
+            f"each record needs {', '.join(_REQUIRED_KEYS)} (prediction, latency_seconds, ts optional)"
+        ) from None
     ts = record.get("ts")
     latency = record.get("latency_seconds")
     return (
@@ -515,7 +611,9 @@ def _prediction_row(record: Mapping[str, Any], now: float) -> tuple:
     )
 
 
-def _columns(rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
+def _columns(
+    rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
+) -> dict[str, list[Any]]:
     if isinstance(rows, Mapping):
         return {str(name): list(values) for name, values in rows.items()}
     rows = list(rows)

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
 from exporter.schema import FeatureSchema
-from exporter.statistics.columns import MAX_UNKNOWN_FIELDS, MISSING, OTHER_UNKNOWN_FIELD, FeatureColumns
+from exporter.statistics.columns import (
+    MAX_UNKNOWN_FIELDS,
+    MISSING,
+    OTHER_UNKNOWN_FIELD,
+    FeatureColumns,
+)
 from exporter.store import PredictionRecord
 
 
@@ -41,8 +47,9 @@ class ParsedBatch:
 def parse_batch(schema: FeatureSchema, records: Sequence[PredictionRecord]) -> ParsedBatch:
     """Parse the features JSON of ``records`` (one model) against ``schema``; never raises on bad rows."""
     # Column by column: one transposition in C instead of one attribute read per row and field.
-    (_, request_ids, ts, _, versions, features, predictions, _, actual_ids, actuals
-     ) = zip(*records) if records else ((),) * len(PredictionRecord._fields)
+    (_, request_ids, ts, _, versions, features, predictions, _, actual_ids, actuals) = (
+        zip(*records) if records else ((),) * len(PredictionRecord._fields)
+    )
     rows = _parse_features(features)
     bad_json = [request_id for request_id, row in zip(request_ids, rows) if row is None]
     rows = [{} if row is None else row for row in rows]
@@ -52,8 +59,9 @@ def parse_batch(schema: FeatureSchema, records: Sequence[PredictionRecord]) -> P
         versions=_objects(versions),
         predictions=_objects(predictions),
         actuals=_objects(actuals),
-        has_actual=np.fromiter((actual_id is not None for actual_id in actual_ids), dtype=bool,
-                               count=len(actual_ids)),
+        has_actual=np.fromiter(
+            (actual_id is not None for actual_id in actual_ids), dtype=bool, count=len(actual_ids)
+        ),
         columns=FeatureColumns.from_rows(schema, rows),
         bad_json=bad_json,
     )
@@ -106,8 +114,8 @@ class _Ring:
             return array
         first = self.start % self.capacity
         if first + n <= self.capacity:
-            return array[first:first + n]
-        return np.concatenate([array[first:], array[:first + n - self.capacity]])
+            return array[first : first + n]
+        return np.concatenate([array[first:], array[: first + n - self.capacity]])
 
 
 class WindowListener(Protocol):
@@ -131,7 +139,9 @@ class ModelWindow:
         self.max_age_seconds = max_age_seconds
         self._ring = _Ring(capacity)
         empty = FeatureColumns.empty(schema)
-        self._values = {name: np.empty(capacity, dtype=array.dtype) for name, array in empty.values.items()}
+        self._values = {
+            name: np.empty(capacity, dtype=array.dtype) for name, array in empty.values.items()
+        }
         self._status = {name: np.full(capacity, MISSING, dtype=np.int8) for name in empty.status}
         self._unknown: dict[str, np.ndarray] = {}
         self._ts = np.zeros(capacity, dtype=np.float64)
@@ -160,9 +170,13 @@ class ModelWindow:
     @property
     def columns(self) -> FeatureColumns:
         live = self._ring.live
-        return FeatureColumns(self.schema, self.n_rows, {n: live(a) for n, a in self._values.items()},
-                              {n: live(a) for n, a in self._status.items()},
-                              {n: live(a) for n, a in self._unknown.items()})
+        return FeatureColumns(
+            self.schema,
+            self.n_rows,
+            {n: live(a) for n, a in self._values.items()},
+            {n: live(a) for n, a in self._status.items()},
+            {n: live(a) for n, a in self._unknown.items()},
+        )
 
     @property
     def ts(self) -> np.ndarray:
@@ -218,7 +232,9 @@ class ModelWindow:
         for mask in self._unknown.values():
             mask[where] = False
         for name, marks in batch.columns.unknown_fields.items():
-            self._unknown_mask(name)[where] |= marks[rows]  # several names may share the "other" mask
+            self._unknown_mask(name)[where] |= marks[
+                rows
+            ]  # several names may share the "other" mask
         self._ts[where] = batch.ts[rows]
         self._version_codes[where] = [self._version_code(v) for v in batch.versions[rows]]
         self._predictions[where] = batch.predictions[rows]
@@ -234,8 +250,13 @@ class ModelWindow:
         if self._listeners:
             entering = batch.columns.slice(skip, n)
             # unknown fields as the window holds them (beyond the bound, under one "other" name)
-            entering = FeatureColumns(self.schema, count, entering.values, entering.status,
-                                      {name: mask[where] for name, mask in self._unknown.items()})
+            entering = FeatureColumns(
+                self.schema,
+                count,
+                entering.values,
+                entering.status,
+                {name: mask[where] for name, mask in self._unknown.items()},
+            )
             for listener in self._listeners:
                 listener.add(entering)
 
@@ -271,9 +292,13 @@ class ModelWindow:
             return
         leaving = ring.positions(ring.start, new_start - ring.start)
         if self._listeners:
-            rows = FeatureColumns(self.schema, leaving.size, {n: a[leaving] for n, a in self._values.items()},
-                                  {n: a[leaving] for n, a in self._status.items()},
-                                  {n: a[leaving] for n, a in self._unknown.items()})
+            rows = FeatureColumns(
+                self.schema,
+                leaving.size,
+                {n: a[leaving] for n, a in self._values.items()},
+                {n: a[leaving] for n, a in self._status.items()},
+                {n: a[leaving] for n, a in self._unknown.items()},
+            )
             for listener in self._listeners:
                 listener.remove(rows)
         for request_id in self._request_ids[leaving].tolist():
@@ -304,7 +329,9 @@ _NUMBERS_OR_NONE = frozenset({int, float, type(None)})
 
 def numeric(values: Sequence[Any]) -> np.ndarray:
     """Values as float64, NaN where not a number (class labels, None, booleans)."""
-    if set(map(type, values)) <= _NUMBERS_OR_NONE:  # the usual case: numpy converts it (None → NaN) in one call
+    if (
+        set(map(type, values)) <= _NUMBERS_OR_NONE
+    ):  # the usual case: numpy converts it (None → NaN) in one call
         try:
             return np.array(values, dtype=np.float64)
         except OverflowError:  # an int beyond float range: value by value below
@@ -345,5 +372,9 @@ def provisional_schema(records: Sequence[PredictionRecord]) -> FeatureSchema:
         if isinstance(row, dict):
             rows.append(row)
     inferred = FeatureSchema.infer(rows)
-    return FeatureSchema(tuple(replace(spec, required=False, minimum=None, maximum=None, categories=None)
-                               for spec in inferred))
+    return FeatureSchema(
+        tuple(
+            replace(spec, required=False, minimum=None, maximum=None, categories=None)
+            for spec in inferred
+        )
+    )

@@ -14,8 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ml_api",
         description="Serve the reference house-price API. Environment: METRICS_DB_PATH (prediction log, shared "
-                    "with the exporter), API_HOST, API_PORT (8000), MODEL_SEED, MAX_BODY_BYTES, "
-                    "PREDICTION_LOG_QUEUE (10000), ML_API_INSTRUMENTATION (1), ML_API_FAULTS (0: test-only fault headers off).",
+        "with the exporter), API_HOST, API_PORT (8000), MODEL_SEED, MAX_BODY_BYTES, "
+        "PREDICTION_LOG_QUEUE (10000), ML_API_INSTRUMENTATION (1), ML_API_FAULTS (0: test-only fault headers off).",
     )
     parser.add_argument("--host", help="overrides API_HOST (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="overrides API_PORT (default 8000)")
@@ -28,8 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     from ml_api.app import create_app
 
     app = create_app(settings)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
-                log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level="warning",
+        access_log=False,
+    )
     return 0
 
 

@@ -8,10 +8,11 @@ the app with :mod:`exporter.instrumentation` (the README's two lines).
 from __future__ import annotations
 
 import math
-import sqlite3
 import secrets
+import sqlite3
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query, Request, status
 from fastapi.encoders import jsonable_encoder
@@ -24,8 +25,17 @@ from ml_api.faults import apply_faults
 from ml_api.housing import FEATURE_NAMES, PRICE_BAND_NAMES
 from ml_api.limits import body_limited_route
 from ml_api.models import TrainedModel, train_models
-from ml_api.schemas import (BatchRequest, BatchResponse, Feedback, FeedbackAccepted, Health, HouseFeatures,
-                            ModelInfo, ModelName, Prediction)
+from ml_api.schemas import (
+    BatchRequest,
+    BatchResponse,
+    Feedback,
+    FeedbackAccepted,
+    Health,
+    HouseFeatures,
+    ModelInfo,
+    ModelName,
+    Prediction,
+)
 from ml_api.settings import Settings
 
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -78,12 +88,16 @@ class Service:
             self.store = PredictionStore(settings.db_path)
             for model in self.models.values():
                 targets = data.prices if model.task == "regression" else data.bands
-                self.store.set_reference(model.name, data.columns, targets=list(targets), task=model.task)
+                self.store.set_reference(
+                    model.name, data.columns, targets=list(targets), task=model.task
+                )
 
     def model(self, name: str) -> TrainedModel:
         return self.models[name]
 
-    def predict(self, model: TrainedModel, rows: list[dict[str, Any]], scope: Mapping[str, Any]) -> list[Prediction]:
+    def predict(
+        self, model: TrainedModel, rows: list[dict[str, Any]], scope: Mapping[str, Any]
+    ) -> list[Prediction]:
         if self.monitoring is None:
             values = model.predict(rows)
         else:
@@ -93,12 +107,28 @@ class Service:
         if self.monitoring is not None:
             # From the request's arrival to its answer: what a client waits for each of these predictions.
             latency = self.monitoring.request_elapsed(scope)
-            self.monitoring.log_predictions([
-                {"request_id": request_id, "model_name": model.name, "model_version": model.version,
-                 "features": row, "prediction": value, "latency_seconds": latency}
-                for request_id, row, value in zip(ids, rows, values)])
-        return [Prediction(request_id=request_id, model_name=model.name, model_version=model.version,
-                           prediction=value) for request_id, value in zip(ids, values)]
+            self.monitoring.log_predictions(
+                [
+                    {
+                        "request_id": request_id,
+                        "model_name": model.name,
+                        "model_version": model.version,
+                        "features": row,
+                        "prediction": value,
+                        "latency_seconds": latency,
+                    }
+                    for request_id, row, value in zip(ids, rows, values)
+                ]
+            )
+        return [
+            Prediction(
+                request_id=request_id,
+                model_name=model.name,
+                model_version=model.version,
+                prediction=value,
+            )
+            for request_id, value in zip(ids, values)
+        ]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -108,38 +138,58 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="House-price prediction API",
         version="1.0.0",
         description="Reference model service monitored by mlmon: a house-price regression model and a "
-                    "price-band classifier. Every prediction is written to the prediction log; "
-                    "send ground truth with POST /feedback. Prometheus metrics: GET /metrics.",
+        "price-band classifier. Every prediction is written to the prediction log; "
+        "send ground truth with POST /feedback. Prometheus metrics: GET /metrics.",
     )
     app.router.route_class = body_limited_route(settings.max_body_bytes)
     app.state.service = service
     app.add_exception_handler(RequestValidationError, _validation_error)
 
     @app.post("/predict", response_model=Prediction, tags=["predictions"], responses=BODY_ERRORS)
-    async def predict(house: HouseFeatures, request: Request,
-                      model: ModelName = Query(ModelName.house_price, description="Which model answers")) -> Prediction:
+    async def predict(
+        house: HouseFeatures,
+        request: Request,
+        model: ModelName = Query(ModelName.house_price, description="Which model answers"),
+    ) -> Prediction:
         """Predict the price (``house_price``) or the price band (``price_band``) of one house."""
         await apply_faults(request, settings.faults)
         return service.predict(service.model(model.value), [house.model_dump()], request.scope)[0]
 
-    @app.post("/predict/batch", response_model=BatchResponse, tags=["predictions"], responses=BODY_ERRORS)
-    async def predict_batch(batch: BatchRequest, request: Request,
-                            model: ModelName = Query(ModelName.house_price, description="Which model answers")
-                            ) -> BatchResponse:
+    @app.post(
+        "/predict/batch", response_model=BatchResponse, tags=["predictions"], responses=BODY_ERRORS
+    )
+    async def predict_batch(
+        batch: BatchRequest,
+        request: Request,
+        model: ModelName = Query(ModelName.house_price, description="Which model answers"),
+    ) -> BatchResponse:
         """Predict many houses in one call (each gets its own request_id in the log)."""
         await apply_faults(request, settings.faults)
         chosen = service.model(model.value)
-        predictions = service.predict(chosen, [house.model_dump() for house in batch.instances], request.scope)
-        return BatchResponse(model_name=chosen.name, model_version=chosen.version, predictions=predictions)
+        predictions = service.predict(
+            chosen, [house.model_dump() for house in batch.instances], request.scope
+        )
+        return BatchResponse(
+            model_name=chosen.name, model_version=chosen.version, predictions=predictions
+        )
 
-    @app.post("/feedback", response_model=FeedbackAccepted, status_code=status.HTTP_202_ACCEPTED,
-              tags=["predictions"], responses=BODY_ERRORS)
+    @app.post(
+        "/feedback",
+        response_model=FeedbackAccepted,
+        status_code=status.HTTP_202_ACCEPTED,
+        tags=["predictions"],
+        responses=BODY_ERRORS,
+    )
     async def feedback(body: Feedback) -> FeedbackAccepted:
         """Record the true value for an earlier prediction (it may arrive long after)."""
         name = model_of_request(body.request_id)
         if name not in service.models:
-            raise _body_error("request_id", body.request_id, f"request_id {body.request_id!r} was not issued by "
-                                                              "this API (use the request_id returned by /predict)")
+            raise _body_error(
+                "request_id",
+                body.request_id,
+                f"request_id {body.request_id!r} was not issued by "
+                "this API (use the request_id returned by /predict)",
+            )
         actual = _checked_actual(service.model(name), body.actual)
         if service.monitoring is not None:
             service.monitoring.log_actual(body.request_id, actual)
@@ -153,8 +203,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def get_model(model_name: ModelName) -> ModelInfo:
         return _info(service, model_name.value)
 
-    @app.get("/health", response_model=Health, tags=["service"],
-             responses={503: {"model": Health, "description": "A model or the prediction log is unusable"}})
+    @app.get(
+        "/health",
+        response_model=Health,
+        tags=["service"],
+        responses={
+            503: {"model": Health, "description": "A model or the prediction log is unusable"}
+        },
+    )
     async def health() -> Any:
         """200 when every model is loaded and the prediction log is writable, 503 otherwise."""
         log_state: dict[str, object] = {"enabled": service.monitoring is not None}
@@ -162,19 +218,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if service.monitoring is not None and service.monitoring.writer is not None:
             writer = service.monitoring.writer
             writable = writer.alive and _db_writable(settings.db_path)
-            log_state.update(writable=writable, queue_depth=writer.queue_depth, written=writer.stats.written,
-                             dropped=writer.stats.dropped, last_error=writer.stats.last_error)
+            log_state.update(
+                writable=writable,
+                queue_depth=writer.queue_depth,
+                written=writer.stats.written,
+                dropped=writer.stats.dropped,
+                last_error=writer.stats.last_error,
+            )
             healthy = healthy and writable
-        body = Health(status="ok" if healthy else "degraded", models={n: True for n in service.models},
-                      prediction_log=log_state)
+        body = Health(
+            status="ok" if healthy else "degraded",
+            models={n: True for n in service.models},
+            prediction_log=log_state,
+        )
         if healthy:
             return body
         return JSONResponse(body.model_dump(), status_code=503)
 
     if settings.instrumentation:
-        service.monitoring = Instrumentation.install(app, store=service.store, max_queue=settings.log_queue_size)
+        service.monitoring = Instrumentation.install(
+            app, store=service.store, max_queue=settings.log_queue_size
+        )
         for model in service.models.values():
-            service.memory[model.name] = service.monitoring.track_model(model.name, model.version, model)
+            service.memory[model.name] = service.monitoring.track_model(
+                model.name, model.version, model
+            )
     return app
 
 
@@ -191,22 +259,35 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def _checked_actual(model: TrainedModel, actual: float | str) -> float | str:
     if model.task == "regression":
         if isinstance(actual, str):
-            raise _body_error("actual", actual, f"actual for {model.name} must be a price (a number), not {actual!r}")
+            raise _body_error(
+                "actual",
+                actual,
+                f"actual for {model.name} must be a price (a number), not {actual!r}",
+            )
         return float(actual)
     if str(actual) not in PRICE_BAND_NAMES:
-        raise _body_error("actual", actual, f"actual for {model.name} must be one of {', '.join(PRICE_BAND_NAMES)}")
+        raise _body_error(
+            "actual",
+            actual,
+            f"actual for {model.name} must be one of {', '.join(PRICE_BAND_NAMES)}",
+        )
     return str(actual)
 
 
 def _body_error(field: str, value: object, message: str) -> HTTPException:
     """A 422 shaped like FastAPI's validation errors, so clients parse one format."""
-    return HTTPException(422, [{"type": "value_error", "loc": ["body", field], "msg": message, "input": value}])
+    return HTTPException(
+        422, [{"type": "value_error", "loc": ["body", field], "msg": message, "input": value}]
+    )
 
 
 def _info(service: Service, name: str) -> ModelInfo:
     model = service.model(name)
     size = service.memory.get(name) or model_size_bytes(model)
-    return ModelInfo(model_name=model.name, model_version=model.version, task=model.task, memory_bytes=size,
-                     features=list(FEATURE_NAMES))
-
-
+    return ModelInfo(
+        model_name=model.name,
+        model_version=model.version,
+        task=model.task,
+        memory_bytes=size,
+        features=list(FEATURE_NAMES),
+    )

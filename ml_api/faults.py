@@ -26,10 +26,14 @@ async def apply_faults(request: Request, enabled: bool) -> None:
         except ValueError:
             seconds = math.nan
         if not 0 <= seconds <= MAX_DELAY:  # also false for NaN
-            raise HTTPException(400, f"{DELAY_HEADER} must be 0 to {MAX_DELAY:g} seconds, not {delay!r}")
+            raise HTTPException(
+                400, f"{DELAY_HEADER} must be 0 to {MAX_DELAY:g} seconds, not {delay!r}"
+            )
         await asyncio.sleep(seconds)
     status = request.headers.get(STATUS_HEADER)
     if status:
         if not status.isdigit() or not 500 <= int(status) <= 599:
             raise HTTPException(400, f"{STATUS_HEADER} must be a 5xx status, not {status!r}")
-        raise HTTPException(int(status), "fault injected by the traffic simulator (ML_API_FAULTS=1)")
+        raise HTTPException(
+            int(status), "fault injected by the traffic simulator (ML_API_FAULTS=1)"
+        )

@@ -11,8 +11,9 @@ feature *after* sampling so the other features keep their distribution.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -51,13 +52,22 @@ class Feature:
 
 FEATURES: tuple[Feature, ...] = (
     Feature("living_area_sqft", "numeric", 250, 15_000, True, "Heated living area in square feet."),
-    Feature("lot_size_sqft", "numeric", 0, 500_000, False, "Lot size in square feet (0 for apartments)."),
+    Feature(
+        "lot_size_sqft", "numeric", 0, 500_000, False, "Lot size in square feet (0 for apartments)."
+    ),
     Feature("bedrooms", "integer", 0, 12, True, "Number of bedrooms."),
     Feature("bathrooms", "numeric", 0, 10, True, "Number of bathrooms; half baths count 0.5."),
     Feature("year_built", "integer", 1800, 2030, False, "Year of construction."),
     Feature("condition", "integer", 1, 5, False, "Condition from 1 (poor) to 5 (excellent)."),
     Feature("garage_spaces", "integer", 0, 6, False, "Covered parking spaces."),
-    Feature("neighbourhood", "categorical", None, None, True, "Neighbourhood: one of " + ", ".join(NEIGHBOURHOOD_NAMES) + "."),
+    Feature(
+        "neighbourhood",
+        "categorical",
+        None,
+        None,
+        True,
+        "Neighbourhood: one of " + ", ".join(NEIGHBOURHOOD_NAMES) + ".",
+    ),
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 FEATURES_BY_NAME: Mapping[str, Feature] = {f.name: f for f in FEATURES}
@@ -65,7 +75,10 @@ OPTIONAL_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES if not f.req
 
 # Price bands of the classification model, as (label, upper bound in dollars).
 PRICE_BANDS: tuple[tuple[str, float], ...] = (
-    ("budget", 250_000), ("mid", 450_000), ("upper", 800_000), ("luxury", float("inf")),
+    ("budget", 250_000),
+    ("mid", 450_000),
+    ("upper", 800_000),
+    ("luxury", float("inf")),
 )
 PRICE_BAND_NAMES: tuple[str, ...] = tuple(label for label, _ in PRICE_BANDS)
 
@@ -101,7 +114,9 @@ def sample_houses(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
 MARKET_NOISE = 0.03  # log-normal sigma of the price around the market function
 
 
-def true_price(columns: Mapping[str, np.ndarray], rng: np.random.Generator | None = None) -> np.ndarray:
+def true_price(
+    columns: Mapping[str, np.ndarray], rng: np.random.Generator | None = None
+) -> np.ndarray:
     """The market price of each house: a non-linear function of its features, with optional market noise."""
     factor = {nb.name: nb.price_factor for nb in NEIGHBOURHOODS}
     hood = np.array([factor[h] for h in columns["neighbourhood"]])
@@ -109,7 +124,7 @@ def true_price(columns: Mapping[str, np.ndarray], rng: np.random.Generator | Non
     living = np.asarray(columns["living_area_sqft"], dtype=float)
     price = (
         40_000
-        + 185 * living ** 0.97
+        + 185 * living**0.97
         + 9 * np.sqrt(np.asarray(columns["lot_size_sqft"], dtype=float)) * 100
         + 11_000 * np.asarray(columns["bathrooms"], dtype=float)
         + 6_000 * np.asarray(columns["bedrooms"], dtype=float)
@@ -130,10 +145,14 @@ def true_price(columns: Mapping[str, np.ndarray], rng: np.random.Generator | Non
 
 def price_band(prices: Sequence[float] | np.ndarray) -> np.ndarray:
     bounds = np.array([upper for _, upper in PRICE_BANDS[:-1]])
-    return np.array(PRICE_BAND_NAMES, dtype=object)[np.searchsorted(bounds, np.asarray(prices, dtype=float), side="right")]
+    return np.array(PRICE_BAND_NAMES, dtype=object)[
+        np.searchsorted(bounds, np.asarray(prices, dtype=float), side="right")
+    ]
 
 
-def drift_column(column: np.ndarray, feature: str, rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:
+def drift_column(
+    column: np.ndarray, feature: str, rng: np.random.Generator, strength: float = 1.0
+) -> np.ndarray:
     """Covariate drift in one feature: numeric values shift up by ``strength`` standard deviations
     (clipped to the feature's valid range), a categorical's mix tilts towards its rarest categories."""
     spec = FEATURES_BY_NAME[feature]
@@ -149,7 +168,9 @@ def drift_column(column: np.ndarray, feature: str, rng: np.random.Generator, str
 @functools.cache
 def market_std(feature: str) -> float:
     """The standard deviation of a numeric feature over the (seeded) market; the unit of drift."""
-    return max(float(np.std(sample_houses(np.random.default_rng(0), 5_000)[feature].astype(float))), 1.0)
+    return max(
+        float(np.std(sample_houses(np.random.default_rng(0), 5_000)[feature].astype(float))), 1.0
+    )
 
 
 def to_rows(columns: Mapping[str, np.ndarray]) -> list[dict[str, Any]]:

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from ml_api.housing import FEATURE_NAMES
 
 KINDS = ("drift", "unseen_category", "missing", "malformed", "degraded", "latency", "errors")
-_SPEC = re.compile(r"(?P<kind>[a-z_]+)(?::(?P<arg>[^@]+))?(?:@(?P<start>[0-9.]+)(?:-(?P<end>[0-9.]+))?)?")
+_SPEC = re.compile(
+    r"(?P<kind>[a-z_]+)(?::(?P<arg>[^@]+))?(?:@(?P<start>[0-9.]+)(?:-(?P<end>[0-9.]+))?)?"
+)
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,10 @@ def parse_injection(text: str) -> Injection:
     """Parse one ``--inject`` value; ValueError says what is wrong and what is allowed."""
     match = _SPEC.fullmatch(text.strip())
     if not match:
-        raise ValueError(f"cannot parse injection {text!r}; expected KIND[:ARG][@START[-END]], "
-                         "e.g. drift:living_area_sqft@10-30")
+        raise ValueError(
+            f"cannot parse injection {text!r}; expected KIND[:ARG][@START[-END]], "
+            "e.g. drift:living_area_sqft@10-30"
+        )
     kind, arg = match["kind"], match["arg"]
     if kind not in KINDS:
         raise ValueError(f"unknown injection {kind!r}; choose from {', '.join(KINDS)}")
@@ -62,8 +66,10 @@ def parse_injection(text: str) -> Injection:
         features = tuple(f.strip() for f in (arg or "").split(",") if f.strip())
         unknown = [f for f in features if f not in FEATURE_NAMES]
         if not features or unknown:
-            raise ValueError(f"drift needs feature names from {', '.join(FEATURE_NAMES)}"
-                             + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
+            raise ValueError(
+                f"drift needs feature names from {', '.join(FEATURE_NAMES)}"
+                + (f" (unknown: {', '.join(unknown)})" if unknown else "")
+            )
         return Injection(kind, start, end, features=features)
     default = 0.5 if kind == "latency" else 1.0
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Coroutine
+from collections.abc import Callable, Coroutine
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
@@ -36,8 +36,11 @@ def body_limited_route(max_bytes: int) -> type[APIRoute]:
                 except _TooLarge:
                     return JSONResponse(
                         status_code=413,
-                        content={"detail": f"request body larger than {max_bytes} bytes; "
-                                           "send fewer instances per batch (or raise MAX_BODY_BYTES)"})
+                        content={
+                            "detail": f"request body larger than {max_bytes} bytes; "
+                            "send fewer instances per batch (or raise MAX_BODY_BYTES)"
+                        },
+                    )
                 request._body = bytes(body)  # what Request.body() returns from now on
                 return await handler(request)
 

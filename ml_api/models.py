@@ -13,14 +13,22 @@ dominate the API's latency.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 
-from ml_api.housing import FEATURES, NEIGHBOURHOOD_NAMES, price_band, sample_houses, to_rows, true_price
+from ml_api.housing import (
+    FEATURES,
+    NEIGHBOURHOOD_NAMES,
+    price_band,
+    sample_houses,
+    to_rows,
+    true_price,
+)
 
 MODEL_VERSION = "1.0.0"
 REGRESSION_MODEL = "house_price"
@@ -37,7 +45,7 @@ class Encoder:
     scales: np.ndarray
 
     @classmethod
-    def fit(cls, columns: Mapping[str, np.ndarray]) -> "Encoder":
+    def fit(cls, columns: Mapping[str, np.ndarray]) -> Encoder:
         numeric = np.column_stack([np.asarray(columns[name], dtype=float) for name in NUMERIC])
         medians = np.median(numeric, axis=0)
         return cls(medians, numeric.mean(axis=0), numeric.std(axis=0) + 1e-9)
@@ -95,13 +103,18 @@ def train_models(seed: int = 42, n: int = 3_000) -> tuple[dict[str, TrainedModel
     data = training_data(seed, n)
     encoder = Encoder.fit(data.columns)
     rows = data.rows()
-    regressor = GradientBoostingRegressor(n_estimators=100, max_depth=3, learning_rate=0.1, random_state=seed)
+    regressor = GradientBoostingRegressor(
+        n_estimators=100, max_depth=3, learning_rate=0.1, random_state=seed
+    )
     regressor.fit(encoder.transform(rows), data.prices)
     classifier = LogisticRegression(max_iter=1_000)
     classifier.fit(encoder.transform(rows, standardise=True), data.bands)
     models = {
-        REGRESSION_MODEL: TrainedModel(REGRESSION_MODEL, MODEL_VERSION, "regression", regressor, encoder, False),
-        CLASSIFICATION_MODEL: TrainedModel(CLASSIFICATION_MODEL, MODEL_VERSION, "classification", classifier,
-                                           encoder, True),
+        REGRESSION_MODEL: TrainedModel(
+            REGRESSION_MODEL, MODEL_VERSION, "regression", regressor, encoder, False
+        ),
+        CLASSIFICATION_MODEL: TrainedModel(
+            CLASSIFICATION_MODEL, MODEL_VERSION, "classification", classifier, encoder, True
+        ),
     }
     return models, data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -22,8 +22,13 @@ class ModelName(str, enum.Enum):
 
 def _field(name: str, required: bool = True, multiple_of: float | None = None) -> Any:
     spec = FEATURES_BY_NAME[name]
-    return Field(... if required else None, ge=spec.minimum, le=spec.maximum, description=spec.description,
-                 multiple_of=multiple_of)
+    return Field(
+        ... if required else None,
+        ge=spec.minimum,
+        le=spec.maximum,
+        description=spec.description,
+        multiple_of=multiple_of,
+    )
 
 
 class HouseFeatures(BaseModel):
@@ -32,11 +37,25 @@ class HouseFeatures(BaseModel):
 
     # Unknown fields are rejected so a typo ("bedroom") is reported instead of silently imputed;
     # NaN and ±inf are rejected (JSON has no such numbers, but Python clients send them).
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, use_enum_values=True,
-                              json_schema_extra={"examples": [{
-                                  "living_area_sqft": 1850, "lot_size_sqft": 6500, "bedrooms": 3,
-                                  "bathrooms": 2.0, "year_built": 1988, "condition": 3, "garage_spaces": 2,
-                                  "neighbourhood": "riverside"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        use_enum_values=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "living_area_sqft": 1850,
+                    "lot_size_sqft": 6500,
+                    "bedrooms": 3,
+                    "bathrooms": 2.0,
+                    "year_built": 1988,
+                    "condition": 3,
+                    "garage_spaces": 2,
+                    "neighbourhood": "riverside",
+                }
+            ]
+        },
+    )
 
     living_area_sqft: float = _field("living_area_sqft")
     lot_size_sqft: float | None = _field("lot_size_sqft", required=False)
@@ -45,7 +64,9 @@ class HouseFeatures(BaseModel):
     year_built: int | None = _field("year_built", required=False)
     condition: int | None = _field("condition", required=False)
     garage_spaces: int | None = _field("garage_spaces", required=False)
-    neighbourhood: Neighbourhood = Field(..., description=FEATURES_BY_NAME["neighbourhood"].description)
+    neighbourhood: Neighbourhood = Field(
+        ..., description=FEATURES_BY_NAME["neighbourhood"].description
+    )
 
     @field_validator(*NUMERIC, mode="before")
     @classmethod
@@ -60,15 +81,20 @@ class HouseFeatures(BaseModel):
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    instances: list[HouseFeatures] = Field(..., min_length=1, max_length=MAX_BATCH,
-                                           description=f"1 to {MAX_BATCH} houses")
+    instances: list[HouseFeatures] = Field(
+        ..., min_length=1, max_length=MAX_BATCH, description=f"1 to {MAX_BATCH} houses"
+    )
 
 
 class Prediction(BaseModel):
-    request_id: str = Field(..., description="Send it back with POST /feedback when the true value is known.")
+    request_id: str = Field(
+        ..., description="Send it back with POST /feedback when the true value is known."
+    )
     model_name: str
     model_version: str
-    prediction: Union[float, str] = Field(..., description="Price in dollars (house_price) or a price band (price_band).")
+    prediction: float | str = Field(
+        ..., description="Price in dollars (house_price) or a price band (price_band)."
+    )
 
 
 class BatchResponse(BaseModel):
@@ -80,9 +106,14 @@ class BatchResponse(BaseModel):
 class Feedback(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    request_id: str = Field(..., pattern=f"^({REGRESSION_MODEL}|{CLASSIFICATION_MODEL})-[0-9a-f]{{32}}$",
-                            description="The request_id /predict returned.")
-    actual: Union[float, str] = Field(..., description="The true price (house_price) or price band (price_band).")
+    request_id: str = Field(
+        ...,
+        pattern=f"^({REGRESSION_MODEL}|{CLASSIFICATION_MODEL})-[0-9a-f]{{32}}$",
+        description="The request_id /predict returned.",
+    )
+    actual: float | str = Field(
+        ..., description="The true price (house_price) or price band (price_band)."
+    )
 
     @field_validator("actual", mode="before")
     @classmethod

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 TRUE = {"1", "true", "yes", "on"}
 
@@ -26,7 +26,7 @@ class Settings:
     log_queue_size: int = 10_000
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read ``METRICS_DB_PATH``, ``API_HOST``, ``API_PORT``, ``MODEL_SEED``, ``MAX_BODY_BYTES``,
         ``ML_API_INSTRUMENTATION`` (on by default), ``ML_API_FAULTS`` (off by default) and
         ``PREDICTION_LOG_QUEUE``."""

@@ -23,15 +23,23 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 import numpy as np
 
 from ml_api.faults import DELAY_HEADER, STATUS_HEADER
-from ml_api.housing import (OPTIONAL_FEATURES, PRICE_BAND_NAMES, drift_column, price_band,
-                            sample_houses, to_rows, true_price)
+from ml_api.housing import (
+    OPTIONAL_FEATURES,
+    PRICE_BAND_NAMES,
+    drift_column,
+    price_band,
+    sample_houses,
+    to_rows,
+    true_price,
+)
 from ml_api.injections import Injection, parse_injection
 from ml_api.models import CLASSIFICATION_MODEL, REGRESSION_MODEL
 
@@ -45,8 +53,10 @@ def check_local_url(url: str) -> urllib.parse.SplitResult:
     """The parsed URL, or ValueError when it is not plain HTTP to this machine."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme != "http" or parts.hostname not in LOCAL_HOSTS:
-        raise ValueError(f"refusing to send traffic to {url!r}: the simulator only targets http://127.0.0.1, "
-                         "http://localhost or http://[::1] (it is a load and fault generator)")
+        raise ValueError(
+            f"refusing to send traffic to {url!r}: the simulator only targets http://127.0.0.1, "
+            "http://localhost or http://[::1] (it is a load and fault generator)"
+        )
     return parts
 
 
@@ -120,8 +130,9 @@ class TrafficPlan:
         for inj in active:
             if inj.kind == "drift":
                 for feature in inj.features:
-                    columns[feature] = drift_column(columns[feature], feature, self.chance,
-                                                   self.config.drift_strength)
+                    columns[feature] = drift_column(
+                        columns[feature], feature, self.chance, self.config.drift_strength
+                    )
         price = float(true_price(columns, self.rng)[0])
         body = to_rows(columns)[0]
         model = next(self._model_cycle)
@@ -134,15 +145,20 @@ class TrafficPlan:
                 continue
             injected.append(inj.kind)
             if inj.kind == "missing":
-                for name in self.chance.choice(OPTIONAL_FEATURES, size=self.chance.integers(1, 3), replace=False):
+                for name in self.chance.choice(
+                    OPTIONAL_FEATURES, size=self.chance.integers(1, 3), replace=False
+                ):
                     body.pop(str(name))
             elif inj.kind == "unseen_category":
                 body["neighbourhood"] = UNSEEN_NEIGHBOURHOOD
             elif inj.kind == "malformed":
                 self._malform(body)
             elif inj.kind == "degraded":
-                truth = price * DEGRADED_PRICE_FACTOR if model == REGRESSION_MODEL else \
-                    self._wrong_band(str(truth))
+                truth = (
+                    price * DEGRADED_PRICE_FACTOR
+                    if model == REGRESSION_MODEL
+                    else self._wrong_band(str(truth))
+                )
             elif inj.kind == "latency":
                 headers[DELAY_HEADER] = f"{inj.amount:g}"
             elif inj.kind == "errors":
@@ -176,13 +192,17 @@ class _Client:
         self.prefix = parts.path.rstrip("/")
         self._local = threading.local()
 
-    def post(self, path: str, payload: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    def post(
+        self, path: str, payload: Any, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         body = json.dumps(payload).encode()
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         for attempt in (0, 1):
             conn = getattr(self._local, "conn", None)
             if conn is None:
-                conn = self._local.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                conn = self._local.conn = http.client.HTTPConnection(
+                    self.host, self.port, timeout=30
+                )
             try:
                 conn.request("POST", self.prefix + path, body=body, headers=all_headers)
                 response = conn.getresponse()
@@ -201,8 +221,12 @@ class _Client:
 
 
 class Simulator:
-    def __init__(self, config: SimulationConfig, stop: threading.Event | None = None,
-                 log: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        config: SimulationConfig,
+        stop: threading.Event | None = None,
+        log: Callable[[str], None] | None = None,
+    ):
         self.config = config
         self.stats = SimulationStats()
         self.stop = stop or threading.Event()
@@ -244,8 +268,10 @@ class Simulator:
                     busy = self._busy
                 if next_due is None and not busy:
                     break
-                self._wait_until(min(next_due if next_due is not None else time.monotonic() + 0.05, deadline),
-                                 pool)
+                self._wait_until(
+                    min(next_due if next_due is not None else time.monotonic() + 0.05, deadline),
+                    pool,
+                )
         with self._lock:
             self.stats.feedback_not_sent = len(self._feedback)
         self.stats.elapsed_seconds = round(time.monotonic() - started, 3)
@@ -263,8 +289,9 @@ class Simulator:
             return "all injections cleared"
         now = self.elapsed()
         parsed = parse_injection(text)
-        injection = dataclasses.replace(parsed, start=now + parsed.start,
-                                        end=None if parsed.end is None else now + parsed.end)
+        injection = dataclasses.replace(
+            parsed, start=now + parsed.start, end=None if parsed.end is None else now + parsed.end
+        )
         self._plan.injections.append(injection)
         return f"scheduled {injection}"
 
@@ -319,7 +346,9 @@ class Simulator:
             for kind in planned.injected:
                 self.stats.injected[kind] = self.stats.injected.get(kind, 0) + 1
         try:
-            status, payload = self._client.post(f"/predict?model={planned.model}", planned.body, planned.headers)
+            status, payload = self._client.post(
+                f"/predict?model={planned.model}", planned.body, planned.headers
+            )
         except OSError:
             with self._lock:
                 self.stats.transport_errors += 1
@@ -330,8 +359,15 @@ class Simulator:
                 return
             self.stats.predictions_accepted += 1
             if planned.wants_feedback:
-                heapq.heappush(self._feedback, (time.monotonic() + self.config.feedback_delay, next(self._seq),
-                                                payload["request_id"], planned.true_value))
+                heapq.heappush(
+                    self._feedback,
+                    (
+                        time.monotonic() + self.config.feedback_delay,
+                        next(self._seq),
+                        payload["request_id"],
+                        planned.true_value,
+                    ),
+                )
 
     def _send_feedback(self, request_id: str, actual: Any) -> None:
         try:
@@ -347,8 +383,10 @@ class Simulator:
     def progress(self) -> str:
         s = self.stats
         statuses = " ".join(f"{k}:{v}" for k, v in sorted(s.by_status.items()))
-        return (f"{s.requests_sent} requests ({statuses or 'none answered yet'}), "
-                f"{s.predictions_accepted} predictions, {s.feedback_sent} feedback")
+        return (
+            f"{s.requests_sent} requests ({statuses or 'none answered yet'}), "
+            f"{s.predictions_accepted} predictions, {s.feedback_sent} feedback"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -357,44 +395,74 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[1].replace("\n", " "),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="injections (--inject KIND[:ARG][@START[-END]], seconds from the start, repeatable):\n"
-               "  drift:FEATURE[,FEATURE]  covariate drift, e.g. drift:living_area_sqft@10-40\n"
-               "  unseen_category[:SHARE]  a neighbourhood the model never saw (422)\n"
-               "  missing[:SHARE]          optional features left out (logged as missing)\n"
-               "  malformed[:SHARE]        wrong types, missing required fields (422)\n"
-               "  degraded[:SHARE]         biased ground truth: the model's accuracy drops\n"
-               "  latency[:SECONDS]        slow answers   } need the API started with\n"
-               "  errors[:SHARE]           503 answers    } ML_API_FAULTS=1\n"
-               "example: python -m ml_api.simulate --rate 20 --duration 60 --inject drift:living_area_sqft@20-40",
+        "  drift:FEATURE[,FEATURE]  covariate drift, e.g. drift:living_area_sqft@10-40\n"
+        "  unseen_category[:SHARE]  a neighbourhood the model never saw (422)\n"
+        "  missing[:SHARE]          optional features left out (logged as missing)\n"
+        "  malformed[:SHARE]        wrong types, missing required fields (422)\n"
+        "  degraded[:SHARE]         biased ground truth: the model's accuracy drops\n"
+        "  latency[:SECONDS]        slow answers   } need the API started with\n"
+        "  errors[:SHARE]           503 answers    } ML_API_FAULTS=1\n"
+        "example: python -m ml_api.simulate --rate 20 --duration 60 --inject drift:living_area_sqft@20-40",
     )
-    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the API (local only; default %(default)s)")
-    parser.add_argument("--rate", type=float, default=20.0, help="requests per second (default %(default)s)")
+    parser.add_argument(
+        "--url", default="http://127.0.0.1:8000", help="the API (local only; default %(default)s)"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=20.0, help="requests per second (default %(default)s)"
+    )
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     parser.add_argument("--count", type=int, help="stop after this many prediction requests")
-    parser.add_argument("--model", choices=[*MODELS, "both"], default="both",
-                        help="which model to ask (default: alternate between both)")
+    parser.add_argument(
+        "--model",
+        choices=[*MODELS, "both"],
+        default="both",
+        help="which model to ask (default: alternate between both)",
+    )
     parser.add_argument("--inject", action="append", default=[], metavar="SPEC", help="see below")
-    parser.add_argument("--feedback-delay", type=float, default=2.0,
-                        help="seconds before the true value is sent back (default %(default)s)")
-    parser.add_argument("--feedback-share", type=float, default=1.0,
-                        help="share of predictions that get ground truth (default %(default)s)")
-    parser.add_argument("--drift-strength", type=float, default=1.5,
-                        help="numeric drift shift in standard deviations of the feature (default %(default)s)")
+    parser.add_argument(
+        "--feedback-delay",
+        type=float,
+        default=2.0,
+        help="seconds before the true value is sent back (default %(default)s)",
+    )
+    parser.add_argument(
+        "--feedback-share",
+        type=float,
+        default=1.0,
+        help="share of predictions that get ground truth (default %(default)s)",
+    )
+    parser.add_argument(
+        "--drift-strength",
+        type=float,
+        default=1.5,
+        help="numeric drift shift in standard deviations of the feature (default %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default %(default)s)")
-    parser.add_argument("--commands", action="store_true",
-                        help="also read injections from stdin while running, one per line, times counted from "
-                             "when the line arrives (e.g. `errors:0.2@0-30`); `clear` drops all, `stop` ends the run")
-    parser.add_argument("--json", action="store_true", help="print the final counts as JSON on stdout")
+    parser.add_argument(
+        "--commands",
+        action="store_true",
+        help="also read injections from stdin while running, one per line, times counted from "
+        "when the line arrives (e.g. `errors:0.2@0-30`); `clear` drops all, `stop` ends the run",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the final counts as JSON on stdout"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> SimulationConfig:
     return SimulationConfig(
-        url=args.url, rate=args.rate, duration=args.duration, count=args.count,
+        url=args.url,
+        rate=args.rate,
+        duration=args.duration,
+        count=args.count,
         models=MODELS if args.model == "both" else (args.model,),
         injections=tuple(parse_injection(spec) for spec in args.inject),
-        feedback_delay=args.feedback_delay, feedback_share=args.feedback_share,
-        drift_strength=args.drift_strength, seed=args.seed,
+        feedback_delay=args.feedback_delay,
+        feedback_share=args.feedback_share,
+        drift_strength=args.drift_strength,
+        seed=args.seed,
     )
 
 
@@ -408,7 +476,9 @@ def main(argv: list[str] | None = None) -> int:
     log = (lambda line: None) if args.quiet else None
     simulator = Simulator(config, log=log)
     if args.commands:
-        threading.Thread(target=simulator.read_commands, args=(sys.stdin,), name="commands", daemon=True).start()
+        threading.Thread(
+            target=simulator.read_commands, args=(sys.stdin,), name="commands", daemon=True
+        ).start()
     try:
         stats = simulator.run()
     except KeyboardInterrupt:
@@ -417,7 +487,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(asdict(stats), sort_keys=True))
     elif not args.quiet:
-        print(f"simulate: done in {stats.elapsed_seconds:.1f}s: {simulator.progress()}", file=sys.stderr)
+        print(
+            f"simulate: done in {stats.elapsed_seconds:.1f}s: {simulator.progress()}",
+            file=sys.stderr,
+        )
     return 0 if stats.requests_sent and not stats.transport_errors else 1
 
 

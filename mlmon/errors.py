@@ -14,8 +14,15 @@ class SourceError(MlmonError):
     where in the compiled output (when known), and ``hint`` what to do.
     """
 
-    def __init__(self, message: str, *, source: str | None = None, item: str | None = None,
-                 json_path: str | None = None, hint: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        item: str | None = None,
+        json_path: str | None = None,
+        hint: str | None = None,
+    ):
         self.message = message
         self.source = source
         self.item = item
@@ -24,7 +31,11 @@ class SourceError(MlmonError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = ": ".join(part for part in (self.source, repr(self.item) if self.item else None, self.json_path) if part)
+        where = ": ".join(
+            part
+            for part in (self.source, repr(self.item) if self.item else None, self.json_path)
+            if part
+        )
         text = f"{where}: {self.message}" if where else self.message
         return f"{text} ({self.hint})" if self.hint else text
 

@@ -43,10 +43,17 @@ class Imported:
 
 
 def _datasource(value: Any, notes: list[str], where: str) -> Any:
-    if isinstance(value, str) and value not in (f"${DATASOURCE_VARIABLE}", f"${{{DATASOURCE_VARIABLE}}}"):
+    if isinstance(value, str) and value not in (
+        f"${DATASOURCE_VARIABLE}",
+        f"${{{DATASOURCE_VARIABLE}}}",
+    ):
         notes.append(f"{where}: data source {value!r} → the $datasource variable")
         return dict(DATASOURCE)
-    if isinstance(value, dict) and isinstance(value.get("uid"), str) and _EXPORT_PLACEHOLDER.match(value["uid"]):
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("uid"), str)
+        and _EXPORT_PLACEHOLDER.match(value["uid"])
+    ):
         notes.append(f"{where}: exported placeholder {value['uid']} → the $datasource variable")
         return dict(DATASOURCE)
     return value
@@ -78,7 +85,9 @@ def prepare(data: Any) -> tuple[dict, list[str]]:
     variables = (data.setdefault("templating", {}) or {}).setdefault("list", [])
     for variable in variables:
         if "datasource" in variable and variable.get("type") != "datasource":
-            variable["datasource"] = _datasource(variable["datasource"], notes, f"variable ${variable.get('name')}")
+            variable["datasource"] = _datasource(
+                variable["datasource"], notes, f"variable ${variable.get('name')}"
+            )
     if not any(v.get("name") == DATASOURCE_VARIABLE for v in variables):
         variables.insert(0, to_plain(datasource()))
         notes.append("added the $datasource variable (Prometheus, default uid 'prometheus')")
@@ -111,7 +120,9 @@ class _Name(str):
 def literal(value: Any, depth: int = 0) -> str:
     """Readable Python source for JSON data: short containers on one line, long ones one item per line."""
     flat = _flat(value)
-    if flat is not None and (len(flat) + len(_INDENT) * depth <= _INLINE_LIMIT or not isinstance(value, (dict, list))):
+    if flat is not None and (
+        len(flat) + len(_INDENT) * depth <= _INLINE_LIMIT or not isinstance(value, (dict, list))
+    ):
         return flat
     pad, inner = _INDENT * depth, _INDENT * (depth + 1)
     if isinstance(value, dict):
@@ -125,7 +136,9 @@ def literal(value: Any, depth: int = 0) -> str:
 
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid Python string literal
+        return json.dumps(
+            value, ensure_ascii=False
+        )  # a JSON string is a valid Python string literal
     return repr(value)  # None, bools, ints and floats (repr round-trips exactly)
 
 
@@ -154,7 +167,9 @@ def to_module(data: Any, origin: str) -> Imported:
     try:
         model = normalise(prepared)
     except SourceError as exc:
-        raise SourceError(exc.message, source=origin, item=exc.item, json_path=exc.json_path, hint=exc.hint) from None
+        raise SourceError(
+            exc.message, source=origin, item=exc.item, json_path=exc.json_path, hint=exc.hint
+        ) from None
     taken: set[str] = set()
     blocks: list[str] = []
     count = 0
@@ -177,10 +192,12 @@ def to_module(data: Any, origin: str) -> Imported:
     top = dict(model)
     top["panels"] = name_panels(model["panels"])
     title = model.get("title", "")
-    header = (f'"""{title}: imported from {origin} by `mlmon import`.\n\n'
-              "Grafana's JSON model as Python data, one variable per panel in layout order. `mlmon build`\n"
-              "compiles it like any other module here; rewrite panels with mlmon.dsl helpers as you go.\n"
-              '"""\n\nfrom mlmon.dsl.variables import DATASOURCE\n\n')
+    header = (
+        f'"""{title}: imported from {origin} by `mlmon import`.\n\n'
+        "Grafana's JSON model as Python data, one variable per panel in layout order. `mlmon build`\n"
+        "compiles it like any other module here; rewrite panels with mlmon.dsl helpers as you go.\n"
+        '"""\n\nfrom mlmon.dsl.variables import DATASOURCE\n\n'
+    )
     source = header + "\n".join(blocks) + f"\ndashboard = {literal(top)}\n"
     return Imported(source, title, model.get("uid"), count, notes)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import yaml
 
@@ -70,7 +70,9 @@ def render_prometheus_config(
     }
     if alertmanager_targets:
         config["alerting"] = {
-            "alertmanagers": [{"static_configs": [{"targets": [str(t) for t in alertmanager_targets]}]}]
+            "alertmanagers": [
+                {"static_configs": [{"targets": [str(t) for t in alertmanager_targets]}]}
+            ]
         }
     return HEADER + yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
 
@@ -102,18 +104,44 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the Prometheus configuration that scrapes the model API and the exporter.",
         epilog="Regenerate the stack's file with: python -m mlmon.promconfig --stack > stack/prometheus/prometheus.yml",
     )
-    parser.add_argument("--stack", action="store_true",
-                        help="the Docker stack's config (service names, rules mounted at " + STACK_RULES_DIR + ")")
-    parser.add_argument("--with-alertmanager", action="store_true",
-                        help=f"with --stack: also send alerts to {STACK_ALERTMANAGER_TARGET} (compose profile 'alertmanager')")
-    parser.add_argument("--api-target", action="append", default=[], metavar="HOST:PORT",
-                        help=f"model API to scrape as job {API_JOB!r} (repeatable)")
-    parser.add_argument("--exporter-target", action="append", default=[], metavar="HOST:PORT",
-                        help=f"exporter to scrape as job {EXPORTER_JOB!r} (repeatable)")
-    parser.add_argument("--rule-file", action="append", default=[], metavar="PATH_OR_GLOB",
-                        help="alert rule file or glob, as Prometheus sees it (repeatable)")
-    parser.add_argument("--alertmanager", action="append", default=[], metavar="HOST:PORT",
-                        help="Alertmanager to send alerts to (repeatable; none by default)")
+    parser.add_argument(
+        "--stack",
+        action="store_true",
+        help="the Docker stack's config (service names, rules mounted at " + STACK_RULES_DIR + ")",
+    )
+    parser.add_argument(
+        "--with-alertmanager",
+        action="store_true",
+        help=f"with --stack: also send alerts to {STACK_ALERTMANAGER_TARGET} (compose profile 'alertmanager')",
+    )
+    parser.add_argument(
+        "--api-target",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help=f"model API to scrape as job {API_JOB!r} (repeatable)",
+    )
+    parser.add_argument(
+        "--exporter-target",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help=f"exporter to scrape as job {EXPORTER_JOB!r} (repeatable)",
+    )
+    parser.add_argument(
+        "--rule-file",
+        action="append",
+        default=[],
+        metavar="PATH_OR_GLOB",
+        help="alert rule file or glob, as Prometheus sees it (repeatable)",
+    )
+    parser.add_argument(
+        "--alertmanager",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="Alertmanager to send alerts to (repeatable; none by default)",
+    )
     parser.add_argument("--scrape-interval", default="15s", help="default: %(default)s")
     parser.add_argument("--evaluation-interval", default=None, help="default: the scrape interval")
     return parser
@@ -127,14 +155,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.api_target and not args.exporter_target:
         parser.error("give --stack, or at least one --api-target or --exporter-target")
-    sys.stdout.write(render_prometheus_config(
-        api_targets=args.api_target,
-        exporter_targets=args.exporter_target,
-        rule_files=args.rule_file,
-        scrape_interval=args.scrape_interval,
-        evaluation_interval=args.evaluation_interval,
-        alertmanager_targets=args.alertmanager,
-    ))
+    sys.stdout.write(
+        render_prometheus_config(
+            api_targets=args.api_target,
+            exporter_targets=args.exporter_target,
+            rule_files=args.rule_file,
+            scrape_interval=args.scrape_interval,
+            evaluation_interval=args.evaluation_interval,
+            alertmanager_targets=args.alertmanager,
+        )
+    )
     return 0
 
 

@@ -78,13 +78,16 @@ class Result:
 
 
 def _request_bytes(port: int, path: str, body: bytes) -> bytes:
-    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
     return head.encode() + body
 
 
-async def _connection(port: int, requests: list[bytes], stop_at: float, latencies: list[float],
-                      counts: dict[str, int]) -> None:
+async def _connection(
+    port: int, requests: list[bytes], stop_at: float, latencies: list[float], counts: dict[str, int]
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     i = 0
     try:
@@ -110,8 +113,9 @@ async def _connection(port: int, requests: list[bytes], stop_at: float, latencie
         writer.close()
 
 
-def run_load(port: int, path: str, bodies: list[bytes], seconds: float,
-             connections: int) -> tuple[int, int, list[float], float]:
+def run_load(
+    port: int, path: str, bodies: list[bytes], seconds: float, connections: int
+) -> tuple[int, int, list[float], float]:
     requests = [_request_bytes(port, path, b) for b in bodies]
     latencies: list[float] = []
     counts = {"ok": 0, "errors": 0}
@@ -119,8 +123,12 @@ def run_load(port: int, path: str, bodies: list[bytes], seconds: float,
     async def main() -> float:
         started = time.perf_counter()
         stop_at = started + seconds
-        await asyncio.gather(*(_connection(port, requests[k::connections] or requests, stop_at, latencies, counts)
-                               for k in range(connections)))
+        await asyncio.gather(
+            *(
+                _connection(port, requests[k::connections] or requests, stop_at, latencies, counts)
+                for k in range(connections)
+            )
+        )
         return time.perf_counter() - started
 
     elapsed = asyncio.run(main())
@@ -131,11 +139,20 @@ class Api:
     def __init__(self, instrumented: bool, workdir: Path, tree: Path = ROOT):
         self.port = free_port()
         self.db = workdir / f"bench-{self.port}.db"
-        env = {**os.environ, "API_PORT": str(self.port), "METRICS_DB_PATH": str(self.db),
-               "ML_API_INSTRUMENTATION": "1" if instrumented else "0"}
+        env = {
+            **os.environ,
+            "API_PORT": str(self.port),
+            "METRICS_DB_PATH": str(self.db),
+            "ML_API_INSTRUMENTATION": "1" if instrumented else "0",
+        }
         self.log = open(workdir / f"api-{self.port}.log", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "ml_api"], env=env, cwd=tree,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ml_api"],
+            env=env,
+            cwd=tree,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -153,7 +170,9 @@ class Api:
         self.log.close()
 
     def dropped_rows(self) -> float:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=10) as response:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{self.port}/metrics", timeout=10
+        ) as response:
             for line in response.read().decode().splitlines():
                 if line.startswith("prediction_log_dropped_total "):
                     return float(line.split()[1])
@@ -164,22 +183,37 @@ class Api:
             return conn.execute("SELECT count(*) FROM predictions").fetchone()[0]
 
 
-def bench(label: str, instrumented: bool, path: str, bodies: list[bytes], per_request: int, args: argparse.Namespace,
-          workdir: Path, tree: Path = ROOT) -> Result:
+def bench(
+    label: str,
+    instrumented: bool,
+    path: str,
+    bodies: list[bytes],
+    per_request: int,
+    args: argparse.Namespace,
+    workdir: Path,
+    tree: Path = ROOT,
+) -> Result:
     api = Api(instrumented, workdir, tree)
     try:
-        warm_ok = run_load(api.port, path, bodies, 1.0, args.connections)[0]  # warm-up, not measured
-        ok, errors, latencies, elapsed = run_load(api.port, path, bodies, args.seconds, args.connections)
+        warm_ok = run_load(api.port, path, bodies, 1.0, args.connections)[
+            0
+        ]  # warm-up, not measured
+        ok, errors, latencies, elapsed = run_load(
+            api.port, path, bodies, args.seconds, args.connections
+        )
         dropped = api.dropped_rows() if instrumented else 0
     finally:
         api.stop()
     if instrumented:
         logged = api.logged_rows()
         expected = (ok + warm_ok) * per_request
-        print(f"    {label}: prediction log rows {logged} + dropped (buffer full, counted) {dropped:.0f} "
-              f"({dropped / expected if expected else 0:.1%}) = {logged + dropped:.0f}; "
-              f"predictions answered incl. warm-up {expected}"
-              + ("" if logged + dropped == expected else "  <-- MISMATCH"), flush=True)
+        print(
+            f"    {label}: prediction log rows {logged} + dropped (buffer full, counted) {dropped:.0f} "
+            f"({dropped / expected if expected else 0:.1%}) = {logged + dropped:.0f}; "
+            f"predictions answered incl. warm-up {expected}"
+            + ("" if logged + dropped == expected else "  <-- MISMATCH"),
+            flush=True,
+        )
     return Result(label, ok, ok * per_request, errors, elapsed, latencies)
 
 
@@ -189,13 +223,17 @@ def summarize(endpoint: str, off: list[Result], on: list[Result]) -> None:
     ratios = [b.predictions_per_second / a.predictions_per_second for a, b in zip(off, on)]
 
     def side(results: list[Result]) -> str:
-        return (f"{median(r.predictions_per_second for r in results):9.0f} pred/s "
-                f"p50 {median(r.percentile(50) for r in results):.2f} ms "
-                f"p99 {median(r.percentile(99) for r in results):.2f} ms")
+        return (
+            f"{median(r.predictions_per_second for r in results):9.0f} pred/s "
+            f"p50 {median(r.percentile(50) for r in results):.2f} ms "
+            f"p99 {median(r.percentile(99) for r in results):.2f} ms"
+        )
 
     print(f"  {endpoint:15s} off {side(off)} | on {side(on)}")
-    print(f"  {'':15s} throughput ratio on/off: median {median(ratios):.3f} (overhead {1 - median(ratios):+.1%}); "
-          f"per round {', '.join(f'{r:.3f}' for r in ratios)}")
+    print(
+        f"  {'':15s} throughput ratio on/off: median {median(ratios):.3f} (overhead {1 - median(ratios):+.1%}); "
+        f"per round {', '.join(f'{r:.3f}' for r in ratios)}"
+    )
 
 
 class RowByRowStore(PredictionStore):
@@ -205,18 +243,33 @@ class RowByRowStore(PredictionStore):
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         before = conn.total_changes
-        conn.executemany(f"INSERT OR IGNORE INTO {into} VALUES ({','.join('?' * len(rows[0]))})", rows)
+        conn.executemany(
+            f"INSERT OR IGNORE INTO {into} VALUES ({','.join('?' * len(rows[0]))})", rows
+        )
         conn.execute("COMMIT")
         return conn.total_changes - before
 
 
 async def _call_asgi(app: Any, path: str, body: bytes) -> int:
     """One POST through the ASGI interface, as uvicorn would make it; returns the status."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
-                         (b"content-length", str(len(body)).encode())],
-             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
     messages = [{"type": "http.request", "body": body, "more_body": False}]
     status = 0
 
@@ -241,15 +294,20 @@ class InProcessApi:
         store_class = RowByRowStore if variant == "on, row by row" else PredictionStore
         ml_api_app.PredictionStore = store_class  # type: ignore[misc]  # the store create_app opens
         try:
-            self.app = ml_api_app.create_app(Settings(db_path=str(self.db), instrumentation=variant != "off"))
+            self.app = ml_api_app.create_app(
+                Settings(db_path=str(self.db), instrumentation=variant != "off")
+            )
         finally:
             ml_api_app.PredictionStore = PredictionStore  # type: ignore[misc]
         self.monitoring = self.app.state.service.monitoring
         self.answered = self.logged = self.dropped = 0
 
-    def measure(self, path: str, bodies: list[bytes], per_request: int, requests: int) -> tuple[float, float]:
+    def measure(
+        self, path: str, bodies: list[bytes], per_request: int, requests: int
+    ) -> tuple[float, float]:
         """Predictions per second (wall clock), and CPU microseconds per prediction of the whole process
         including the log writer's work for them: far less sensitive to other load on the machine."""
+
         async def drive() -> tuple[float, float]:
             for body in bodies[:20]:  # warm-up, not measured
                 await self._post(path, body)
@@ -262,7 +320,9 @@ class InProcessApi:
 
         elapsed, cpu = asyncio.run(drive())
         if self.monitoring is not None:
-            self.monitoring.writer.flush(timeout=120)  # the writer's share of the cost belongs to this run
+            self.monitoring.writer.flush(
+                timeout=120
+            )  # the writer's share of the cost belongs to this run
         cpu = time.process_time() - cpu
         self.answered += (requests + min(20, len(bodies))) * per_request
         return requests * per_request / elapsed, cpu / (requests * per_request) * 1e6
@@ -280,20 +340,25 @@ class InProcessApi:
         dropped = self.monitoring.writer.stats.dropped - self.dropped
         answered, self.answered = self.answered, 0
         self.logged, self.dropped = self.logged + logged, self.dropped + dropped
-        return (f"logged {logged} + dropped {dropped} ({dropped / answered:.0%})"
-                + ("" if logged + dropped == answered else f" != answered {answered}  <-- MISMATCH"))
+        return f"logged {logged} + dropped {dropped} ({dropped / answered:.0%})" + (
+            "" if logged + dropped == answered else f" != answered {answered}  <-- MISMATCH"
+        )
 
     def close(self) -> None:
         if self.monitoring is not None:
             self.monitoring.close()
 
 
-def run_in_process(args: argparse.Namespace, single: list[bytes], batches: list[bytes], workdir: Path) -> None:
+def run_in_process(
+    args: argparse.Namespace, single: list[bytes], batches: list[bytes], workdir: Path
+) -> None:
     rounds = args.rounds + 2
     print(f"\nin-process ASGI calls (no sockets): {rounds} rounds, variants alternate", flush=True)
     apis = [InProcessApi(variant, workdir) for variant in ("off", "on", "on, row by row")]
-    for path, bodies, per, requests in (("/predict", single, 1, 2_000),
-                                        ("/predict/batch", batches, args.batch_size, 100)):
+    for path, bodies, per, requests in (
+        ("/predict", single, 1, 2_000),
+        ("/predict/batch", batches, args.batch_size, 100),
+    ):
         if path not in args.endpoints:
             continue
         rates: dict[str, list[float]] = {api.variant: [] for api in apis}
@@ -306,35 +371,59 @@ def run_in_process(args: argparse.Namespace, single: list[bytes], batches: list[
         for api in apis:
             ratios = [value / base for value, base in zip(rates[api.variant], rates["off"])]
             cpu_ratios = [value / base for value, base in zip(cpu[api.variant], cpu["off"])]
-            print(f"  {path:15s} {api.variant:15s} {statistics.median(rates[api.variant]):7.0f} pred/s, ratio to off "
-                  f"{statistics.median(ratios):.3f} (rounds {', '.join(f'{r:.2f}' for r in ratios)}) | "
-                  f"CPU {statistics.median(cpu[api.variant]):6.1f} us/pred, ratio to off "
-                  f"{statistics.median(cpu_ratios):.3f} (rounds {', '.join(f'{r:.2f}' for r in cpu_ratios)})  "
-                  f"{api.log_summary()}", flush=True)
+            print(
+                f"  {path:15s} {api.variant:15s} {statistics.median(rates[api.variant]):7.0f} pred/s, ratio to off "
+                f"{statistics.median(ratios):.3f} (rounds {', '.join(f'{r:.2f}' for r in ratios)}) | "
+                f"CPU {statistics.median(cpu[api.variant]):6.1f} us/pred, ratio to off "
+                f"{statistics.median(cpu_ratios):.3f} (rounds {', '.join(f'{r:.2f}' for r in cpu_ratios)})  "
+                f"{api.log_summary()}",
+                flush=True,
+            )
     for api in apis:
         api.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per run (default %(default)s)")
+    parser.add_argument(
+        "--seconds", type=float, default=8.0, help="measured seconds per run (default %(default)s)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="off/on pairs (default %(default)s)")
-    parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections")
-    parser.add_argument("--batch-size", type=int, default=100, help="houses per /predict/batch request")
-    parser.add_argument("--endpoint", action="append", choices=("/predict", "/predict/batch"), dest="endpoints",
-                        help="measure only this endpoint (repeatable; default both)")
-    parser.add_argument("--baseline-tree", type=Path, metavar="DIR",
-                        help="another checkout (e.g. `git worktree add /tmp/base HEAD~1`): its instrumented API "
-                             "joins the HTTP rounds as a third side, to measure a change in the same run")
-    parser.add_argument("--part", choices=("http", "inprocess", "all"), default="all",
-                        help="end-to-end HTTP runs, in-process ASGI runs, or both (default %(default)s)")
+    parser.add_argument(
+        "--connections", type=int, default=16, help="concurrent keep-alive connections"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=100, help="houses per /predict/batch request"
+    )
+    parser.add_argument(
+        "--endpoint",
+        action="append",
+        choices=("/predict", "/predict/batch"),
+        dest="endpoints",
+        help="measure only this endpoint (repeatable; default both)",
+    )
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        metavar="DIR",
+        help="another checkout (e.g. `git worktree add /tmp/base HEAD~1`): its instrumented API "
+        "joins the HTTP rounds as a third side, to measure a change in the same run",
+    )
+    parser.add_argument(
+        "--part",
+        choices=("http", "inprocess", "all"),
+        default="all",
+        help="end-to-end HTTP runs, in-process ASGI runs, or both (default %(default)s)",
+    )
     args = parser.parse_args(argv)
     args.endpoints = args.endpoints or ["/predict", "/predict/batch"]
 
     rows = to_rows(sample_houses(np.random.default_rng(7), 2_000))
     single = [json.dumps(r).encode() for r in rows]
-    batches = [json.dumps({"instances": rows[i:i + args.batch_size]}).encode()
-               for i in range(0, len(rows), args.batch_size)]
+    batches = [
+        json.dumps({"instances": rows[i : i + args.batch_size]}).encode()
+        for i in range(0, len(rows), args.batch_size)
+    ]
     with tempfile.TemporaryDirectory(prefix="mlmon-bench-api-") as tmp:
         if args.part in ("inprocess", "all"):
             run_in_process(args, single, batches, Path(tmp))
@@ -343,32 +432,52 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_http(args: argparse.Namespace, single: list[bytes], batches: list[bytes], workdir: Path) -> None:
-    print(f"\nend-to-end HTTP: cpus: {os.cpu_count()}, {args.connections} connections, {args.seconds:.0f} s per run, "
-          f"{args.rounds} round(s); server and load generator share the machine", flush=True)
+def run_http(
+    args: argparse.Namespace, single: list[bytes], batches: list[bytes], workdir: Path
+) -> None:
+    print(
+        f"\nend-to-end HTTP: cpus: {os.cpu_count()}, {args.connections} connections, {args.seconds:.0f} s per run, "
+        f"{args.rounds} round(s); server and load generator share the machine",
+        flush=True,
+    )
     results: dict[str, list[Result]] = {}
     for round_no in range(args.rounds):
         sides = ["off", "on", *(["on (baseline tree)"] if args.baseline_tree else [])]
         for label, path, bodies, per in (
-            *((f"/predict {side}", "/predict", single, 1) for side in sides[::1 if round_no % 2 == 0 else -1]),
-            *((f"/predict/batch {side}", "/predict/batch", batches, args.batch_size)
-              for side in sides[::1 if round_no % 2 == 0 else -1]),
+            *(
+                (f"/predict {side}", "/predict", single, 1)
+                for side in sides[:: 1 if round_no % 2 == 0 else -1]
+            ),
+            *(
+                (f"/predict/batch {side}", "/predict/batch", batches, args.batch_size)
+                for side in sides[:: 1 if round_no % 2 == 0 else -1]
+            ),
         ):
             if path not in args.endpoints:
                 continue
             tree = args.baseline_tree if label.endswith("(baseline tree)") else ROOT
-            result = bench(label, not label.endswith(" off"), path, bodies, per, args, workdir, tree)
-            print(f"  round {round_no + 1} {label:20s} {result.rps:8.0f} req/s  "
-                  f"{result.predictions_per_second:9.0f} predictions/s  p50 {result.percentile(50):6.2f} ms  "
-                  f"p99 {result.percentile(99):6.2f} ms  errors {result.errors}", flush=True)
+            result = bench(
+                label, not label.endswith(" off"), path, bodies, per, args, workdir, tree
+            )
+            print(
+                f"  round {round_no + 1} {label:20s} {result.rps:8.0f} req/s  "
+                f"{result.predictions_per_second:9.0f} predictions/s  p50 {result.percentile(50):6.2f} ms  "
+                f"p99 {result.percentile(99):6.2f} ms  errors {result.errors}",
+                flush=True,
+            )
             results.setdefault(label, []).append(result)
 
-    print("\nmedian of the rounds (instrumentation + prediction log on vs off, same run, rounds alternate):")
+    print(
+        "\nmedian of the rounds (instrumentation + prediction log on vs off, same run, rounds alternate):"
+    )
     for endpoint in args.endpoints:
         summarize(endpoint, results[f"{endpoint} off"], results[f"{endpoint} on"])
         if args.baseline_tree:
-            summarize(f"{endpoint} (baseline tree)", results[f"{endpoint} off"],
-                      results[f"{endpoint} on (baseline tree)"])
+            summarize(
+                f"{endpoint} (baseline tree)",
+                results[f"{endpoint} off"],
+                results[f"{endpoint} on (baseline tree)"],
+            )
 
 
 if __name__ == "__main__":

@@ -34,19 +34,27 @@ def wall(args: list[str], runs: int = RUNS) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(args, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(
+            args, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
 def generate_sources(target: Path, count: int) -> None:
     """``count`` dashboard modules: the project's, each copy with its own uid and title."""
-    originals = sorted(p for p in (ROOT / "dashboards_src").glob("*.py") if not p.name.startswith("_"))
+    originals = sorted(
+        p for p in (ROOT / "dashboards_src").glob("*.py") if not p.name.startswith("_")
+    )
     target.mkdir(parents=True)
     for index in range(count):
         original = originals[index % len(originals)]
-        text = re.sub(r'uid="([^"]+)"', rf'uid="bench{index:03d}-\1"', original.read_text(), count=1)
-        text = re.sub(r'title="([^"]+)",\n    uid=', rf'title="\1 #{index}",\n    uid=', text, count=1)
+        text = re.sub(
+            r'uid="([^"]+)"', rf'uid="bench{index:03d}-\1"', original.read_text(), count=1
+        )
+        text = re.sub(
+            r'title="([^"]+)",\n    uid=', rf'title="\1 #{index}",\n    uid=', text, count=1
+        )
         (target / f"d{index:03d}_{original.name}").write_text(text)
 
 
@@ -58,18 +66,38 @@ def main() -> int:
         everything = wall(mlmon + ["--out", str(tmp_path / "all")])
         project = wall(mlmon + ["--only", "dashboards", "--out", str(tmp_path / "project")])
         generate_sources(tmp_path / "src", GENERATED_DASHBOARDS)
-        many = wall(mlmon + ["--only", "dashboards", "--src", str(tmp_path / "src"), "--out", str(tmp_path / "many")],
-                    runs=3)
+        many = wall(
+            mlmon
+            + [
+                "--only",
+                "dashboards",
+                "--src",
+                str(tmp_path / "src"),
+                "--out",
+                str(tmp_path / "many"),
+            ],
+            runs=3,
+        )
         built = len(list((tmp_path / "many" / "dashboards").glob("*.json")))
-    dashboards = len([p for p in (ROOT / "dashboards_src").glob("*.py") if not p.name.startswith("_")])
+    dashboards = len(
+        [p for p in (ROOT / "dashboards_src").glob("*.py") if not p.name.startswith("_")]
+    )
     per_dashboard = (many - project) / (GENERATED_DASHBOARDS - dashboards)
     print(f"baseline  python -c 'import grafanalib.core' (cold)     {baseline:6.3f} s   1.00x")
-    print(f"mlmon build, all dashboards + alerts (cold)          {everything:6.3f} s  {everything / baseline:5.2f}x"
-          f"   target <= {TARGET_SECONDS} s: {'met' if everything <= TARGET_SECONDS else 'NOT met'}")
-    print(f"mlmon build --only dashboards, {dashboards} dashboards           {project:6.3f} s  {project / baseline:5.2f}x")
-    print(f"mlmon build --only dashboards, {built} dashboards         {many:6.3f} s  {many / baseline:5.2f}x")
-    print(f"  marginal cost per dashboard                        {per_dashboard * 1000:6.1f} ms "
-          f"{per_dashboard / baseline:5.2f}x")
+    print(
+        f"mlmon build, all dashboards + alerts (cold)          {everything:6.3f} s  {everything / baseline:5.2f}x"
+        f"   target <= {TARGET_SECONDS} s: {'met' if everything <= TARGET_SECONDS else 'NOT met'}"
+    )
+    print(
+        f"mlmon build --only dashboards, {dashboards} dashboards           {project:6.3f} s  {project / baseline:5.2f}x"
+    )
+    print(
+        f"mlmon build --only dashboards, {built} dashboards         {many:6.3f} s  {many / baseline:5.2f}x"
+    )
+    print(
+        f"  marginal cost per dashboard                        {per_dashboard * 1000:6.1f} ms "
+        f"{per_dashboard / baseline:5.2f}x"
+    )
     return 0
 
 

@@ -31,8 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -48,7 +48,12 @@ from exporter.statistics.incremental import IncrementalDrift  # noqa: E402
 
 N_NUMERIC = 20
 CATEGORIES = {"cat_region": 5, "cat_type": 12, "cat_zip": 30, "cat_flag": 3}
-DRIFTED = {"num_00": 0.05, "num_07": 0.1, "num_13": 0.02, "num_19": 0.2}  # mean shift in reference std units
+DRIFTED = {
+    "num_00": 0.05,
+    "num_07": 0.1,
+    "num_13": 0.02,
+    "num_19": 0.2,
+}  # mean shift in reference std units
 DRIFTED_CATEGORY = "cat_type"
 MISSING_SHARE = 0.005
 
@@ -110,8 +115,14 @@ def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
     return statistics.median(times), min(times), result
 
 
-def steady_state(profile: ReferenceProfile, schema: FeatureSchema, rng: np.random.Generator,
-                 window: FeatureColumns, new_rows: int, repeat: int) -> tuple[float, float, tuple]:
+def steady_state(
+    profile: ReferenceProfile,
+    schema: FeatureSchema,
+    rng: np.random.Generator,
+    window: FeatureColumns,
+    new_rows: int,
+    repeat: int,
+) -> tuple[float, float, tuple]:
     """Per-cycle time of the incremental drift (what the exporter runs): ``new_rows`` rows enter the window and
     as many leave, then the report; and the last report next to a from-scratch one on the same rows."""
     drift = IncrementalDrift(profile)
@@ -131,7 +142,9 @@ def steady_state(profile: ReferenceProfile, schema: FeatureSchema, rng: np.rando
     return statistics.median(times), min(times), (report, compute_drift(profile, held))
 
 
-def naive_loop(reference: dict[str, np.ndarray], current: dict[str, np.ndarray]) -> dict[str, float]:
+def naive_loop(
+    reference: dict[str, np.ndarray], current: dict[str, np.ndarray]
+) -> dict[str, float]:
     """What one would write without a prepared reference: scipy on the raw arrays, feature by feature."""
     pvalues = {}
     for name in reference:
@@ -183,20 +196,31 @@ def evidently_python() -> tuple[str | None, str]:
     local = ROOT / ".venv-bench" / "bin" / "python"
     if local.exists():
         return str(local), ".venv-bench"
-    return None, ("no interpreter with Evidently: set MLMON_BENCH_EVIDENTLY_PYTHON or create .venv-bench "
-                  "(python3 -m venv .venv-bench && .venv-bench/bin/pip install evidently 'pandas<3')")
+    return None, (
+        "no interpreter with Evidently: set MLMON_BENCH_EVIDENTLY_PYTHON or create .venv-bench "
+        "(python3 -m venv .venv-bench && .venv-bench/bin/pip install evidently 'pandas<3')"
+    )
 
 
-def run_evidently(python: str, reference: dict, current: dict, fraction: float, timeout: float) -> dict | str:
+def run_evidently(
+    python: str, reference: dict, current: dict, fraction: float, timeout: float
+) -> dict | str:
     with tempfile.TemporaryDirectory(prefix="mlmon-bench-") as tmp:
         path = Path(tmp) / "data.npz"
-        names = {"numeric": [n for n in reference if n.startswith("num_")], "categorical": CATEGORIES}
+        names = {
+            "numeric": [n for n in reference if n.startswith("num_")],
+            "categorical": CATEGORIES,
+        }
         arrays = {f"reference/{k}": v for k, v in reference.items()}
         arrays.update({f"current/{k}": v for k, v in current.items()})
         np.savez(path, __names__=np.array(json.dumps(names)), **arrays)
         try:
-            done = subprocess.run([python, "-c", EVIDENTLY_CHILD, str(path), str(fraction)],
-                                  capture_output=True, text=True, timeout=timeout)
+            done = subprocess.run(
+                [python, "-c", EVIDENTLY_CHILD, str(path), str(fraction)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired:
             return f"timed out after {timeout:.0f}s (try --evidently-fraction 0.1)"
         except OSError as exc:
@@ -211,66 +235,106 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reference-rows", type=int, default=1_000_000)
     parser.add_argument("--current-rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=5, help="runs of the per-cycle computation (median reported)")
-    parser.add_argument("--new-rows", type=int, default=1_000, help="rows entering (and leaving) the window per "
-                        "steady-state cycle")
-    parser.add_argument("--evidently-fraction", type=float, default=1.0,
-                        help="share of the rows Evidently runs on (its time is reported as measured)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs of the per-cycle computation (median reported)"
+    )
+    parser.add_argument(
+        "--new-rows",
+        type=int,
+        default=1_000,
+        help="rows entering (and leaving) the window per steady-state cycle",
+    )
+    parser.add_argument(
+        "--evidently-fraction",
+        type=float,
+        default=1.0,
+        help="share of the rows Evidently runs on (its time is reported as measured)",
+    )
     parser.add_argument("--evidently-timeout", type=float, default=1800.0)
     parser.add_argument("--no-evidently", action="store_true")
     args = parser.parse_args(argv)
 
     rng = np.random.default_rng(2026)
-    print(f"data: reference {args.reference_rows:,} rows × current {args.current_rows:,} rows, "
-          f"{N_NUMERIC} numeric + {len(CATEGORIES)} categorical features "
-          f"({len(DRIFTED) + 1} drifted)", flush=True)
+    print(
+        f"data: reference {args.reference_rows:,} rows × current {args.current_rows:,} rows, "
+        f"{N_NUMERIC} numeric + {len(CATEGORIES)} categorical features "
+        f"({len(DRIFTED) + 1} drifted)",
+        flush=True,
+    )
     reference = generate(args.reference_rows, rng, current=False)
     current = generate(args.current_rows, rng, current=True)
-    schema = FeatureSchema(tuple(FeatureSpec(n, "numeric") for n in reference if n.startswith("num_"))
-                           + tuple(FeatureSpec(n, "categorical") for n in CATEGORIES))
+    schema = FeatureSchema(
+        tuple(FeatureSpec(n, "numeric") for n in reference if n.startswith("num_"))
+        + tuple(FeatureSpec(n, "categorical") for n in CATEGORIES)
+    )
     reference_columns = to_columns(schema, reference)
     current_columns = to_columns(schema, current)
 
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (figures scale with other load)")
-    prepare_s, _, profile = timed(lambda: ReferenceProfile.from_columns(reference_columns), repeat=1)
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (figures scale with other load)"
+    )
+    prepare_s, _, profile = timed(
+        lambda: ReferenceProfile.from_columns(reference_columns), repeat=1
+    )
     compute_drift(profile, current_columns)  # warm-up (imports, caches)
-    cycle_s, best_s, report = timed(lambda: compute_drift(profile, current_columns, DriftConfig()),
-                                    repeat=args.repeat)
+    cycle_s, best_s, report = timed(
+        lambda: compute_drift(profile, current_columns, DriftConfig()), repeat=args.repeat
+    )
     print(f"(a) mlmon   reference preparation (once)     {prepare_s:8.3f} s")
-    print(f"(a) mlmon   drift per cycle (median of {args.repeat})     {cycle_s:8.3f} s   "
-          f"(best {best_s:.3f} s; target ≤ 0.5 s)")
-    print(f"            drifted after Bonferroni: {', '.join(report.drifted) or 'none'}", flush=True)
+    print(
+        f"(a) mlmon   drift per cycle (median of {args.repeat})     {cycle_s:8.3f} s   "
+        f"(best {best_s:.3f} s; target ≤ 0.5 s)"
+    )
+    print(
+        f"            drifted after Bonferroni: {', '.join(report.drifted) or 'none'}", flush=True
+    )
 
-    steady_s, best_steady_s, steady_report = steady_state(profile, schema, rng, current_columns, args.new_rows,
-                                                          args.repeat)
-    worst_steady = max(abs(steady_report[0].features[n].pvalue - steady_report[1].features[n].pvalue)
-                       for n in steady_report[1].features)
-    print(f"(a) mlmon   steady state: {args.new_rows:,} rows in and out (median of {args.repeat})  "
-          f"{steady_s * 1000:8.1f} ms   (best {best_steady_s * 1000:.1f} ms; "
-          f"{cycle_s / steady_s:.0f}× faster than from scratch; max |Δp| vs from scratch = {worst_steady:.1e})",
-          flush=True)
+    steady_s, best_steady_s, steady_report = steady_state(
+        profile, schema, rng, current_columns, args.new_rows, args.repeat
+    )
+    worst_steady = max(
+        abs(steady_report[0].features[n].pvalue - steady_report[1].features[n].pvalue)
+        for n in steady_report[1].features
+    )
+    print(
+        f"(a) mlmon   steady state: {args.new_rows:,} rows in and out (median of {args.repeat})  "
+        f"{steady_s * 1000:8.1f} ms   (best {best_steady_s * 1000:.1f} ms; "
+        f"{cycle_s / steady_s:.0f}× faster than from scratch; max |Δp| vs from scratch = {worst_steady:.1e})",
+        flush=True,
+    )
 
     naive_s, _, naive_p = timed(lambda: naive_loop(reference, current), repeat=1)
     worst = max(abs(report.features[name].pvalue - p) for name, p in naive_p.items())
-    print(f"(b) naive   scipy ks_2samp/chi2_contingency loop {naive_s:8.3f} s   "
-          f"{naive_s / cycle_s:6.1f}× mlmon's cycle; max |Δp| = {worst:.1e}", flush=True)
+    print(
+        f"(b) naive   scipy ks_2samp/chi2_contingency loop {naive_s:8.3f} s   "
+        f"{naive_s / cycle_s:6.1f}× mlmon's cycle; max |Δp| = {worst:.1e}",
+        flush=True,
+    )
 
     python, source = (None, "--no-evidently given") if args.no_evidently else evidently_python()
     if python is None:
         print(f"(c) Evidently skipped: {source}")
         return 0
-    print(f"(c) Evidently DataDriftPreset via {source} ({python}) on {args.evidently_fraction:.0%} of the rows ...",
-          flush=True)
-    outcome = run_evidently(python, reference, current, args.evidently_fraction, args.evidently_timeout)
+    print(
+        f"(c) Evidently DataDriftPreset via {source} ({python}) on {args.evidently_fraction:.0%} of the rows ...",
+        flush=True,
+    )
+    outcome = run_evidently(
+        python, reference, current, args.evidently_fraction, args.evidently_timeout
+    )
     if isinstance(outcome, str):
         print(f"(c) Evidently skipped: {outcome}")
         return 0
     ref_rows, cur_rows = outcome["rows"]
-    print(f"(c) Evidently DataDriftPreset                 {outcome['seconds']:8.3f} s   "
-          f"{outcome['seconds'] / cycle_s:6.1f}× mlmon's cycle "
-          f"(on {ref_rows:,} × {cur_rows:,} rows; {int(outcome['drifted'])} columns drifted by its default tests)")
+    print(
+        f"(c) Evidently DataDriftPreset                 {outcome['seconds']:8.3f} s   "
+        f"{outcome['seconds'] / cycle_s:6.1f}× mlmon's cycle "
+        f"(on {ref_rows:,} × {cur_rows:,} rows; {int(outcome['drifted'])} columns drifted by its default tests)"
+    )
     if args.evidently_fraction < 1.0:
-        print("    Evidently ran on a subset: its time on the full data is at least this (its tests scale ~linearly).")
+        print(
+            "    Evidently ran on a subset: its time on the full data is at least this (its tests scale ~linearly)."
+        )
     return 0
 
 

@@ -51,7 +51,9 @@ CATEGORIES = np.array(["a", "b", "c", "d", "e", "f"])
 
 
 def feature_columns(n: int, rng: np.random.Generator, shift: float = 0.0) -> dict[str, list]:
-    columns: dict[str, list] = {name: np.round(rng.normal(shift, 1.0, n), 4).tolist() for name in NUMERIC}
+    columns: dict[str, list] = {
+        name: np.round(rng.normal(shift, 1.0, n), 4).tolist() for name in NUMERIC
+    }
     for name in CATEGORICAL:
         columns[name] = CATEGORIES[rng.integers(0, len(CATEGORIES), n)].tolist()
     return columns
@@ -63,12 +65,22 @@ def log_rows(store: PredictionStore, n: int, rng: np.random.Generator, start: in
     records = []
     for i, values in enumerate(zip(*columns.values())):
         rid = f"r{start + i}"
-        records.append({"request_id": rid, "model_name": MODEL, "model_version": "v1",
-                        "features": dict(zip(names, values)), "prediction": float(rng.normal(300_000, 50_000)),
-                        "latency_seconds": float(rng.uniform(0.001, 0.1)), "ts": time.time()})
+        records.append(
+            {
+                "request_id": rid,
+                "model_name": MODEL,
+                "model_version": "v1",
+                "features": dict(zip(names, values)),
+                "prediction": float(rng.normal(300_000, 50_000)),
+                "latency_seconds": float(rng.uniform(0.001, 0.1)),
+                "ts": time.time(),
+            }
+        )
     for chunk in range(0, n, 10_000):
-        store.log_predictions(records[chunk:chunk + 10_000])
-    store.log_actuals([(f"r{start + i}", float(rng.normal(300_000, 50_000)), None) for i in range(0, n, 2)])
+        store.log_predictions(records[chunk : chunk + 10_000])
+    store.log_actuals(
+        [(f"r{start + i}", float(rng.normal(300_000, 50_000)), None) for i in range(0, n, 2)]
+    )
 
 
 def timed(work, repeat: int) -> list[float]:
@@ -104,24 +116,40 @@ def bench_cycle(work: Path, window_rows: int, new_rows: int, reference_rows: int
         for stage, seconds in exporter.stage_seconds.items():
             stages.setdefault(stage, []).append(seconds)
     state = exporter.models[MODEL]
-    drift_config = DriftConfig(alpha=config.alpha, correction=config.correction, min_rows=config.min_rows)
-    scratch = statistics.median(timed(lambda: compute_drift(state.profile, state.window.columns, drift_config), 3))
+    drift_config = DriftConfig(
+        alpha=config.alpha, correction=config.correction, min_rows=config.min_rows
+    )
+    scratch = statistics.median(
+        timed(lambda: compute_drift(state.profile, state.window.columns, drift_config), 3)
+    )
     baseline = timed(lambda: Exporter(config).run_cycle(), 3)
     store.close()
     median, full = statistics.median(steady), statistics.median(baseline)
     print(f"cycle: first cycle (reference load + {window_rows:,} rows) {ms(first)}")
-    print(f"cycle: steady state, {window_rows:,}-row window + {new_rows:,} new rows: median {ms(median)} "
-          f"(min {ms(min(steady))}, max {ms(max(steady))}; target <= 50 ms)")
-    print("cycle: steady state by stage (median): " + ", ".join(
-        f"{stage} {ms(statistics.median(times))}" for stage, times in stages.items()))
-    runtime = statistics.median(total - drift for total, drift in zip(steady, stages.get("drift", [0.0] * len(steady))))
-    print(f"cycle: steady state without the drift statistics (reading, parsing, window, performance, quality, "
-          f"publishing): {ms(runtime)}")
+    print(
+        f"cycle: steady state, {window_rows:,}-row window + {new_rows:,} new rows: median {ms(median)} "
+        f"(min {ms(min(steady))}, max {ms(max(steady))}; target <= 50 ms)"
+    )
+    print(
+        "cycle: steady state by stage (median): "
+        + ", ".join(f"{stage} {ms(statistics.median(times))}" for stage, times in stages.items())
+    )
+    runtime = statistics.median(
+        total - drift for total, drift in zip(steady, stages.get("drift", [0.0] * len(steady)))
+    )
+    print(
+        f"cycle: steady state without the drift statistics (reading, parsing, window, performance, quality, "
+        f"publishing): {ms(runtime)}"
+    )
     incremental = statistics.median(stages.get("drift", [math.nan]))
-    print(f"cycle: drift stage (incremental: {new_rows:,} rows in and out) median {ms(incremental)}; baseline "
-          f"from scratch on the same window {ms(scratch)} -> {scratch / incremental:.1f}x faster")
-    print(f"cycle: baseline full re-read of the log: median {ms(full)}  -> steady state is {full / median:.1f}x "
-          "faster")
+    print(
+        f"cycle: drift stage (incremental: {new_rows:,} rows in and out) median {ms(incremental)}; baseline "
+        f"from scratch on the same window {ms(scratch)} -> {scratch / incremental:.1f}x faster"
+    )
+    print(
+        f"cycle: baseline full re-read of the log: median {ms(full)}  -> steady state is {full / median:.1f}x "
+        "faster"
+    )
     return exporter
 
 
@@ -131,8 +159,10 @@ def bench_scrape(exporter: Exporter) -> None:
     size = len(generate_latest(registry))
     render = statistics.median(timed(lambda: generate_latest(registry), 200))
     render_empty = statistics.median(timed(lambda: generate_latest(empty), 200))
-    print(f"scrape: render {size:,} bytes (24 features): median {ms(render)}; empty registry {ms(render_empty)} "
-          f"(ratio {render / render_empty:.0f}x); target <= 5 ms")
+    print(
+        f"scrape: render {size:,} bytes (24 features): median {ms(render)}; empty registry {ms(render_empty)} "
+        f"(ratio {render / render_empty:.0f}x); target <= 5 ms"
+    )
     from tests.support.processes import http_get
 
     for name, reg in (("exporter", registry), ("empty", empty)):
@@ -178,16 +208,25 @@ def bench_memory(work: Path, reference_rows: int) -> None:
         log_rows(store, 10_000, rng, 0)
 
     def probe(arg: str) -> dict:
-        out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, arg], cwd=ROOT, capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", MEMORY_PROBE, arg],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return json.loads(out.stdout)
 
     baseline, loaded = probe("-"), probe(str(path))
-    print(f"memory: interpreter with the exporter imported: peak RSS {baseline['peak_rss_mb']:.0f} MB")
-    print(f"memory: after loading the {reference_rows:,}-row reference and one cycle "
-          f"({loaded['load_seconds']:.1f} s, ok={loaded['ok']}): peak RSS {loaded['peak_rss_mb']:.0f} MB, "
-          f"now {loaded['rss_mb']:.0f} MB; +{loaded['peak_rss_mb'] - baseline['peak_rss_mb']:.0f} MB over the "
-          f"baseline ({loaded['peak_rss_mb'] / baseline['peak_rss_mb']:.1f}x); target <= 500 MB")
+    print(
+        f"memory: interpreter with the exporter imported: peak RSS {baseline['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"memory: after loading the {reference_rows:,}-row reference and one cycle "
+        f"({loaded['load_seconds']:.1f} s, ok={loaded['ok']}): peak RSS {loaded['peak_rss_mb']:.0f} MB, "
+        f"now {loaded['rss_mb']:.0f} MB; +{loaded['peak_rss_mb'] - baseline['peak_rss_mb']:.0f} MB over the "
+        f"baseline ({loaded['peak_rss_mb'] / baseline['peak_rss_mb']:.1f}x); target <= 500 MB"
+    )
 
 
 def main() -> int:
@@ -196,8 +235,12 @@ def main() -> int:
     parser.add_argument("--new-rows", type=int, default=1_000)
     parser.add_argument("--cycle-reference-rows", type=int, default=100_000)
     parser.add_argument("--reference-rows", type=int, default=1_000_000)
-    parser.add_argument("--work", type=Path, help="directory for the generated logs (default: a temporary one)")
-    parser.add_argument("--only", choices=("cycle", "memory"), help="run one part (cycle includes the scrape)")
+    parser.add_argument(
+        "--work", type=Path, help="directory for the generated logs (default: a temporary one)"
+    )
+    parser.add_argument(
+        "--only", choices=("cycle", "memory"), help="run one part (cycle includes the scrape)"
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-exporter-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,11 @@ def big_dashboard(panels: int) -> dict:
     base["panels"] = []
     for i in range(panels):
         panel = copy.deepcopy(template)
-        panel.update(id=i + 1, title=f"Panel {i}", gridPos={"x": (i % 3) * 8, "y": (i // 3) * 6, "w": 8, "h": 6})
+        panel.update(
+            id=i + 1,
+            title=f"Panel {i}",
+            gridPos={"x": (i % 3) * 8, "y": (i // 3) * 6, "w": 8, "h": 6},
+        )
         base["panels"].append(panel)
     return base
 
@@ -56,8 +60,10 @@ def big_dashboard(panels: int) -> dict:
 def report(name: str, files: list[Path], paths: list[Path], repeat: int) -> float:
     baseline = timed(lambda: parse_all(files), repeat)
     lint = timed(lambda: lint_paths(paths), repeat)
-    print(f"{name}: {len(files)} files; parse {baseline * 1000:.1f} ms (baseline), lint {lint * 1000:.1f} ms, "
-          f"ratio {lint / baseline:.1f}x")
+    print(
+        f"{name}: {len(files)} files; parse {baseline * 1000:.1f} ms (baseline), lint {lint * 1000:.1f} ms, "
+        f"ratio {lint / baseline:.1f}x"
+    )
     return lint
 
 
@@ -71,8 +77,12 @@ def main() -> int:
         for panels in (100, 400):
             path = Path(tmp) / f"big{panels}.json"
             path.write_text(json.dumps(big_dashboard(panels)))
-            seconds[panels] = report(f"synthetic {panels}-panel dashboard", [path], [path], repeat=3)
-        print(f"scaling: 4x the panels takes {seconds[400] / seconds[100]:.1f}x the time (linear would be 4.0x)")
+            seconds[panels] = report(
+                f"synthetic {panels}-panel dashboard", [path], [path], repeat=3
+            )
+        print(
+            f"scaling: 4x the panels takes {seconds[400] / seconds[100]:.1f}x the time (linear would be 4.0x)"
+        )
     return 0
 
 

@@ -39,14 +39,19 @@ def push(fake: FakeGrafana, generated: Path, concurrency: int) -> tuple[float, C
     client = GrafanaClient(target, pool_maxsize=concurrency)
     client.health()
     plan = build_plan(client, load_source(generated, target), concurrency=concurrency)
-    outcomes = apply_plan(client, plan, ApplyOptions(message="mlmon bench", concurrency=concurrency))
+    outcomes = apply_plan(
+        client, plan, ApplyOptions(message="mlmon bench", concurrency=concurrency)
+    )
     client.close()
     return time.perf_counter() - started, fake.count(), sum(not o.applied for o in outcomes)
 
 
 def scenario_set(workdir: Path, count: int, latency: float, concurrency: int) -> dict[str, tuple]:
-    generated = write_generated(workdir, [dashboard(f"bench-{i:03d}", f"Bench {i:03d}", ["bench"], panels=6)
-                                          for i in range(count)], [rule_group()])
+    generated = write_generated(
+        workdir,
+        [dashboard(f"bench-{i:03d}", f"Bench {i:03d}", ["bench"], panels=6) for i in range(count)],
+        [rule_group()],
+    )
     results = {}
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FakeGrafana(token="bench-token", latency=latency).install(mock)
@@ -63,7 +68,9 @@ def scenario_set(workdir: Path, count: int, latency: float, concurrency: int) ->
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--dashboards", type=int, default=200)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -76,18 +83,24 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         baseline = scenario_set(Path(tmp) / "seq", args.dashboards, latency, 1)
         bounded = scenario_set(Path(tmp) / "par", args.dashboards, latency, args.concurrency)
-    print(f"{'scenario':<22} {'sequential':>10} {f'{args.concurrency} in flight':>12} {'speed-up':>8}  "
-          f"requests (GET/POST/PUT/DELETE), failures")
+    print(
+        f"{'scenario':<22} {'sequential':>10} {f'{args.concurrency} in flight':>12} {'speed-up':>8}  "
+        f"requests (GET/POST/PUT/DELETE), failures"
+    )
     for name, (seq_s, _, _) in baseline.items():
         par_s, counts, failed = bounded[name]
         methods = "/".join(str(counts[m]) for m in ("GET", "POST", "PUT", "DELETE"))
-        print(f"{name:<22} {seq_s:>9.2f}s {par_s:>11.2f}s {seq_s / par_s:>7.1f}x  {methods}, {failed}")
+        print(
+            f"{name:<22} {seq_s:>9.2f}s {par_s:>11.2f}s {seq_s / par_s:>7.1f}x  {methods}, {failed}"
+        )
     _, unchanged, _ = bounded["unchanged push"]
     resources = args.dashboards + 1 + 2  # dashboards, rule group, folders
     writes = unchanged["POST"] + unchanged["PUT"] + unchanged["DELETE"]
     per_resource = unchanged["GET"] - 2  # minus the health check and the one dashboard search
-    print(f"unchanged push: {per_resource} reads for {resources} resources ({per_resource / resources:.2f} per "
-          f"resource) + health check + 1 search; {writes} writes")
+    print(
+        f"unchanged push: {per_resource} reads for {resources} resources ({per_resource / resources:.2f} per "
+        f"resource) + health check + 1 search; {writes} writes"
+    )
     return 0
 
 

@@ -47,11 +47,25 @@ def test_histogram_series_resolve_to_their_metric():
 
 def test_bad_declarations_are_rejected():
     with pytest.raises(ValueError, match="must end in _total"):
-        catalog.Metric("requests", catalog.MetricType.COUNTER, "h", (), catalog.Unit.COUNT,
-                       catalog.Family.API, catalog.Source.API)
+        catalog.Metric(
+            "requests",
+            catalog.MetricType.COUNTER,
+            "h",
+            (),
+            catalog.Unit.COUNT,
+            catalog.Family.API,
+            catalog.Source.API,
+        )
     with pytest.raises(ValueError, match="buckets"):
-        catalog.Metric("lat_seconds", catalog.MetricType.HISTOGRAM, "h", (), catalog.Unit.SECONDS,
-                       catalog.Family.API, catalog.Source.API)
+        catalog.Metric(
+            "lat_seconds",
+            catalog.MetricType.HISTOGRAM,
+            "h",
+            (),
+            catalog.Unit.SECONDS,
+            catalog.Family.API,
+            catalog.Source.API,
+        )
 
 
 def test_enumerable_label_values():

@@ -32,7 +32,9 @@ def test_running_one_command_imports_only_its_module():
         "import sys; from mlmon import cli; cli.build_parser(['build', '--help']); "
         "print(sorted(m for m in sys.modules if m.startswith('mlmon.commands.')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "['mlmon.commands.build']"
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 from scipy import stats
@@ -65,17 +65,23 @@ def merge_rare_columns(table: np.ndarray, min_expected: float) -> np.ndarray:
     if other.sum() * table.sum(axis=1).min() / total < min_expected and kept.shape[1] > 0:
         smallest = int(np.argmin(kept.sum(axis=0)))
         kept = kept.copy()
-        kept[:, smallest:smallest + 1] += other
+        kept[:, smallest : smallest + 1] += other
         return kept
     return np.hstack((kept, other))
 
 
-def chi2_test(reference: CategoricalReference, counted: Mapping[str, int], min_expected: float,
-              psi_epsilon: float) -> CategoricalResult:
+def chi2_test(
+    reference: CategoricalReference,
+    counted: Mapping[str, int],
+    min_expected: float,
+    psi_epsilon: float,
+) -> CategoricalResult:
     """Chi-square test of homogeneity, Cramér's V and PSI for one categorical feature's current category counts
     (:func:`count_categories`)."""
     table = count_table(reference, counted)
-    psi = population_stability_index(table[0] / table[0].sum(), table[1] / table[1].sum(), psi_epsilon)
+    psi = population_stability_index(
+        table[0] / table[0].sum(), table[1] / table[1].sum(), psi_epsilon
+    )
     merged = merge_rare_columns(table, min_expected)
     if merged.shape[1] < 2:
         single_category = len(reference.categories) == 1 and table[1, -1] == 0

@@ -22,21 +22,28 @@ Per feature:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from exporter.schema import (
     MISSING_REQUIRED,
-    OUT_OF_RANGE as OUT_OF_RANGE_KIND,
-    UNKNOWN_CATEGORY as UNKNOWN_CATEGORY_KIND,
     UNKNOWN_FIELD,
-    WRONG_TYPE as WRONG_TYPE_KIND,
     FeatureSchema,
     FeatureSpec,
     category_key,
     is_missing,
+)
+from exporter.schema import (
+    OUT_OF_RANGE as OUT_OF_RANGE_KIND,
+)
+from exporter.schema import (
+    UNKNOWN_CATEGORY as UNKNOWN_CATEGORY_KIND,
+)
+from exporter.schema import (
+    WRONG_TYPE as WRONG_TYPE_KIND,
 )
 
 OK, MISSING, WRONG_TYPE, UNKNOWN_CATEGORY, OUT_OF_RANGE = 0, 1, 2, 3, 4
@@ -65,7 +72,7 @@ class FeatureColumns:
     unknown_fields: Mapping[str, np.ndarray]
 
     @classmethod
-    def from_rows(cls, schema: FeatureSchema, rows: Sequence[Mapping[str, Any]]) -> "FeatureColumns":
+    def from_rows(cls, schema: FeatureSchema, rows: Sequence[Mapping[str, Any]]) -> FeatureColumns:
         """Parse ``rows`` (dicts of raw JSON values) against ``schema``. Never raises on bad values."""
         rows = rows if isinstance(rows, list) else list(rows)
         same_keys = _common_keys(rows)
@@ -73,7 +80,9 @@ class FeatureColumns:
             by_key = dict(zip(same_keys, zip(*(row.values() for row in rows)))) if rows else {}
             absent = [None] * len(rows)
             raw_columns = {spec.name: by_key.get(spec.name, absent) for spec in schema}
-            unknown = {name: np.ones(len(rows), dtype=bool) for name in _bounded_unknown(schema, same_keys)}
+            unknown = {
+                name: np.ones(len(rows), dtype=bool) for name in _bounded_unknown(schema, same_keys)
+            }
         else:
             raw_columns = {spec.name: [row.get(spec.name) for row in rows] for spec in schema}
             unknown = _unknown_fields(schema, rows, len(rows))
@@ -84,11 +93,11 @@ class FeatureColumns:
         return cls(schema, len(rows), values, status, unknown)
 
     @classmethod
-    def empty(cls, schema: FeatureSchema) -> "FeatureColumns":
+    def empty(cls, schema: FeatureSchema) -> FeatureColumns:
         return cls.from_rows(schema, [])
 
     @classmethod
-    def concat(cls, parts: Sequence["FeatureColumns"]) -> "FeatureColumns":
+    def concat(cls, parts: Sequence[FeatureColumns]) -> FeatureColumns:
         """One window from consecutive batches (all parsed with the same schema), oldest first."""
         if not parts:
             raise ValueError("concat needs at least one batch")
@@ -99,12 +108,14 @@ class FeatureColumns:
         status = {name: np.concatenate([p.status[name] for p in parts]) for name in schema.names}
         names = dict.fromkeys(name for p in parts for name in p.unknown_fields)
         unknown = {
-            name: np.concatenate([p.unknown_fields.get(name, np.zeros(p.n_rows, bool)) for p in parts])
+            name: np.concatenate(
+                [p.unknown_fields.get(name, np.zeros(p.n_rows, bool)) for p in parts]
+            )
             for name in names
         }
         return cls(schema, sum(p.n_rows for p in parts), values, status, unknown)
 
-    def slice(self, start: int, stop: int | None = None) -> "FeatureColumns":
+    def slice(self, start: int, stop: int | None = None) -> FeatureColumns:
         """Rows ``start:stop`` (views, not copies)."""
         window = slice(start, stop)
         n_rows = len(range(*window.indices(self.n_rows)))
@@ -117,7 +128,7 @@ class FeatureColumns:
             {name: mask for name, mask in unknown.items() if mask.any()},
         )
 
-    def tail(self, n_rows: int) -> "FeatureColumns":
+    def tail(self, n_rows: int) -> FeatureColumns:
         """The newest ``n_rows`` rows."""
         return self.slice(max(self.n_rows - n_rows, 0))
 
@@ -179,8 +190,9 @@ def _encode_numeric(spec: FeatureSpec, raw: list[Any]) -> tuple[np.ndarray, np.n
     return _checked_numbers(spec, values, status)
 
 
-def _checked_numbers(spec: FeatureSpec, values: np.ndarray, status: np.ndarray | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def _checked_numbers(
+    spec: FeatureSpec, values: np.ndarray, status: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Statuses of parsed numbers (missing where not finite, out of range); ``values`` is NaN'd where not OK."""
     if status is None:
         status = np.where(np.isfinite(values), OK, MISSING).astype(np.int8)
@@ -223,7 +235,9 @@ def _encode_categorical(spec: FeatureSpec, raw: list[Any]) -> tuple[np.ndarray, 
 _HASHABLE_SCALARS = frozenset({str, int, float, type(None)})
 
 
-def _encode_hashable_categorical(raw: list[Any], allowed: frozenset[str] | None) -> tuple[np.ndarray, np.ndarray]:
+def _encode_hashable_categorical(
+    raw: list[Any], allowed: frozenset[str] | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Categorical encoding that converts each distinct value once (a large reference column has few)."""
     key_of: dict[Any, str | None] = {}
     status_of: dict[Any, int] = {}
@@ -232,7 +246,9 @@ def _encode_hashable_categorical(raw: list[Any], allowed: frozenset[str] | None)
             key_of[value], status_of[value] = None, MISSING
         else:
             key = key_of[value] = value if type(value) is str else category_key(value)
-            status_of[value] = UNKNOWN_CATEGORY if allowed is not None and key not in allowed else OK
+            status_of[value] = (
+                UNKNOWN_CATEGORY if allowed is not None and key not in allowed else OK
+            )
     values = np.empty(len(raw), dtype=object)
     values[:] = [key_of[value] for value in raw]
     status = np.fromiter(map(status_of.__getitem__, raw), dtype=np.int8, count=len(raw))
@@ -255,7 +271,9 @@ def _bounded_unknown(schema: FeatureSchema, keys: Iterable[str]) -> list[str]:
     return extra[:MAX_UNKNOWN_FIELDS] + [OTHER_UNKNOWN_FIELD]
 
 
-def _unknown_fields(schema: FeatureSchema, rows: Iterable[Mapping[str, Any]], n_rows: int) -> dict[str, np.ndarray]:
+def _unknown_fields(
+    schema: FeatureSchema, rows: Iterable[Mapping[str, Any]], n_rows: int
+) -> dict[str, np.ndarray]:
     known = schema.by_name.keys()
     marks: dict[str, list[int]] = {}
     for i, row in enumerate(rows):

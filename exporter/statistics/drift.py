@@ -20,9 +20,10 @@ Per feature (rules in DESIGN.md "Statistics" and the README):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Mapping
+from typing import Literal
 
 import numpy as np
 from scipy import stats
@@ -30,7 +31,13 @@ from scipy import stats
 from exporter.statistics.categorical import chi2_test, count_categories
 from exporter.statistics.columns import MISSING, FeatureColumns
 from exporter.statistics.correction import CORRECTIONS, Correction, adjust_pvalues
-from exporter.statistics.numeric import SortedSample, ks_pvalues, ks_statistic, numeric_psi, wasserstein
+from exporter.statistics.numeric import (
+    SortedSample,
+    ks_pvalues,
+    ks_statistic,
+    numeric_psi,
+    wasserstein,
+)
 from exporter.statistics.psi import DEFAULT_EPSILON
 from exporter.statistics.reference import CategoricalReference, NumericReference, ReferenceProfile
 
@@ -123,18 +130,27 @@ class DriftReport:
         return [name for name, f in self.features.items() if f.drift_detected]
 
 
-def compute_drift(reference: ReferenceProfile, current: FeatureColumns, config: DriftConfig = DriftConfig()) -> DriftReport:
+def compute_drift(
+    reference: ReferenceProfile, current: FeatureColumns, config: DriftConfig = DriftConfig()
+) -> DriftReport:
     """Drift of each feature of ``current`` (parsed with ``reference.schema``) against ``reference``, from scratch.
 
     A window that slides from cycle to cycle gets the same report incrementally from
     :class:`exporter.statistics.incremental.IncrementalDrift`.
     """
-    numeric = [(name, ref) for name, ref in reference.features.items() if isinstance(ref, NumericReference)]
+    numeric = [
+        (name, ref) for name, ref in reference.features.items() if isinstance(ref, NumericReference)
+    ]
 
     def test_numeric(name: str, ref: NumericReference) -> FeatureDrift:
         finite = current.values[name][np.isfinite(current.values[name])]
-        return numeric_drift(name, ref, int(finite.size),
-                             lambda: SortedSample.search(ref.sorted_values, np.sort(finite), ref.prefix), config)
+        return numeric_drift(
+            name,
+            ref,
+            int(finite.size),
+            lambda: SortedSample.search(ref.sorted_values, np.sort(finite), ref.prefix),
+            config,
+        )
 
     if config.threads > 1 and len(numeric) > 1 and current.n_rows >= PARALLEL_MIN_ROWS:
         with ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="drift") as pool:
@@ -149,7 +165,9 @@ def compute_drift(reference: ReferenceProfile, current: FeatureColumns, config: 
         else:
             result = categorical_drift(name, ref, count_categories(current.values[name]), config)
         missing = int(np.count_nonzero(current.status[name] == MISSING))
-        result.missing_rate_pvalue = missing_rate_pvalue(ref, missing, current.n_rows, config.min_rows)
+        result.missing_rate_pvalue = missing_rate_pvalue(
+            ref, missing, current.n_rows, config.min_rows
+        )
         results[name] = result
     return drift_report(results, config, current.n_rows)
 
@@ -157,19 +175,30 @@ def compute_drift(reference: ReferenceProfile, current: FeatureColumns, config: 
 def drift_report(results: dict[str, FeatureDrift], config: DriftConfig, n_rows: int) -> DriftReport:
     """The report of per-feature results (KS p-values still NaN are computed here, all features at once),
     with ``drift_detected`` decided after the multiple-testing correction."""
-    pending_ks = [r for r in results.values() if r.test == "ks" and r.skip_reason is None and math.isnan(r.pvalue)]
+    pending_ks = [
+        r
+        for r in results.values()
+        if r.test == "ks" and r.skip_reason is None and math.isnan(r.pvalue)
+    ]
     if pending_ks:
-        pvalues = ks_pvalues(np.array([r.statistic for r in pending_ks]),
-                             np.array([r.n_reference for r in pending_ks]),
-                             np.array([r.n_current for r in pending_ks]))
+        pvalues = ks_pvalues(
+            np.array([r.statistic for r in pending_ks]),
+            np.array([r.n_reference for r in pending_ks]),
+            np.array([r.n_current for r in pending_ks]),
+        )
         for result, pvalue in zip(pending_ks, pvalues):
             result.pvalue = float(pvalue)
     _decide(results, config)
     return DriftReport(results, config.alpha, config.correction, n_rows)
 
 
-def numeric_drift(name: str, ref: NumericReference, n_current: int, sample: Callable[[], SortedSample],
-                  config: DriftConfig) -> FeatureDrift:
+def numeric_drift(
+    name: str,
+    ref: NumericReference,
+    n_current: int,
+    sample: Callable[[], SortedSample],
+    config: DriftConfig,
+) -> FeatureDrift:
     """KS statistic, effect size and PSI of one numeric feature with ``n_current`` finite window values;
     ``sample`` gives them as a :class:`SortedSample` when the test runs. The p-value is left to
     :func:`drift_report` unless ``config.ks_method`` asks scipy for an exact one."""
@@ -181,14 +210,17 @@ def numeric_drift(name: str, ref: NumericReference, n_current: int, sample: Call
     current = sample()
     result.statistic = ks_statistic(current)
     if config.ks_method == "auto" and max(ref.n, n_current) <= SCIPY_EXACT_KS_LIMIT:
-        result.pvalue = float(stats.ks_2samp(ref.sorted_values, current.expanded(), method="auto").pvalue)
+        result.pvalue = float(
+            stats.ks_2samp(ref.sorted_values, current.expanded(), method="auto").pvalue
+        )
     result.effect_size = wasserstein(current) / ref.std if ref.std > 0 else math.nan
     result.psi = numeric_psi(ref.psi_edges, ref.psi_proportions, current, config.psi_epsilon)
     return result
 
 
-def categorical_drift(name: str, ref: CategoricalReference, counted: Mapping[str, int],
-                      config: DriftConfig) -> FeatureDrift:
+def categorical_drift(
+    name: str, ref: CategoricalReference, counted: Mapping[str, int], config: DriftConfig
+) -> FeatureDrift:
     """Chi-square test, Cramér's V and PSI of one categorical feature from its window category counts."""
     result = FeatureDrift(name, "chi2", ref.n, sum(counted.values()))
     reason = _size_skip_reason(ref.n, result.n_current, config.min_rows)
@@ -200,7 +232,11 @@ def categorical_drift(name: str, ref: CategoricalReference, counted: Mapping[str
     if test.skip_reason:
         result.skip_reason = test.skip_reason
         return result
-    result.statistic, result.pvalue, result.effect_size = test.statistic, test.pvalue, test.cramers_v
+    result.statistic, result.pvalue, result.effect_size = (
+        test.statistic,
+        test.pvalue,
+        test.cramers_v,
+    )
     return result
 
 
@@ -214,8 +250,9 @@ def _size_skip_reason(n_reference: int, n_current: int, min_rows: int) -> str | 
     return None
 
 
-def missing_rate_pvalue(ref: NumericReference | CategoricalReference, n_missing: int, n_rows: int,
-                        min_rows: int) -> float:
+def missing_rate_pvalue(
+    ref: NumericReference | CategoricalReference, n_missing: int, n_rows: int, min_rows: int
+) -> float:
     """Two-proportion z-test (pooled, two-sided) of the missing rate, window vs reference."""
     if n_rows < min_rows or ref.n_rows < min_rows:
         return math.nan

@@ -25,8 +25,15 @@ import numpy as np
 
 from exporter.statistics.categorical import count_categories
 from exporter.statistics.columns import MISSING, FeatureColumns
-from exporter.statistics.drift import (DriftConfig, DriftReport, FeatureDrift, categorical_drift,
-                                       drift_report, missing_rate_pvalue, numeric_drift)
+from exporter.statistics.drift import (
+    DriftConfig,
+    DriftReport,
+    FeatureDrift,
+    categorical_drift,
+    drift_report,
+    missing_rate_pvalue,
+    numeric_drift,
+)
 from exporter.statistics.ranked import RankedWindow, SpareTable
 from exporter.statistics.reference import NumericReference, ReferenceProfile
 
@@ -39,12 +46,16 @@ class IncrementalDrift:
         self.config = config
         self.n_rows = 0
         spare = SpareTable()
-        self._ranked = {name: RankedWindow(ref, spare) for name, ref in reference.features.items()
-                        if isinstance(ref, NumericReference)}
+        self._ranked = {
+            name: RankedWindow(ref, spare)
+            for name, ref in reference.features.items()
+            if isinstance(ref, NumericReference)
+        }
         # per numeric feature: (+1 or -1, values) not yet applied to its RankedWindow, oldest first
         self._pending: dict[str, list[tuple[int, np.ndarray]]] = {name: [] for name in self._ranked}
-        self._counts: dict[str, Counter[str]] = {name: Counter() for name in reference.features
-                                                 if name not in self._ranked}
+        self._counts: dict[str, Counter[str]] = {
+            name: Counter() for name in reference.features if name not in self._ranked
+        }
         self._missing = dict.fromkeys(reference.features, 0)
 
     def add(self, rows: FeatureColumns) -> None:
@@ -81,8 +92,14 @@ class IncrementalDrift:
         tested = {name: self._numeric(name) for name in self._ranked}
         results: dict[str, FeatureDrift] = {}
         for name, ref in self.reference.features.items():
-            result = tested[name] if name in tested else categorical_drift(name, ref, self._counts[name], config)
-            result.missing_rate_pvalue = missing_rate_pvalue(ref, self._missing[name], self.n_rows, config.min_rows)
+            result = (
+                tested[name]
+                if name in tested
+                else categorical_drift(name, ref, self._counts[name], config)
+            )
+            result.missing_rate_pvalue = missing_rate_pvalue(
+                ref, self._missing[name], self.n_rows, config.min_rows
+            )
             results[name] = result
         return drift_report(results, config, self.n_rows)
 

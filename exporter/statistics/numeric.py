@@ -28,7 +28,6 @@ from scipy import special, stats
 from exporter.statistics.prefix import PrefixSums
 from exporter.statistics.psi import population_stability_index
 
-
 # Rows of a SortedSample's scratch: 0-2 the sample's own arrays, 3-6 the statistics' temporaries.
 SCRATCH_ROWS = 7
 
@@ -47,9 +46,18 @@ class SortedSample:
     between cycles.
     """
 
-    def __init__(self, reference: np.ndarray, prefix: PrefixSums, distinct: np.ndarray, counts: np.ndarray,
-                 ref_below: np.ndarray, ref_at_or_below: np.ndarray, prefix_below: np.ndarray, m: int,
-                 scratch: np.ndarray | None = None):
+    def __init__(
+        self,
+        reference: np.ndarray,
+        prefix: PrefixSums,
+        distinct: np.ndarray,
+        counts: np.ndarray,
+        ref_below: np.ndarray,
+        ref_at_or_below: np.ndarray,
+        prefix_below: np.ndarray,
+        m: int,
+        scratch: np.ndarray | None = None,
+    ):
         """``scratch``: a ``float64`` array of shape (:data:`SCRATCH_ROWS`, >= len(distinct)) the sample and the
         statistics write their window-sized arrays into (allocated here when None). Fresh arrays of this size
         cost page faults each time, more than the arithmetic, so the ranked windows lend one they reuse."""
@@ -74,17 +82,25 @@ class SortedSample:
         return np.multiply(self.ref_at_or_below, self.m, out=self.scratch[2])
 
     @classmethod
-    def search(cls, reference: np.ndarray, current_sorted: np.ndarray, prefix: PrefixSums | None = None
-               ) -> "SortedSample":
+    def search(
+        cls, reference: np.ndarray, current_sorted: np.ndarray, prefix: PrefixSums | None = None
+    ) -> SortedSample:
         """The sample of sorted finite ``current_sorted`` against sorted ``reference``, ranks searched here."""
         prefix = prefix if prefix is not None else PrefixSums(reference)
         starts = np.flatnonzero(np.concatenate(([True], current_sorted[1:] != current_sorted[:-1])))
         distinct = current_sorted[starts]
         counts = np.diff(np.append(starts, current_sorted.size)).astype(np.float64)
         below = np.searchsorted(reference, distinct, side="left")
-        return cls(reference, prefix, distinct, counts, below.astype(np.float64),
-                   at_or_above_ranks(reference, distinct, below).astype(np.float64), prefix.at(below),
-                   int(current_sorted.size))
+        return cls(
+            reference,
+            prefix,
+            distinct,
+            counts,
+            below.astype(np.float64),
+            at_or_above_ranks(reference, distinct, below).astype(np.float64),
+            prefix.at(below),
+            int(current_sorted.size),
+        )
 
     def expanded(self) -> np.ndarray:
         """The window's finite values, sorted, one entry per value."""
@@ -131,7 +147,9 @@ def ks_pvalues(statistics: np.ndarray, n: np.ndarray, m: np.ndarray) -> np.ndarr
     (agreeing to ~1e-10 relative). Every other case is passed to scipy.
     """
     statistics = np.asarray(statistics, dtype=np.float64)
-    effective = np.round(np.asarray(n, dtype=np.float64) * m / (np.asarray(n, dtype=np.float64) + m))
+    effective = np.round(
+        np.asarray(n, dtype=np.float64) * m / (np.asarray(n, dtype=np.float64) + m)
+    )
     pvalues = np.full(statistics.shape, np.nan)
     by_scipy = []
     for i, (d, size) in enumerate(zip(statistics.tolist(), effective.tolist())):
@@ -143,7 +161,9 @@ def ks_pvalues(statistics: np.ndarray, n: np.ndarray, m: np.ndarray) -> np.ndarr
         else:
             by_scipy.append(i)
     if by_scipy:
-        pvalues[by_scipy] = np.clip(stats.kstwo.sf(statistics[by_scipy], effective[by_scipy]), 0.0, 1.0)
+        pvalues[by_scipy] = np.clip(
+            stats.kstwo.sf(statistics[by_scipy], effective[by_scipy]), 0.0, 1.0
+        )
     return pvalues
 
 
@@ -191,7 +211,7 @@ _COARSE_STEP = 64
 _NEGLIGIBLE_LOG = 50.0
 
 
-def _smirnov_log_terms(terms: "SmirnovTerms", d: float, j: slice) -> np.ndarray:
+def _smirnov_log_terms(terms: SmirnovTerms, d: float, j: slice) -> np.ndarray:
     """ln of the series' terms for the j in ``j`` (-inf where a term is 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         rising = np.log(terms.share[j] + d)
@@ -223,8 +243,13 @@ def smirnov_terms(n: int) -> SmirnovTerms:
     """A window at its capacity keeps the same effective n cycle after cycle, so the costly log-gamma
     terms are computed once per size (40 bytes per j)."""
     j = np.arange(n + 1, dtype=np.float64)
-    return SmirnovTerms(special.gammaln(n + 1.0) - special.gammaln(j + 1.0) - special.gammaln(n - j + 1.0),
-                        j / n, (n - j) / n, j - 1.0, n - j)
+    return SmirnovTerms(
+        special.gammaln(n + 1.0) - special.gammaln(j + 1.0) - special.gammaln(n - j + 1.0),
+        j / n,
+        (n - j) / n,
+        j - 1.0,
+        n - j,
+    )
 
 
 def wasserstein(sample: SortedSample) -> float:
@@ -268,17 +293,27 @@ def wasserstein(sample: SortedSample) -> float:
         x = ref[k - 1]
         level = level_n[inside] / m
         start = u[inside]
-        after = inside + 1  # the next value, or last_end for the last interval (no copy of u with it appended)
+        after = (
+            inside + 1
+        )  # the next value, or last_end for the last interval (no copy of u with it appended)
         end = np.where(after < u.size, u[np.minimum(after, u.size - 1)], last_end)
         integral_x = k * x - sample.prefix.at(k)
-        exact = (level * (x - start) - (integral_x - integral[inside])
-                 + (integral[inside] + area[inside] - integral_x) - level * (end - x))
+        exact = (
+            level * (x - start)
+            - (integral_x - integral[inside])
+            + (integral[inside] + area[inside] - integral_x)
+            - level * (end - x)
+        )
         total += float(exact.sum() - np.abs(signed[inside]).sum())
     return (float(integral[0]) + total) / n
 
 
-def numeric_psi(reference_edges: np.ndarray, reference_proportions: np.ndarray, sample: SortedSample,
-                epsilon: float) -> float:
+def numeric_psi(
+    reference_edges: np.ndarray,
+    reference_proportions: np.ndarray,
+    sample: SortedSample,
+    epsilon: float,
+) -> float:
     """PSI of the current window over the reference's decile bins ``(-inf, e0], (e0, e1], ..., (e_last, inf)``."""
     at_or_below = np.searchsorted(sample.distinct, reference_edges, side="right")
     cumulative = np.where(at_or_below > 0, sample.cumulative[np.maximum(at_or_below - 1, 0)], 0.0)

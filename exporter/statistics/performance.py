@@ -27,8 +27,9 @@ all integral with at most 20 distinct values → classification; other numbers
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
@@ -40,7 +41,9 @@ DEFAULT_TOLERANCE = 0.10
 MAX_CLASSES = 20
 
 
-def infer_task(targets: Iterable[Any], declared: str | None = None, max_classes: int = MAX_CLASSES) -> Task | None:
+def infer_task(
+    targets: Iterable[Any], declared: str | None = None, max_classes: int = MAX_CLASSES
+) -> Task | None:
     """The model's task: ``declared`` when given, else inferred from target values (module docstring).
 
     Returns None when there is nothing to infer from (no non-missing target).
@@ -75,8 +78,12 @@ class PerformanceReport:
     metrics: Mapping[str, float]
 
 
-def compute_performance(actuals: Sequence[Any], predictions: Sequence[Any], task: Task,
-                        tolerance: float = DEFAULT_TOLERANCE) -> PerformanceReport:
+def compute_performance(
+    actuals: Sequence[Any],
+    predictions: Sequence[Any],
+    task: Task,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> PerformanceReport:
     """Performance over paired ``actuals``/``predictions`` (raw values, e.g. from the log) for ``task``."""
     if len(actuals) != len(predictions):
         raise ValueError(f"{len(actuals)} actuals but {len(predictions)} predictions")
@@ -87,8 +94,9 @@ def compute_performance(actuals: Sequence[Any], predictions: Sequence[Any], task
     raise ValueError(f"task must be one of {TASKS}, not {task!r}")
 
 
-def regression_metrics(actuals: Sequence[Any], predictions: Sequence[Any],
-                       tolerance: float = DEFAULT_TOLERANCE) -> PerformanceReport:
+def regression_metrics(
+    actuals: Sequence[Any], predictions: Sequence[Any], tolerance: float = DEFAULT_TOLERANCE
+) -> PerformanceReport:
     y = _as_floats(actuals)
     p = _as_floats(predictions)
     keep = np.isfinite(y) & np.isfinite(p)
@@ -96,32 +104,49 @@ def regression_metrics(actuals: Sequence[Any], predictions: Sequence[Any],
     n = int(y.size)
     if n == 0:
         nan = math.nan
-        return PerformanceReport("regression", 0, dict(model_mae=nan, model_rmse=nan, model_r2=nan,
-                                                       model_mape=nan, model_accuracy=nan))
+        return PerformanceReport(
+            "regression",
+            0,
+            dict(model_mae=nan, model_rmse=nan, model_r2=nan, model_mape=nan, model_accuracy=nan),
+        )
     error = p - y
     abs_error = np.abs(error)
-    ss_res = float(np.sum(error ** 2))
+    ss_res = float(np.sum(error**2))
     ss_tot = float(np.sum((y - y.mean()) ** 2))
     nonzero = y != 0
-    return PerformanceReport("regression", n, dict(
-        model_mae=float(abs_error.mean()),
-        model_rmse=math.sqrt(ss_res / n),
-        model_r2=1.0 - ss_res / ss_tot if n >= 2 and ss_tot > 0 else math.nan,
-        model_mape=float(np.mean(abs_error[nonzero] / np.abs(y[nonzero]))) if nonzero.any() else math.nan,
-        model_accuracy=float(np.mean(abs_error <= tolerance * np.abs(y))),
-    ))
+    return PerformanceReport(
+        "regression",
+        n,
+        dict(
+            model_mae=float(abs_error.mean()),
+            model_rmse=math.sqrt(ss_res / n),
+            model_r2=1.0 - ss_res / ss_tot if n >= 2 and ss_tot > 0 else math.nan,
+            model_mape=float(np.mean(abs_error[nonzero] / np.abs(y[nonzero])))
+            if nonzero.any()
+            else math.nan,
+            model_accuracy=float(np.mean(abs_error <= tolerance * np.abs(y))),
+        ),
+    )
 
 
 def classification_metrics(actuals: Sequence[Any], predictions: Sequence[Any]) -> PerformanceReport:
-    pairs = [(category_key(a), category_key(b)) for a, b in zip(actuals, predictions)
-             if not is_missing(a) and not is_missing(b)]
+    pairs = [
+        (category_key(a), category_key(b))
+        for a, b in zip(actuals, predictions)
+        if not is_missing(a) and not is_missing(b)
+    ]
     n = len(pairs)
     if n == 0:
         nan = math.nan
-        return PerformanceReport("classification", 0, dict(model_accuracy=nan, model_precision=nan,
-                                                           model_recall=nan, model_f1_score=nan))
+        return PerformanceReport(
+            "classification",
+            0,
+            dict(model_accuracy=nan, model_precision=nan, model_recall=nan, model_f1_score=nan),
+        )
     index: dict[str, int] = {}
-    codes = np.array([(index.setdefault(a, len(index)), index.setdefault(b, len(index))) for a, b in pairs])
+    codes = np.array(
+        [(index.setdefault(a, len(index)), index.setdefault(b, len(index))) for a, b in pairs]
+    )
     k = len(index)
     confusion = np.bincount(codes[:, 0] * k + codes[:, 1], minlength=k * k).reshape(k, k)
     correct = np.diag(confusion).astype(np.float64)
@@ -131,12 +156,16 @@ def classification_metrics(actuals: Sequence[Any], predictions: Sequence[Any]) -
     recall = np.divide(correct, actual, out=np.zeros(k), where=actual > 0)
     denominator = precision + recall
     f1 = np.divide(2 * precision * recall, denominator, out=np.zeros(k), where=denominator > 0)
-    return PerformanceReport("classification", n, dict(
-        model_accuracy=float(correct.sum() / n),
-        model_precision=float(precision.mean()),
-        model_recall=float(recall.mean()),
-        model_f1_score=float(f1.mean()),
-    ))
+    return PerformanceReport(
+        "classification",
+        n,
+        dict(
+            model_accuracy=float(correct.sum() / n),
+            model_precision=float(precision.mean()),
+            model_recall=float(recall.mean()),
+            model_f1_score=float(f1.mean()),
+        ),
+    )
 
 
 def _as_floats(values: Sequence[Any]) -> np.ndarray:

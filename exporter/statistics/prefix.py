@@ -27,13 +27,15 @@ class PrefixSums:
         self.n = int(values.size)
         whole = self.n // BLOCK * BLOCK
         # blocks[i] = Σ values[:i·BLOCK]
-        self.blocks = np.concatenate(([0.0], np.cumsum(values[:whole].reshape(-1, BLOCK).sum(axis=1))))
+        self.blocks = np.concatenate(
+            ([0.0], np.cumsum(values[:whole].reshape(-1, BLOCK).sum(axis=1)))
+        )
         self.total = float(self.blocks[-1] + values[whole:].sum())
         # The values as rows of BLOCK (a view) plus the last partial block padded (a copy of < BLOCK values):
         # a query gathers whole rows, much cheaper than BLOCK separate elements per rank.
         self._rows = values[:whole].reshape(-1, BLOCK)
         self._tail = np.zeros(BLOCK)
-        self._tail[:self.n - whole] = values[whole:]
+        self._tail[: self.n - whole] = values[whole:]
 
     def at(self, ranks: np.ndarray) -> np.ndarray:
         """Σ ``values[:k]`` for each ``k`` in ``ranks`` (``float64``)."""
@@ -49,7 +51,7 @@ class PrefixSums:
         offsets = np.arange(BLOCK)
         full_rows = self._rows.shape[0]
         for first in range(0, ranks.size, _CHUNK):
-            k = ranks[first:first + _CHUNK]
+            k = ranks[first : first + _CHUNK]
             block = k // BLOCK
             inside = offsets < (k - block * BLOCK)[:, None]
             if full_rows:
@@ -57,5 +59,7 @@ class PrefixSums:
                 gathered[block >= full_rows] = self._tail
             else:
                 gathered = np.broadcast_to(self._tail, inside.shape)
-            out[first:first + _CHUNK] = self.blocks[block] + np.where(inside, gathered, 0.0).sum(axis=1)
+            out[first : first + _CHUNK] = self.blocks[block] + np.where(inside, gathered, 0.0).sum(
+                axis=1
+            )
         return out

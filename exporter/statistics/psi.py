@@ -9,7 +9,9 @@ import numpy as np
 DEFAULT_EPSILON = 1e-4
 
 
-def population_stability_index(reference: np.ndarray, current: np.ndarray, epsilon: float = DEFAULT_EPSILON) -> float:
+def population_stability_index(
+    reference: np.ndarray, current: np.ndarray, epsilon: float = DEFAULT_EPSILON
+) -> float:
     """PSI = Σ (q - p) · ln(q / p) over bins, with shares p (reference) and q (current) floored at ``epsilon``.
 
     Rule of thumb: < 0.1 stable, 0.1-0.25 moderate shift, > 0.25 large shift.

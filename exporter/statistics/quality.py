@@ -75,7 +75,7 @@ class QualityCounts:
             self.good.setdefault(name, 0)
 
     @classmethod
-    def of(cls, reference: ReferenceProfile, rows: FeatureColumns) -> "QualityCounts":
+    def of(cls, reference: ReferenceProfile, rows: FeatureColumns) -> QualityCounts:
         counts = cls(reference)
         counts.add(rows)
         return counts
@@ -91,7 +91,9 @@ class QualityCounts:
             return
         for name, ref in self.reference.features.items():
             status = rows.status[name]
-            self.by_status[name] += sign * np.bincount(status, minlength=len(STATUS_CODES))[:len(STATUS_CODES)]
+            self.by_status[name] += (
+                sign * np.bincount(status, minlength=len(STATUS_CODES))[: len(STATUS_CODES)]
+            )
             good = status == OK
             if isinstance(ref, NumericReference):
                 outlier = outside_fences(ref, rows.values[name])
@@ -111,15 +113,21 @@ class QualityCounts:
             per_status = self.by_status[name]
             missing = int(per_status[MISSING])
             numeric = isinstance(self.reference.features[name], NumericReference)
-            columns[name] = ColumnQuality(name, missing, 1.0 - missing / n_rows if n_rows else math.nan,
-                                          self.outliers[name] if numeric else None,
-                                          self.good[name] / n_rows if n_rows else math.nan)
+            columns[name] = ColumnQuality(
+                name,
+                missing,
+                1.0 - missing / n_rows if n_rows else math.nan,
+                self.outliers[name] if numeric else None,
+                self.good[name] / n_rows if n_rows else math.nan,
+            )
             for code, kind in STATUS_KIND.items():
                 if per_status[code]:
                     violations[(name, kind)] = int(per_status[code])
             if spec.required and missing:
                 violations[(name, MISSING_REQUIRED)] = missing
-        violations.update(((name, UNKNOWN_FIELD), count) for name, count in self.unknown.items() if count > 0)
+        violations.update(
+            ((name, UNKNOWN_FIELD), count) for name, count in self.unknown.items() if count > 0
+        )
         shares = [c.good_share for c in columns.values()]
         score = float(np.mean(shares)) if shares and n_rows else math.nan
         return QualityReport(columns, violations, score, n_rows)

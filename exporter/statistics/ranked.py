@@ -87,7 +87,7 @@ class RankedWindow:
         self._emptied = 0  # columns with count 0
 
     def _row(self, index: int) -> np.ndarray:
-        return self._table[index, :self._width]
+        return self._table[index, : self._width]
 
     @property
     def distinct(self) -> np.ndarray:
@@ -119,8 +119,16 @@ class RankedWindow:
             value = new[fresh]
             ref = self.reference.sorted_values
             below = np.searchsorted(ref, value, side="left")
-            self._insert(where[fresh], (value, copies[fresh], below, at_or_above_ranks(ref, value, below),
-                                        self.reference.prefix.at(below)))
+            self._insert(
+                where[fresh],
+                (
+                    value,
+                    copies[fresh],
+                    below,
+                    at_or_above_ranks(ref, value, below),
+                    self.reference.prefix.at(below),
+                ),
+            )
         self.size += int(copies.sum())
 
     def _insert(self, where: np.ndarray, columns: tuple[np.ndarray, ...]) -> None:
@@ -142,8 +150,14 @@ class RankedWindow:
         if not old.size:
             return
         distinct, counts = self.distinct, self.counts
-        if where[-1] >= distinct.size or not np.array_equal(distinct[where], old) or (counts[where] < copies).any():
-            raise WindowOutOfStep(f"feature {self.reference.name!r}: a value leaving the window was never added")
+        if (
+            where[-1] >= distinct.size
+            or not np.array_equal(distinct[where], old)
+            or (counts[where] < copies).any()
+        ):
+            raise WindowOutOfStep(
+                f"feature {self.reference.name!r}: a value leaving the window was never added"
+            )
         counts[where] -= copies
         self._emptied += int(np.count_nonzero(counts[where] == 0))
         self.size -= int(copies.sum())
@@ -166,5 +180,10 @@ class RankedWindow:
         Valid until the next :meth:`add`, :meth:`remove` or :meth:`sample` of a window sharing the spare table.
         """
         ref = self.reference
-        return SortedSample(ref.sorted_values, ref.prefix, *(self._row(i) for i in range(len(self.FIELDS))),
-                            self.size, self._spare.scratch(self._width))
+        return SortedSample(
+            ref.sorted_values,
+            ref.prefix,
+            *(self._row(i) for i in range(len(self.FIELDS))),
+            self.size,
+            self._spare.scratch(self._width),
+        )

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
@@ -92,36 +92,63 @@ class ReferenceProfile:
     features: Mapping[str, FeatureReference]
 
     @classmethod
-    def from_columns(cls, columns: FeatureColumns) -> "ReferenceProfile":
+    def from_columns(cls, columns: FeatureColumns) -> ReferenceProfile:
         """Prepare the reference from its parsed columns (see :meth:`FeatureColumns.from_rows`)."""
         features: dict[str, FeatureReference] = {}
         for spec in columns.schema:
             missing = int(np.count_nonzero(columns.status[spec.name] == MISSING))
             if spec.kind == "numeric":
-                features[spec.name] = _numeric(spec.name, columns.values[spec.name], columns.n_rows, missing)
+                features[spec.name] = _numeric(
+                    spec.name, columns.values[spec.name], columns.n_rows, missing
+                )
             else:
-                features[spec.name] = _categorical(spec.name, columns.values[spec.name], columns.n_rows, missing)
+                features[spec.name] = _categorical(
+                    spec.name, columns.values[spec.name], columns.n_rows, missing
+                )
         return cls(columns.schema, columns.n_rows, features)
 
 
 def _numeric(name: str, values: np.ndarray, n_rows: int, n_missing: int) -> NumericReference:
-    finite = values[np.isfinite(values)]  # a copy, sorted in place: one extra array at a time, not two
+    finite = values[
+        np.isfinite(values)
+    ]  # a copy, sorted in place: one extra array at a time, not two
     finite.sort()
     if finite.size == 0:
         nan = math.nan
-        return NumericReference(name, finite, n_rows, n_missing, nan, nan, nan, nan, nan, nan,
-                                np.empty(0), np.ones(1), PrefixSums(finite))
+        return NumericReference(
+            name,
+            finite,
+            n_rows,
+            n_missing,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            np.empty(0),
+            np.ones(1),
+            PrefixSums(finite),
+        )
     quantiles = np.quantile(finite, np.concatenate(([0.25, 0.75], PSI_QUANTILES)))
     q1, q3 = quantiles[:2]
     iqr = q3 - q1
     edges = np.unique(quantiles[2:])
     proportions = bin_proportions(finite, edges)
     return NumericReference(
-        name, finite, n_rows, n_missing,
-        mean=float(finite.mean()), std=float(finite.std()),
-        q1=float(q1), q3=float(q3),
-        lower_fence=float(q1 - IQR_FENCE_FACTOR * iqr), upper_fence=float(q3 + IQR_FENCE_FACTOR * iqr),
-        psi_edges=edges, psi_proportions=proportions, prefix=PrefixSums(finite),
+        name,
+        finite,
+        n_rows,
+        n_missing,
+        mean=float(finite.mean()),
+        std=float(finite.std()),
+        q1=float(q1),
+        q3=float(q3),
+        lower_fence=float(q1 - IQR_FENCE_FACTOR * iqr),
+        upper_fence=float(q3 + IQR_FENCE_FACTOR * iqr),
+        psi_edges=edges,
+        psi_proportions=proportions,
+        prefix=PrefixSums(finite),
     )
 
 
@@ -132,7 +159,9 @@ def bin_proportions(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return counts / max(sorted_values.size, 1)
 
 
-def _categorical(name: str, values: np.ndarray, n_rows: int, n_missing: int) -> CategoricalReference:
+def _categorical(
+    name: str, values: np.ndarray, n_rows: int, n_missing: int
+) -> CategoricalReference:
     counted = Counter(values.tolist())
     counted.pop(None, None)
     ordered = counted.most_common()

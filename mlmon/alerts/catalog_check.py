@@ -30,14 +30,21 @@ def check_query(promql: str, *, source: str, item: str) -> None:
     for selector in selectors(tree):
         name = selector.metric
         if name is None:
-            raise CatalogError(f"selector {selector.node} has no metric name", source=source, item=item,
-                               hint="select one catalog metric by name")
+            raise CatalogError(
+                f"selector {selector.node} has no metric name",
+                source=source,
+                item=item,
+                hint="select one catalog metric by name",
+            )
         allowed = _labels(name, source=source, item=item)
         for matcher in selector.matchers:
             if matcher.name != "__name__" and matcher.name not in allowed:
                 raise CatalogError(
                     f"{name}: label {matcher.name!r} is not on this metric (it has {', '.join(sorted(allowed))})",
-                    source=source, item=item, hint="check exporter/catalog.py")
+                    source=source,
+                    item=item,
+                    hint="check exporter/catalog.py",
+                )
 
 
 def _labels(name: str, *, source: str, item: str) -> frozenset[str]:
@@ -46,9 +53,14 @@ def _labels(name: str, *, source: str, item: str) -> frozenset[str]:
     metric = catalog.SERIES.get(name)
     if metric is None:
         close = difflib.get_close_matches(name, [*catalog.SERIES, *PROMETHEUS_SERIES], n=3)
-        raise CatalogError(f"metric {name!r} is not in the metric catalog", source=source, item=item,
-                           hint=f"did you mean {', '.join(close)}?" if close
-                           else "declare it in exporter/catalog.py if the exporter serves it")
+        raise CatalogError(
+            f"metric {name!r} is not in the metric catalog",
+            source=source,
+            item=item,
+            hint=f"did you mean {', '.join(close)}?"
+            if close
+            else "declare it in exporter/catalog.py if the exporter serves it",
+        )
     labels = frozenset(metric.labels) | TARGET_LABELS
     if metric.type is MetricType.HISTOGRAM and name.endswith("_bucket"):
         labels |= {"le"}

@@ -27,8 +27,13 @@ PROMETHEUS_DIR = "alerts/prometheus"
 PROVISIONING_FILE = f"{GRAFANA_DIR}/provisioning.yml"
 
 
-def compile_alerts(src_dir: Path, *, datasource_uid: str = grafana.DEFAULT_DATASOURCE_UID,
-                   for_override: str | None = None, interval_override: str | None = None) -> dict[str, bytes]:
+def compile_alerts(
+    src_dir: Path,
+    *,
+    datasource_uid: str = grafana.DEFAULT_DATASOURCE_UID,
+    for_override: str | None = None,
+    interval_override: str | None = None,
+) -> dict[str, bytes]:
     """Compile every rule-group module in ``src_dir``; SourceError (file, rule, what to do) on bad input.
 
     ``datasource_uid`` is the uid of the Prometheus datasource in Grafana.
@@ -38,24 +43,39 @@ def compile_alerts(src_dir: Path, *, datasource_uid: str = grafana.DEFAULT_DATAS
     """
     if not UID_PATTERN.fullmatch(datasource_uid):
         raise SourceError(f"datasource uid {datasource_uid!r} is not a valid Grafana uid")
-    groups = load_groups(Path(src_dir), for_override=for_override, interval_override=interval_override)
+    groups = load_groups(
+        Path(src_dir), for_override=for_override, interval_override=interval_override
+    )
     files: dict[str, bytes] = {}
     for group in groups:
         header = _header(group.source)
-        files[f"{GRAFANA_DIR}/{group_file_stem(group)}.json"] = _json(grafana.rule_group_body(group, datasource_uid))
-        files[f"{PROMETHEUS_DIR}/{slug(group.name)}.rules.yml"] = _yaml(prometheus.rule_file(group), header)
+        files[f"{GRAFANA_DIR}/{group_file_stem(group)}.json"] = _json(
+            grafana.rule_group_body(group, datasource_uid)
+        )
+        files[f"{PROMETHEUS_DIR}/{slug(group.name)}.rules.yml"] = _yaml(
+            prometheus.rule_file(group), header
+        )
     if groups:
         sources = ", ".join(group.source for group in groups)
-        files[PROVISIONING_FILE] = _yaml(grafana.provisioning_document(groups, datasource_uid), _header(sources))
+        files[PROVISIONING_FILE] = _yaml(
+            grafana.provisioning_document(groups, datasource_uid), _header(sources)
+        )
     return dict(sorted(files.items()))
 
 
-def load_groups(src_dir: Path, *, for_override: str | None = None,
-                interval_override: str | None = None) -> list[GroupSpec]:
+def load_groups(
+    src_dir: Path, *, for_override: str | None = None, interval_override: str | None = None
+) -> list[GroupSpec]:
     """Every group in ``src_dir``, checked one by one and against each other."""
-    groups = [read_group(load_group(path), source=display_path(path), for_override=for_override,
-                         interval_override=interval_override)
-              for path in source_files(src_dir)]
+    groups = [
+        read_group(
+            load_group(path),
+            source=display_path(path),
+            for_override=for_override,
+            interval_override=interval_override,
+        )
+        for path in source_files(src_dir)
+    ]
     _check_unique(groups)
     return groups
 
@@ -72,27 +92,40 @@ def _check_unique(groups: list[GroupSpec]) -> None:
     for group in groups:
         stem = group_file_stem(group)
         if stem in seen_group:
-            raise SourceError(f"rule group {group.name!r} (folder {group.folder_title!r}) is also defined in "
-                              f"{seen_group[stem]}", source=group.source, item=group.name,
-                              hint="give each rule group its own name")
+            raise SourceError(
+                f"rule group {group.name!r} (folder {group.folder_title!r}) is also defined in "
+                f"{seen_group[stem]}",
+                source=group.source,
+                item=group.name,
+                hint="give each rule group its own name",
+            )
         seen_group[stem] = group.source
         for rule in group.rules:
             if rule.uid in seen_uid:
                 other_source, other_title = seen_uid[rule.uid]
-                raise SourceError(f"uid {rule.uid!r} is also used by rule {other_title!r} in {other_source}",
-                                  source=group.source, item=rule.title,
-                                  hint="rule uids must be unique across all groups: rename or set uid=")
+                raise SourceError(
+                    f"uid {rule.uid!r} is also used by rule {other_title!r} in {other_source}",
+                    source=group.source,
+                    item=rule.title,
+                    hint="rule uids must be unique across all groups: rename or set uid=",
+                )
             seen_uid[rule.uid] = (group.source, rule.title)
             key = (group.folder_uid, rule.title)
             if key in seen_title:
-                raise SourceError(f"folder {group.folder_title!r} already has a rule named {rule.title!r} "
-                                  f"(in {seen_title[key]})", source=group.source, item=rule.title,
-                                  hint="Grafana needs rule titles to be unique per folder")
+                raise SourceError(
+                    f"folder {group.folder_title!r} already has a rule named {rule.title!r} "
+                    f"(in {seen_title[key]})",
+                    source=group.source,
+                    item=rule.title,
+                    hint="Grafana needs rule titles to be unique per folder",
+                )
             seen_title[key] = group.source
 
 
 def _header(source: str) -> str:
-    return f"# Generated by `mlmon build` from {source}: do not edit, change the source and rebuild.\n"
+    return (
+        f"# Generated by `mlmon build` from {source}: do not edit, change the source and rebuild.\n"
+    )
 
 
 def _json(data: object) -> bytes:
@@ -100,5 +133,7 @@ def _json(data: object) -> bytes:
 
 
 def _yaml(data: object, header: str) -> bytes:
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=4096, default_flow_style=False)
+    text = yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, width=4096, default_flow_style=False
+    )
     return (header + text).encode()

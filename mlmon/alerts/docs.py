@@ -43,9 +43,13 @@ def _rule(rule: RuleSpec) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mlmon.alerts.docs",
-                                     description="Print the README's alert-rule list from the rule sources.")
-    parser.add_argument("src_dir", nargs="?", default="alerts_src", type=Path, help="default: alerts_src")
+    parser = argparse.ArgumentParser(
+        prog="python -m mlmon.alerts.docs",
+        description="Print the README's alert-rule list from the rule sources.",
+    )
+    parser.add_argument(
+        "src_dir", nargs="?", default="alerts_src", type=Path, help="default: alerts_src"
+    )
     args = parser.parse_args(argv)
     sys.stdout.write(render(load_groups(args.src_dir)))
     return 0

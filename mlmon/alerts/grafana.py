@@ -18,7 +18,7 @@ Grafana it is a debug string of every step, so it becomes ``$values.B.Value``
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from mlmon.alerts.spec import GroupSpec, RuleSpec
 
@@ -37,7 +37,9 @@ def rule_group_body(group: GroupSpec, datasource_uid: str = DEFAULT_DATASOURCE_U
     }
 
 
-def provisioned_rule(rule: RuleSpec, group: GroupSpec, datasource_uid: str = DEFAULT_DATASOURCE_UID) -> dict:
+def provisioned_rule(
+    rule: RuleSpec, group: GroupSpec, datasource_uid: str = DEFAULT_DATASOURCE_UID
+) -> dict:
     """One rule in the flat provisioning-API shape."""
     return {
         "uid": rule.uid,
@@ -49,7 +51,9 @@ def provisioned_rule(rule: RuleSpec, group: GroupSpec, datasource_uid: str = DEF
     }
 
 
-def provisioning_document(groups: Iterable[GroupSpec], datasource_uid: str = DEFAULT_DATASOURCE_UID) -> dict:
+def provisioning_document(
+    groups: Iterable[GroupSpec], datasource_uid: str = DEFAULT_DATASOURCE_UID
+) -> dict:
     """Grafana's alerting file-provisioning format (``apiVersion: 1``)."""
     return {
         "apiVersion": 1,
@@ -59,8 +63,10 @@ def provisioning_document(groups: Iterable[GroupSpec], datasource_uid: str = DEF
                 "name": group.name,
                 "folder": group.folder_title,
                 "interval": group.interval,
-                "rules": [{"uid": rule.uid, "title": rule.title, **_rule_content(rule, datasource_uid)}
-                          for rule in group.rules],
+                "rules": [
+                    {"uid": rule.uid, "title": rule.title, **_rule_content(rule, datasource_uid)}
+                    for rule in group.rules
+                ],
             }
             for group in groups
         ],
@@ -75,40 +81,59 @@ def _rule_content(rule: RuleSpec, datasource_uid: str) -> dict:
         "noDataState": rule.no_data_state,
         "execErrState": rule.exec_err_state,
         "for": rule.for_,
-        "annotations": {k: _VALUE.sub(f"$values.{value_ref}.Value", v) for k, v in rule.annotations.items()},
+        "annotations": {
+            k: _VALUE.sub(f"$values.{value_ref}.Value", v) for k, v in rule.annotations.items()
+        },
         "labels": dict(rule.labels),
         "isPaused": False,
     }
 
 
 def _data(rule: RuleSpec, datasource_uid: str) -> list[dict]:
-    data = [{
-        "refId": rule.query_ref,
-        "queryType": "",
-        "relativeTimeRange": {"from": rule.lookback_seconds, "to": 0},
-        "datasourceUid": datasource_uid,
-        "model": {
+    data = [
+        {
             "refId": rule.query_ref,
-            "datasource": {"type": "prometheus", "uid": datasource_uid},
-            "editorMode": "code",
-            "expr": rule.promql,
-            "instant": True,
-            "range": False,
-            "intervalMs": 1000,
-            "maxDataPoints": 43200,
-        },
-    }]
+            "queryType": "",
+            "relativeTimeRange": {"from": rule.lookback_seconds, "to": 0},
+            "datasourceUid": datasource_uid,
+            "model": {
+                "refId": rule.query_ref,
+                "datasource": {"type": "prometheus", "uid": datasource_uid},
+                "editorMode": "code",
+                "expr": rule.promql,
+                "instant": True,
+                "range": False,
+                "intervalMs": 1000,
+                "maxDataPoints": 43200,
+            },
+        }
+    ]
     threshold_input = rule.query_ref
     if rule.reduce_ref:
-        data.append(_expression(rule.reduce_ref, {
-            "type": "reduce", "expression": rule.query_ref, "reducer": "last",
-            "settings": {"mode": rule.reduce_mode},
-        }))
+        data.append(
+            _expression(
+                rule.reduce_ref,
+                {
+                    "type": "reduce",
+                    "expression": rule.query_ref,
+                    "reducer": "last",
+                    "settings": {"mode": rule.reduce_mode},
+                },
+            )
+        )
         threshold_input = rule.reduce_ref
-    data.append(_expression(rule.condition_ref, {
-        "type": "threshold", "expression": threshold_input,
-        "conditions": [{"evaluator": {"type": rule.comparison, "params": [rule.threshold]}}],
-    }))
+    data.append(
+        _expression(
+            rule.condition_ref,
+            {
+                "type": "threshold",
+                "expression": threshold_input,
+                "conditions": [
+                    {"evaluator": {"type": rule.comparison, "params": [rule.threshold]}}
+                ],
+            },
+        )
+    )
     return data
 
 
@@ -118,6 +143,11 @@ def _expression(ref_id: str, model: dict) -> dict:
         "queryType": "",
         "relativeTimeRange": {"from": 0, "to": 0},
         "datasourceUid": EXPRESSION_DATASOURCE["uid"],
-        "model": {"refId": ref_id, "datasource": dict(EXPRESSION_DATASOURCE), **model,
-                  "intervalMs": 1000, "maxDataPoints": 43200},
+        "model": {
+            "refId": ref_id,
+            "datasource": dict(EXPRESSION_DATASOURCE),
+            **model,
+            "intervalMs": 1000,
+            "maxDataPoints": 43200,
+        },
     }

@@ -30,19 +30,34 @@ DEFAULT_FOLDER = Folder(*_DASHBOARD_FOLDER)
 class RuleGroup(AlertGroup):
     """grafanalib's AlertGroup, which knows its folder by title only, plus the folder's uid."""
 
-    folderUid = attr.ib(default=None, validator=attr.validators.optional(attr.validators.instance_of(str)))
+    folderUid = attr.ib(
+        default=None, validator=attr.validators.optional(attr.validators.instance_of(str))
+    )
 
 
-def rule_group(name: str, rules: list[AlertRulev9], *, folder: Folder = DEFAULT_FOLDER,
-               interval: str = DEFAULT_INTERVAL) -> RuleGroup:
+def rule_group(
+    name: str,
+    rules: list[AlertRulev9],
+    *,
+    folder: Folder = DEFAULT_FOLDER,
+    interval: str = DEFAULT_INTERVAL,
+) -> RuleGroup:
     """A rule group: ``name`` is the Grafana group title and the Prometheus group name."""
     if not isinstance(name, str) or not name.strip():
         raise SourceError("a rule group needs a name", hint="rule_group('data-drift', [...])")
     if not rules:
         raise SourceError(f"rule group {name!r} has no rules", item=name)
     if not isinstance(folder, Folder) or not UID_PATTERN.fullmatch(folder.uid):
-        raise SourceError(f"folder {folder!r} is not a Folder(uid, title) with a valid uid", item=name,
-                          hint="e.g. Folder('ml-alerts', 'ML alerts'); uids are 1-40 of a-z A-Z 0-9 _ -")
+        raise SourceError(
+            f"folder {folder!r} is not a Folder(uid, title) with a valid uid",
+            item=name,
+            hint="e.g. Folder('ml-alerts', 'ML alerts'); uids are 1-40 of a-z A-Z 0-9 _ -",
+        )
     check_interval(interval, item=name)
-    return RuleGroup(name=name, rules=list(rules), folder=folder.title, folderUid=folder.uid,
-                     evaluateInterval=interval)
+    return RuleGroup(
+        name=name,
+        rules=list(rules),
+        folder=folder.title,
+        folderUid=folder.uid,
+        evaluateInterval=interval,
+    )

@@ -22,8 +22,10 @@ _RULE_CALL = re.compile(r"""alert_rule\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
 
 def source_files(src_dir: Path) -> list[Path]:
     if not src_dir.is_dir():
-        raise SourceError(f"alert source directory {src_dir} does not exist",
-                          hint="create it with one module per rule group, or pass the right path")
+        raise SourceError(
+            f"alert source directory {src_dir} does not exist",
+            hint="create it with one module per rule group, or pass the right path",
+        )
     return sorted(p for p in src_dir.glob("*.py") if not p.name.startswith("_"))
 
 
@@ -37,8 +39,11 @@ def load_group(path: Path) -> object:
     name = display_path(path)
     module = _import(path, name)
     if not hasattr(module, GROUP_ATTRIBUTE):
-        raise SourceError(f"the module defines no `{GROUP_ATTRIBUTE}`", source=name,
-                          hint="end it with `group = rule_group(\"name\", [alert_rule(...), ...])`")
+        raise SourceError(
+            f"the module defines no `{GROUP_ATTRIBUTE}`",
+            source=name,
+            hint='end it with `group = rule_group("name", [alert_rule(...), ...])`',
+        )
     return getattr(module, GROUP_ATTRIBUTE)
 
 
@@ -56,9 +61,12 @@ def _import(path: Path, name: str) -> ModuleType:
         raise
     except MlmonError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any failure in user code is reported against its file
-        raise SourceError(f"importing the module failed: {type(exc).__name__}: {exc}", source=name,
-                          hint="fix the error above; run the file with python to see the traceback") from exc
+    except Exception as exc:
+        raise SourceError(
+            f"importing the module failed: {type(exc).__name__}: {exc}",
+            source=name,
+            hint="fix the error above; run the file with python to see the traceback",
+        ) from exc
     finally:
         sys.modules.pop(module_name, None)
     return module
@@ -71,8 +79,11 @@ def _locate(exc: SourceError, path: Path, name: str) -> None:
     know the rule's name; the closest ``alert_rule("Name"`` above the failing
     line in the source file is that rule.
     """
-    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
-             if Path(frame.filename) == path and frame.lineno]
+    lines = [
+        frame.lineno
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if Path(frame.filename) == path and frame.lineno
+    ]
     exc.source = f"{name}:{lines[-1]}" if lines else name
     if exc.item is None and lines:
         above = "\n".join(path.read_text().splitlines()[: lines[-1]])

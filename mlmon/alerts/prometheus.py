@@ -17,11 +17,15 @@ _LOOSE_OPERATORS = {"and", "or", "unless", "==", "!=", "<", ">", "<=", ">="}
 
 def rule_file(group: GroupSpec) -> dict:
     """The content of ``<group>.rules.yml`` (``promtool check rules`` format)."""
-    return {"groups": [{
-        "name": group.name,
-        "interval": group.interval,
-        "rules": [alerting_rule(rule) for rule in group.rules],
-    }]}
+    return {
+        "groups": [
+            {
+                "name": group.name,
+                "interval": group.interval,
+                "rules": [alerting_rule(rule) for rule in group.rules],
+            }
+        ]
+    }
 
 
 def alerting_rule(rule: RuleSpec) -> dict:

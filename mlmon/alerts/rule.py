@@ -34,8 +34,11 @@ from mlmon.dsl.query import Expr
 from mlmon.errors import SourceError
 
 QUERY_REF, REDUCE_REF, CONDITION_REF = "A", "B", "C"
-NO_DATA_STATES = {"OK": ALERTRULE_STATE_DATA_OK, "NoData": ALERTRULE_STATE_DATA_NODATA,
-                  "Alerting": ALERTRULE_STATE_DATA_ALERTING}
+NO_DATA_STATES = {
+    "OK": ALERTRULE_STATE_DATA_OK,
+    "NoData": ALERTRULE_STATE_DATA_NODATA,
+    "Alerting": ALERTRULE_STATE_DATA_ALERTING,
+}
 _COMPARISON_PRECEDENCE = 3  # mlmon.dsl.query's precedence of == != < > <= >=
 
 
@@ -69,33 +72,50 @@ def alert_rule(
     """
     check_alert_name(title)
     if not isinstance(query, Expr):
-        raise SourceError(f"query must be built with mlmon.dsl.query, not given as {type(query).__name__}",
-                          item=title, hint="e.g. q.series('data_drift_detected') — it is checked against the catalog")
+        raise SourceError(
+            f"query must be built with mlmon.dsl.query, not given as {type(query).__name__}",
+            item=title,
+            hint="e.g. q.series('data_drift_detected') — it is checked against the catalog",
+        )
     if query.precedence == _COMPARISON_PRECEDENCE:
-        raise SourceError(f"the query {query.text!r} already compares", item=title,
-                          hint="give the bare value as the query and the threshold as above= or below=")
+        raise SourceError(
+            f"the query {query.text!r} already compares",
+            item=title,
+            hint="give the bare value as the query and the threshold as above= or below=",
+        )
     evaluator = _evaluator(title, above, below)
     check_for(for_, item=title)
     if no_data not in NO_DATA_STATES:
         raise SourceError(f"no_data={no_data!r} is not one of {sorted(NO_DATA_STATES)}", item=title)
     for name, text in (("summary", summary), ("description", description), ("runbook", runbook)):
         if not isinstance(text, str) or not text.strip():
-            raise SourceError(f"the rule needs a non-empty {name}", item=title,
-                              hint="say what fired (summary), where and why it matters (description), "
-                                   "and what to check and do (runbook)")
+            raise SourceError(
+                f"the rule needs a non-empty {name}",
+                item=title,
+                hint="say what fired (summary), where and why it matters (description), "
+                "and what to check and do (runbook)",
+            )
     return AlertRulev9(
         title=title,
         uid=uid,
         triggers=[
             Target(expr=query.text, refId=QUERY_REF, instant=True),
-            AlertExpression(refId=REDUCE_REF, expression=QUERY_REF, expressionType=EXP_TYPE_REDUCE,
-                            reduceFunction=EXP_REDUCER_FUNC_LAST),
+            AlertExpression(
+                refId=REDUCE_REF,
+                expression=QUERY_REF,
+                expressionType=EXP_TYPE_REDUCE,
+                reduceFunction=EXP_REDUCER_FUNC_LAST,
+            ),
             threshold(CONDITION_REF, REDUCE_REF, evaluator),
         ],
         condition=CONDITION_REF,
         evaluateFor=for_,
         labels={"severity": _severity(title, severity).value},
-        annotations={"summary": summary.strip(), "description": description.strip(), "runbook": runbook.strip()},
+        annotations={
+            "summary": summary.strip(),
+            "description": description.strip(),
+            "runbook": runbook.strip(),
+        },
         noDataAlertState=NO_DATA_STATES[no_data],
         errorAlertState=ALERTRULE_STATE_DATA_ERROR,
         timeRangeFrom=seconds(lookback, what="lookback", item=title),
@@ -115,4 +135,6 @@ def _severity(title: str, severity: object) -> Severity:
     try:
         return Severity(severity)
     except ValueError:
-        raise SourceError(f"severity {severity!r} is not one of {[s.value for s in Severity]}", item=title) from None
+        raise SourceError(
+            f"severity {severity!r} is not one of {[s.value for s in Severity]}", item=title
+        ) from None

@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from mlmon.compiler.dashboards import OUTPUT_DIR as DASHBOARDS_DIR
 from mlmon.compiler.dashboards import BuildFailed, compile_dashboards
-from mlmon.compiler.outputs import Plan, apply, plan
+from mlmon.compiler.outputs import apply, plan
 from mlmon.errors import MlmonError, SourceError
 
 ALERTS_DIR = "alerts"
@@ -26,19 +26,41 @@ PARTS = ("dashboards", "alerts")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "build", help="compile dashboards_src/ and alerts_src/ into generated/",
+        "build",
+        help="compile dashboards_src/ and alerts_src/ into generated/",
         description="Compile dashboards_src/*.py into generated/dashboards/<uid>.json and alerts_src/*.py into "
-                    "generated/alerts/. Nothing is written unless every source compiles; outputs whose source "
-                    "was removed are deleted. Run it from the project root.")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 and list the files that are stale, missing or extra (for CI)")
-    parser.add_argument("--only", choices=PARTS, help="build only the dashboards or only the alerts")
-    parser.add_argument("--src", type=Path, default=Path("dashboards_src"), metavar="DIR",
-                        help="dashboard sources (default: dashboards_src)")
-    parser.add_argument("--alerts-src", type=Path, default=Path("alerts_src"), metavar="DIR",
-                        help="alert rule sources (default: alerts_src)")
-    parser.add_argument("--out", type=Path, default=Path("generated"), metavar="DIR",
-                        help="output directory (default: generated)")
+        "generated/alerts/. Nothing is written unless every source compiles; outputs whose source "
+        "was removed are deleted. Run it from the project root.",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 and list the files that are stale, missing or extra (for CI)",
+    )
+    parser.add_argument(
+        "--only", choices=PARTS, help="build only the dashboards or only the alerts"
+    )
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=Path("dashboards_src"),
+        metavar="DIR",
+        help="dashboard sources (default: dashboards_src)",
+    )
+    parser.add_argument(
+        "--alerts-src",
+        type=Path,
+        default=Path("alerts_src"),
+        metavar="DIR",
+        help="alert rule sources (default: alerts_src)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("generated"),
+        metavar="DIR",
+        help="output directory (default: generated)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -54,8 +76,10 @@ def _alert_compiler() -> Callable[[Path], dict[str, bytes]] | None:
 
 def _require_dir(path: Path, what: str) -> None:
     if not path.is_dir():
-        raise SourceError(f"{what} directory {path}/ not found in {Path.cwd()}",
-                          hint="run mlmon build from the project root, or pass its path")
+        raise SourceError(
+            f"{what} directory {path}/ not found in {Path.cwd()}",
+            hint="run mlmon build from the project root, or pass its path",
+        )
 
 
 def _compile(args: argparse.Namespace) -> tuple[dict[str, bytes], list[str], list[str]]:
@@ -85,9 +109,13 @@ def _compile(args: argparse.Namespace) -> tuple[dict[str, bytes], list[str], lis
             except SourceError as exc:
                 errors.append(exc)
             else:
-                bad = [k for k in alerts if not k.startswith(f"{ALERTS_DIR}/") or ".." in Path(k).parts]
+                bad = [
+                    k for k in alerts if not k.startswith(f"{ALERTS_DIR}/") or ".." in Path(k).parts
+                ]
                 if bad:
-                    raise MlmonError(f"the alert compiler returned paths outside {ALERTS_DIR}/: {', '.join(bad)}")
+                    raise MlmonError(
+                        f"the alert compiler returned paths outside {ALERTS_DIR}/: {', '.join(bad)}"
+                    )
                 outputs.update(alerts)
     if errors:
         raise BuildFailed(errors)
@@ -121,11 +149,17 @@ def run(args: argparse.Namespace) -> int:
         if todo.clean:
             print(f"{args.out}/ is up to date ({_counts(outputs)})")
             return 0
-        for label, paths in (("stale", todo.stale), ("missing", todo.missing), ("extra", todo.extra)):
+        for label, paths in (
+            ("stale", todo.stale),
+            ("missing", todo.missing),
+            ("extra", todo.extra),
+        ):
             for rel in paths:
                 print(f"{label}: {args.out / rel}")
-        print(f"{args.out}/ is out of date: run `make dashboards` (mlmon build) and commit the result",
-              file=sys.stderr)
+        print(
+            f"{args.out}/ is out of date: run `make dashboards` (mlmon build) and commit the result",
+            file=sys.stderr,
+        )
         return 1
     try:
         apply(args.out, outputs, todo)
@@ -136,5 +170,7 @@ def run(args: argparse.Namespace) -> int:
         for rel in paths:
             print(f"{label} {args.out / rel}")
     written = len(todo.missing) + len(todo.stale)
-    print(f"{_counts(outputs)}: {written} written, {len(todo.unchanged)} unchanged, {len(todo.extra)} removed")
+    print(
+        f"{_counts(outputs)}: {written} written, {len(todo.unchanged)} unchanged, {len(todo.extra)} removed"
+    )
     return 0

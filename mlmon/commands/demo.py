@@ -22,15 +22,31 @@ def _positive(text: str) -> float:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("demo", help="run the whole monitoring loop locally, no Docker",
-                                   description=DESCRIPTION)
-    parser.add_argument("--duration", type=_positive, metavar="SECONDS",
-                        help="stop by itself after this many seconds (default: run until Ctrl-C)")
-    parser.add_argument("--rate", type=_positive, default=20.0, help="simulated requests per second (default 20)")
-    parser.add_argument("--state-dir", type=Path, default=Path(".demo"),
-                        help="prediction log, Prometheus data and logs (default .demo/, git-ignored)")
-    parser.add_argument("--report-every", type=_positive, default=10.0, metavar="SECONDS",
-                        help="seconds between summaries (default 10)")
+    parser = subparsers.add_parser(
+        "demo", help="run the whole monitoring loop locally, no Docker", description=DESCRIPTION
+    )
+    parser.add_argument(
+        "--duration",
+        type=_positive,
+        metavar="SECONDS",
+        help="stop by itself after this many seconds (default: run until Ctrl-C)",
+    )
+    parser.add_argument(
+        "--rate", type=_positive, default=20.0, help="simulated requests per second (default 20)"
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(".demo"),
+        help="prediction log, Prometheus data and logs (default .demo/, git-ignored)",
+    )
+    parser.add_argument(
+        "--report-every",
+        type=_positive,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds between summaries (default 10)",
+    )
     parser.add_argument("--no-build", action="store_true", help="skip `mlmon build`")
     parser.set_defaults(func=run)
 
@@ -40,12 +56,28 @@ def run(args: argparse.Namespace) -> int:
 
     root = Path.cwd()
     if not (root / "ml_api").is_dir() or not (root / "exporter").is_dir():
-        print("mlmon demo: run it from the project root (the directory with ml_api/ and exporter/)", file=sys.stderr)
+        print(
+            "mlmon demo: run it from the project root (the directory with ml_api/ and exporter/)",
+            file=sys.stderr,
+        )
         return 2
-    missing = [name for name in ("fastapi", "uvicorn", "sklearn") if importlib.util.find_spec(name) is None]
+    missing = [
+        name for name in ("fastapi", "uvicorn", "sklearn") if importlib.util.find_spec(name) is None
+    ]
     if missing:
-        print(f"mlmon demo: the reference API needs {', '.join(missing)}: `make demo` installs them, or run "
-              "pip install -e '.[api]'", file=sys.stderr)
+        print(
+            f"mlmon demo: the reference API needs {', '.join(missing)}: `make demo` installs them, or run "
+            "pip install -e '.[api]'",
+            file=sys.stderr,
+        )
         return 2
-    return run_demo(DemoOptions(root=root, state_dir=args.state_dir.resolve(), duration=args.duration,
-                                rate=args.rate, report_every=args.report_every, build=not args.no_build))
+    return run_demo(
+        DemoOptions(
+            root=root,
+            state_dir=args.state_dir.resolve(),
+            duration=args.duration,
+            rate=args.rate,
+            report_every=args.report_every,
+            build=not args.no_build,
+        )
+    )

@@ -16,13 +16,19 @@ from mlmon.importer import import_file
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "import", help="turn a Grafana dashboard JSON into a Python module for dashboards_src/",
+        "import",
+        help="turn a Grafana dashboard JSON into a Python module for dashboards_src/",
         description="Convert an exported Grafana dashboard (JSON model, or the API's {dashboard, meta} envelope) "
-                    "into a Python module that `mlmon build` compiles back to the same dashboard. The module is "
-                    "compiled and validated before it is written.")
+        "into a Python module that `mlmon build` compiles back to the same dashboard. The module is "
+        "compiled and validated before it is written.",
+    )
     parser.add_argument("dashboard", type=Path, help="the dashboard JSON file")
-    parser.add_argument("-o", "--output", metavar="FILE",
-                        help="where to write the module (default: dashboards_src/<uid>.py; '-' for stdout)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="where to write the module (default: dashboards_src/<uid>.py; '-' for stdout)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite an existing module")
     parser.set_defaults(func=run)
 
@@ -45,8 +51,11 @@ def _check_compiles(source: str, output: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         imported = import_file(args.dashboard)
-        output = Path(args.output) if args.output and args.output != "-" else _default_output(imported.uid,
-                                                                                                imported.title)
+        output = (
+            Path(args.output)
+            if args.output and args.output != "-"
+            else _default_output(imported.uid, imported.title)
+        )
         if args.output != "-":
             if output.exists() and not args.force:
                 print(f"error: {output} exists; pass --force to overwrite it", file=sys.stderr)
@@ -56,7 +65,10 @@ def run(args: argparse.Namespace) -> int:
     except BuildFailed as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
-        print("import failed: the dashboard does not pass mlmon's validation; nothing was written", file=sys.stderr)
+        print(
+            "import failed: the dashboard does not pass mlmon's validation; nothing was written",
+            file=sys.stderr,
+        )
         return 1
     except MlmonError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -66,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.write(imported.source)
         return 0
-    apply(output.parent, {output.name: imported.source.encode("utf-8")}, Plan(missing=[output.name]))
+    apply(
+        output.parent, {output.name: imported.source.encode("utf-8")}, Plan(missing=[output.name])
+    )
     print(f"wrote {output} ({imported.panels} panels); run `mlmon build` to compile it")
     return 0

@@ -30,28 +30,53 @@ def register(subparsers) -> None:
         "lint",
         help="lint dashboards and alert rules (static rules, metric catalog, live queries)",
         description="Lint Grafana dashboard JSON and alert rules (Grafana provisioning JSON/YAML and Prometheus "
-                    "rule files): Prometheus best practices, the metric catalog, layout and alert hygiene. With "
-                    "--live, also run every query against a Prometheus and report dead panels.",
+        "rule files): Prometheus best practices, the metric catalog, layout and alert hygiene. With "
+        "--live, also run every query against a Prometheus and report dead panels.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help="dashboard/alert files or directories, searched recursively (default: generated/)")
-    parser.add_argument("--format", choices=("text", "json", "github"), default="text",
-                        help="text (default, grouped by dashboard and panel), json, or github (workflow annotations)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="dashboard/alert files or directories, searched recursively (default: generated/)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text (default, grouped by dashboard and panel), json, or github (workflow annotations)",
+    )
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="an extra exclusions file, applied on top of the .mlmon-lint.yml files found")
-    parser.add_argument("--list-rules", action="store_true", help="list the rules with their level and exit")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="an extra exclusions file, applied on top of the .mlmon-lint.yml files found",
+    )
+    parser.add_argument(
+        "--list-rules", action="store_true", help="list the rules with their level and exit"
+    )
     live = parser.add_argument_group("live check")
-    live.add_argument("--live", action="store_true",
-                      help="also run every panel target and alert expression against Prometheus and report "
-                           "those that fail or return no series")
-    live.add_argument("--live-demo", action="store_true",
-                      help="start the demo stack (API with simulated traffic, exporter, a local Prometheus) in a "
-                           "temporary directory, run the live check against it, and stop it (needs prometheus)")
-    live.add_argument("--prometheus", metavar="URL", default=None,
-                      help="Prometheus to query (implies --live; default: $PROMETHEUS_URL or http://localhost:9090)")
+    live.add_argument(
+        "--live",
+        action="store_true",
+        help="also run every panel target and alert expression against Prometheus and report "
+        "those that fail or return no series",
+    )
+    live.add_argument(
+        "--live-demo",
+        action="store_true",
+        help="start the demo stack (API with simulated traffic, exporter, a local Prometheus) in a "
+        "temporary directory, run the live check against it, and stop it (needs prometheus)",
+    )
+    live.add_argument(
+        "--prometheus",
+        metavar="URL",
+        default=None,
+        help="Prometheus to query (implies --live; default: $PROMETHEUS_URL or http://localhost:9090)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -63,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
         print(rule_listing())
         return 0
     if args.live_demo and args.prometheus:
-        print("mlmon lint: --live-demo starts its own Prometheus; leave out --prometheus", file=sys.stderr)
+        print(
+            "mlmon lint: --live-demo starts its own Prometheus; leave out --prometheus",
+            file=sys.stderr,
+        )
         return 2
     paths = args.paths or [Path("generated")]
     try:
@@ -94,5 +122,7 @@ def rule_listing() -> str:
     for name, rule in all_rules().items():
         state = "" if rule.enabled_by_default else " (off by default)"
         lines.append(f"{name}  [{rule.level.value}]{state}")
-        lines.extend(textwrap.wrap(rule.description, 100, initial_indent="    ", subsequent_indent="    "))
+        lines.extend(
+            textwrap.wrap(rule.description, 100, initial_indent="    ", subsequent_indent="    ")
+        )
     return "\n".join(lines)

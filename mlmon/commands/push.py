@@ -6,8 +6,8 @@ import argparse
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from mlmon.errors import MlmonError, SourceError
 from mlmon.grafana.apply import ApplyOptions, Outcome, apply_plan
@@ -34,30 +34,53 @@ the table of a target chosen with --target wins over GRAFANA_* variables):
 
 def _connection_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("target")
-    group.add_argument("--target", help="a [targets.NAME] table of the config file (e.g. staging, prod)")
+    group.add_argument(
+        "--target", help="a [targets.NAME] table of the config file (e.g. staging, prod)"
+    )
     group.add_argument("--config", type=Path, help="config file (default: ./mlmon.toml if present)")
     group.add_argument("--url", help="Grafana URL (overrides GRAFANA_URL)")
     group.add_argument("--org-id", type=int, help="organisation id (overrides GRAFANA_ORG_ID)")
     group.add_argument("--ca-bundle", help="CA bundle for https (overrides GRAFANA_CA_BUNDLE)")
-    group.add_argument("--timeout", type=float, help="seconds per request (overrides GRAFANA_TIMEOUT)")
-    group.add_argument("--concurrency", type=int, default=8, help="requests in flight at once (default 8)")
+    group.add_argument(
+        "--timeout", type=float, help="seconds per request (overrides GRAFANA_TIMEOUT)"
+    )
+    group.add_argument(
+        "--concurrency", type=int, default=8, help="requests in flight at once (default 8)"
+    )
 
 
 def _source_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--generated", type=Path, default=Path("generated"), metavar="DIR",
-                        help="compiled output to push (default: generated/)")
-    parser.add_argument("--prune", action="store_true",
-                        help="also delete mlmon-managed dashboards (tag 'mlmon') and rule groups (in mlmon's "
-                             "folders) that are no longer in generated/; never touches anything else")
-    parser.add_argument("--datasource-url", metavar="URL",
-                        help="create or update the Prometheus datasource (uid 'prometheus') pointing at URL")
+    parser.add_argument(
+        "--generated",
+        type=Path,
+        default=Path("generated"),
+        metavar="DIR",
+        help="compiled output to push (default: generated/)",
+    )
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="also delete mlmon-managed dashboards (tag 'mlmon') and rule groups (in mlmon's "
+        "folders) that are no longer in generated/; never touches anything else",
+    )
+    parser.add_argument(
+        "--datasource-url",
+        metavar="URL",
+        help="create or update the Prometheus datasource (uid 'prometheus') pointing at URL",
+    )
 
 
-def _parser(subparsers, name: str, help_text: str, description: str,
-            source: bool = False) -> argparse.ArgumentParser:
+def _parser(
+    subparsers, name: str, help_text: str, description: str, source: bool = False
+) -> argparse.ArgumentParser:
     """A sub-command talking to Grafana; ``source`` adds the options of commands that read generated/."""
-    parser = subparsers.add_parser(name, help=help_text, description=description, epilog=TARGET_HELP,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = subparsers.add_parser(
+        name,
+        help=help_text,
+        description=description,
+        epilog=TARGET_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _connection_options(parser)
     if source:
         _source_options(parser)
@@ -65,50 +88,99 @@ def _parser(subparsers, name: str, help_text: str, description: str,
 
 
 def register(subparsers) -> None:
-    push = _parser(subparsers, "push", "upload generated/ to Grafana (idempotent)",
-                   "Upload generated/ to Grafana: folders, dashboards, alert rule groups. Only what differs "
-                   "from Grafana's current state is written; an unchanged tree makes no write requests.",
-                   source=True)
-    push.add_argument("--dry-run", action="store_true", help="print the plan (same as `mlmon diff`); write nothing")
-    push.add_argument("--overwrite", action="store_true",
-                      help="replace dashboards even if someone changed them in Grafana since the last push")
+    push = _parser(
+        subparsers,
+        "push",
+        "upload generated/ to Grafana (idempotent)",
+        "Upload generated/ to Grafana: folders, dashboards, alert rule groups. Only what differs "
+        "from Grafana's current state is written; an unchanged tree makes no write requests.",
+        source=True,
+    )
+    push.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan (same as `mlmon diff`); write nothing",
+    )
+    push.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace dashboards even if someone changed them in Grafana since the last push",
+    )
     push.add_argument("--message", help="version-history message (default: the git revision)")
-    push.add_argument("--disable-provenance", action="store_true",
-                      help="send X-Disable-Provenance so pushed alert rules stay editable in the UI")
+    push.add_argument(
+        "--disable-provenance",
+        action="store_true",
+        help="send X-Disable-Provenance so pushed alert rules stay editable in the UI",
+    )
     push.set_defaults(func=run_push)
 
-    diff = _parser(subparsers, "diff", "show what `mlmon push` would change in Grafana",
-                   "Per-resource semantic diff between generated/ and Grafana: panels and rules added, "
-                   "removed or changed, queries as text diffs. Server-managed fields are ignored.",
-                   source=True)
-    diff.add_argument("--exit-code", action="store_true", help="exit 1 when there are changes (for CI drift checks)")
+    diff = _parser(
+        subparsers,
+        "diff",
+        "show what `mlmon push` would change in Grafana",
+        "Per-resource semantic diff between generated/ and Grafana: panels and rules added, "
+        "removed or changed, queries as text diffs. Server-managed fields are ignored.",
+        source=True,
+    )
+    diff.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when there are changes (for CI drift checks)",
+    )
     diff.add_argument("--show-unchanged", action="store_true", help="also list unchanged resources")
     diff.set_defaults(func=run_diff)
 
-    pull = _parser(subparsers, "pull", "fetch dashboards from Grafana into JSON (or Python)",
-                   "Fetch dashboards from Grafana, without server-managed fields, into DIR/<uid>.json, or "
-                   "with --as-python into Python modules for dashboards_src/.")
+    pull = _parser(
+        subparsers,
+        "pull",
+        "fetch dashboards from Grafana into JSON (or Python)",
+        "Fetch dashboards from Grafana, without server-managed fields, into DIR/<uid>.json, or "
+        "with --as-python into Python modules for dashboards_src/.",
+    )
     pull.add_argument("--uid", action="append", default=[], help="dashboard uid (repeatable)")
     pull.add_argument("--folder", help="every dashboard in this folder (uid or title)")
-    pull.add_argument("--out", type=Path, help="output directory (default: pulled/, or dashboards_src/ "
-                                               "with --as-python)")
-    pull.add_argument("--as-python", action="store_true", help="write Python modules via `mlmon import`")
-    pull.add_argument("--force", action="store_true", help="with --as-python: replace existing modules")
+    pull.add_argument(
+        "--out",
+        type=Path,
+        help="output directory (default: pulled/, or dashboards_src/ with --as-python)",
+    )
+    pull.add_argument(
+        "--as-python", action="store_true", help="write Python modules via `mlmon import`"
+    )
+    pull.add_argument(
+        "--force", action="store_true", help="with --as-python: replace existing modules"
+    )
     pull.set_defaults(func=run_pull)
 
 
 def _target(args: argparse.Namespace) -> Target:
-    return load_target(target=args.target, config_path=args.config, url=args.url, timeout=args.timeout,
-                       ca_bundle=args.ca_bundle, org_id=args.org_id)
+    return load_target(
+        target=args.target,
+        config_path=args.config,
+        url=args.url,
+        timeout=args.timeout,
+        ca_bundle=args.ca_bundle,
+        org_id=args.org_id,
+    )
 
 
 def git_message() -> str:
     """``mlmon push from git <rev>`` (``+dirty`` with uncommitted changes), or ``mlmon push``."""
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, timeout=10, check=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return f"{MESSAGE_PREFIX} push"
     return f"{MESSAGE_PREFIX} push from git {rev}{'+dirty' if dirty else ''}"
@@ -119,8 +191,10 @@ def _connect(args: argparse.Namespace) -> tuple[GrafanaClient, Target]:
     client = GrafanaClient(target, pool_maxsize=max(1, args.concurrency))
     health = client.health()
     credential = target.credential.describe() if target.credential else "no credential"
-    print(f"Grafana {health.get('version', '?')} at {target.url} (target {target.name}, {credential})",
-          file=sys.stderr)
+    print(
+        f"Grafana {health.get('version', '?')} at {target.url} (target {target.name}, {credential})",
+        file=sys.stderr,
+    )
     return client, target
 
 
@@ -135,10 +209,19 @@ def _planned(args: argparse.Namespace, overwrite: bool):
     except ValueError as exc:
         raise GrafanaConfigError(f"[datasource] in the config: {exc}") from None
     started = time.monotonic()
-    print(f"reading Grafana's state for {len(source.dashboards)} dashboards, {len(source.rule_groups)} rule "
-          f"groups, {len(source.folders)} folders...", file=sys.stderr)
-    plan = build_plan(client, source, prune=args.prune, overwrite=overwrite, datasource=body,
-                      concurrency=args.concurrency)
+    print(
+        f"reading Grafana's state for {len(source.dashboards)} dashboards, {len(source.rule_groups)} rule "
+        f"groups, {len(source.folders)} folders...",
+        file=sys.stderr,
+    )
+    plan = build_plan(
+        client,
+        source,
+        prune=args.prune,
+        overwrite=overwrite,
+        datasource=body,
+        concurrency=args.concurrency,
+    )
     print(f"compared in {time.monotonic() - started:.1f}s", file=sys.stderr)
     return client, target, plan
 
@@ -171,11 +254,17 @@ def run_push(args: argparse.Namespace) -> int:
         if not any(a.writes or a.op == CONFLICT for a in plan.actions):
             print("Grafana is up to date: nothing to write")
             return 0
-        message = args.message if args.message and args.message.startswith(MESSAGE_PREFIX) else (
-            f"{MESSAGE_PREFIX}: {args.message}" if args.message else git_message())
-        options = ApplyOptions(message=message, overwrite=args.overwrite,
-                               disable_provenance=args.disable_provenance or target.disable_provenance,
-                               concurrency=args.concurrency)
+        message = (
+            args.message
+            if args.message and args.message.startswith(MESSAGE_PREFIX)
+            else (f"{MESSAGE_PREFIX}: {args.message}" if args.message else git_message())
+        )
+        options = ApplyOptions(
+            message=message,
+            overwrite=args.overwrite,
+            disable_provenance=args.disable_provenance or target.disable_provenance,
+            concurrency=args.concurrency,
+        )
         outcomes: list[Outcome] = []
         show = progress_printer(sys.stdout)
 
@@ -187,8 +276,11 @@ def run_push(args: argparse.Namespace) -> int:
             apply_plan(client, plan, options, progress)
         except KeyboardInterrupt:
             print_summary(outcomes, sys.stdout)
-            print(f"interrupted: {len(plan.actions) - len(outcomes)} resources were not attempted; "
-                  "run the same command again to finish", file=sys.stderr)
+            print(
+                f"interrupted: {len(plan.actions) - len(outcomes)} resources were not attempted; "
+                "run the same command again to finish",
+                file=sys.stderr,
+            )
             return 130
         print_summary(outcomes, sys.stdout)
         return 0 if all(o.applied for o in outcomes) else 1
@@ -219,8 +311,9 @@ def run_pull(args: argparse.Namespace) -> int:
     try:
         uids = resolve_uids(client, args.uid, args.folder)
         out = args.out or Path("dashboards_src" if args.as_python else "pulled")
-        written = pull_dashboards(client, uids, out, as_python=args.as_python, force=args.force,
-                                  on_file=_report_file)
+        written = pull_dashboards(
+            client, uids, out, as_python=args.as_python, force=args.force, on_file=_report_file
+        )
     finally:
         client.close()
     print(f"pulled {len(written)} dashboard(s) into {out}/")

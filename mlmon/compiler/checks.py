@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from mlmon.dsl.layout import GRID_COLUMNS
 from mlmon.errors import SourceError
 
 # $name, ${name}, ${name:format}, [[name]]; names starting with __ are Grafana's built-ins.
-_VARIABLE_USE = re.compile(r"\$\{([A-Za-z_]\w*)(?::[^}]*)?\}|\$([A-Za-z_]\w*)|\[\[([A-Za-z_]\w*)(?::[^\]]*)?\]\]")
+_VARIABLE_USE = re.compile(
+    r"\$\{([A-Za-z_]\w*)(?::[^}]*)?\}|\$([A-Za-z_]\w*)|\[\[([A-Za-z_]\w*)(?::[^\]]*)?\]\]"
+)
 
 
 def _panels(panels: list[dict], path: str = "panels") -> Iterator[tuple[dict, str]]:
@@ -29,15 +32,26 @@ def unique_ids(dashboard: dict) -> list[SourceError]:
     for panel, path in _panels(dashboard.get("panels") or []):
         pid = panel.get("id")
         if pid in seen:
-            problems.append(SourceError(f"panel id {pid} is also used by {seen[pid]}", item=_title(panel),
-                                        json_path=f"{path}.id", hint="remove the explicit id or pick an unused one"))
+            problems.append(
+                SourceError(
+                    f"panel id {pid} is also used by {seen[pid]}",
+                    item=_title(panel),
+                    json_path=f"{path}.id",
+                    hint="remove the explicit id or pick an unused one",
+                )
+            )
         else:
             seen[pid] = repr(_title(panel) or path)
     return problems
 
 
 def _overlaps(a: dict, b: dict) -> bool:
-    return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+    return (
+        a["x"] < b["x"] + b["w"]
+        and b["x"] < a["x"] + a["w"]
+        and a["y"] < b["y"] + b["h"]
+        and b["y"] < a["y"] + a["h"]
+    )
 
 
 def _grid_level(panels: list[dict], path: str) -> list[SourceError]:
@@ -47,19 +61,34 @@ def _grid_level(panels: list[dict], path: str) -> list[SourceError]:
         here = f"{path}[{index}]"
         pos = panel.get("gridPos")
         if not isinstance(pos, dict) or not all(isinstance(pos.get(k), int) for k in "hwxy"):
-            problems.append(SourceError("the panel has no complete gridPos", item=_title(panel),
-                                        json_path=f"{here}.gridPos",
-                                        hint="lay panels out with mlmon.dsl.layout.row or give h, w, x and y"))
+            problems.append(
+                SourceError(
+                    "the panel has no complete gridPos",
+                    item=_title(panel),
+                    json_path=f"{here}.gridPos",
+                    hint="lay panels out with mlmon.dsl.layout.row or give h, w, x and y",
+                )
+            )
             continue
         if pos["x"] < 0 or pos["w"] < 1 or pos["x"] + pos["w"] > GRID_COLUMNS:
-            problems.append(SourceError(
-                f"the panel spans columns {pos['x']}..{pos['x'] + pos['w']}, outside the {GRID_COLUMNS}-column grid",
-                item=_title(panel), json_path=f"{here}.gridPos", hint="reduce x or w"))
+            problems.append(
+                SourceError(
+                    f"the panel spans columns {pos['x']}..{pos['x'] + pos['w']}, outside the {GRID_COLUMNS}-column grid",
+                    item=_title(panel),
+                    json_path=f"{here}.gridPos",
+                    hint="reduce x or w",
+                )
+            )
         for other, other_path, other_pos in placed:
             if _overlaps(pos, other_pos):
-                problems.append(SourceError(
-                    f"the panel overlaps {_title(other)!r} ({other_path})", item=_title(panel),
-                    json_path=f"{here}.gridPos", hint="move one of them or let the layout place them"))
+                problems.append(
+                    SourceError(
+                        f"the panel overlaps {_title(other)!r} ({other_path})",
+                        item=_title(panel),
+                        json_path=f"{here}.gridPos",
+                        hint="move one of them or let the layout place them",
+                    )
+                )
         placed.append((panel, here, pos))
         if panel.get("type") == "row" and panel.get("collapsed"):
             problems.extend(_grid_level(panel.get("panels") or [], f"{here}.panels"))
@@ -91,19 +120,23 @@ def variables_defined(dashboard: dict) -> list[SourceError]:
             name = next(group for group in match.groups() if group)
             if name.startswith("__") or name in defined:
                 continue
-            problems.append(SourceError(
-                f"variable ${name} is used but not defined", item=_item_at(dashboard, path), json_path=path,
-                hint=f"add it to the dashboard's variables (defined: {', '.join(sorted(defined)) or 'none'})"))
+            problems.append(
+                SourceError(
+                    f"variable ${name} is used but not defined",
+                    item=_item_at(dashboard, path),
+                    json_path=path,
+                    hint=f"add it to the dashboard's variables (defined: {', '.join(sorted(defined)) or 'none'})",
+                )
+            )
     return problems
 
 
 def _item_at(dashboard: dict, path: str) -> str | None:
     """The title of the innermost panel that ``path`` is inside of."""
-    match = None
-    for match in re.finditer(r"panels\[(\d+)\]", path):
-        pass
-    if match is None:
+    matches = list(re.finditer(r"panels\[(\d+)\]", path))
+    if not matches:
         return None
+    match = matches[-1]
     node: Any = dashboard
     for part in re.findall(r"panels\[(\d+)\]", path[: match.end()]):
         node = node["panels"][int(part)]
@@ -119,17 +152,33 @@ def targets(dashboard: dict) -> list[SourceError]:
             here = f"{path}.targets[{index}]"
             ref = target.get("refId")
             if not ref:
-                problems.append(SourceError("the query has no refId", item=_title(panel), json_path=f"{here}.refId",
-                                            hint="give each query a refId (A, B, ...)"))
+                problems.append(
+                    SourceError(
+                        "the query has no refId",
+                        item=_title(panel),
+                        json_path=f"{here}.refId",
+                        hint="give each query a refId (A, B, ...)",
+                    )
+                )
             elif ref in seen:
-                problems.append(SourceError(f"refId {ref!r} is used twice in the panel", item=_title(panel),
-                                            json_path=f"{here}.refId"))
+                problems.append(
+                    SourceError(
+                        f"refId {ref!r} is used twice in the panel",
+                        item=_title(panel),
+                        json_path=f"{here}.refId",
+                    )
+                )
             seen.add(ref)
             ds = target.get("datasource")
             if not isinstance(ds, dict) or not ds.get("uid") or not ds.get("type"):
-                problems.append(SourceError("the query has no datasource {type, uid}", item=_title(panel),
-                                            json_path=f"{here}.datasource",
-                                            hint="use mlmon.dsl.variables.DATASOURCE"))
+                problems.append(
+                    SourceError(
+                        "the query has no datasource {type, uid}",
+                        item=_title(panel),
+                        json_path=f"{here}.datasource",
+                        hint="use mlmon.dsl.variables.DATASOURCE",
+                    )
+                )
     return problems
 
 

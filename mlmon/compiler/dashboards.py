@@ -24,8 +24,13 @@ class BuildFailed(MlmonError):
 
 
 def _with_source(error: SourceError, source: str) -> SourceError:
-    return SourceError(error.message, source=error.source or source, item=error.item, json_path=error.json_path,
-                       hint=error.hint)
+    return SourceError(
+        error.message,
+        source=error.source or source,
+        item=error.item,
+        json_path=error.json_path,
+        hint=error.hint,
+    )
 
 
 def compile_dashboard(value: Any, source: str) -> dict:
@@ -60,12 +65,24 @@ def compile_dashboards(src_dir: Path) -> dict[str, bytes]:
             continue
         uid, title = model["uid"], model["title"]
         if uid in owners:
-            errors.append(SourceError(f"uid {uid!r} is also used by {owners[uid]}", source=label, json_path="uid",
-                                      hint="every dashboard needs its own uid"))
+            errors.append(
+                SourceError(
+                    f"uid {uid!r} is also used by {owners[uid]}",
+                    source=label,
+                    json_path="uid",
+                    hint="every dashboard needs its own uid",
+                )
+            )
             continue
         if title in titles:
-            errors.append(SourceError(f"title {title!r} is also used by {titles[title]}", source=label,
-                                      json_path="title", hint="Grafana refuses two dashboards with one title in a folder"))
+            errors.append(
+                SourceError(
+                    f"title {title!r} is also used by {titles[title]}",
+                    source=label,
+                    json_path="title",
+                    hint="Grafana refuses two dashboards with one title in a folder",
+                )
+            )
             continue
         owners[uid], titles[title] = label, label
         outputs[f"{OUTPUT_DIR}/{uid}.json"] = data

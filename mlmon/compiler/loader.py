@@ -42,11 +42,21 @@ def display_path(path: Path) -> str:
 
 def _call_title(call: ast.Call) -> str | None:
     for keyword in call.keywords:
-        if keyword.arg == "title" and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
+        if (
+            keyword.arg == "title"
+            and isinstance(keyword.value, ast.Constant)
+            and isinstance(keyword.value.value, str)
+        ):
             return keyword.value.value
-    callee = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
-    if callee in _TITLED_HELPERS and call.args and isinstance(call.args[0], ast.Constant) \
-            and isinstance(call.args[0].value, str):
+    callee = (
+        call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+    )
+    if (
+        callee in _TITLED_HELPERS
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
+    ):
         return call.args[0].value
     return None
 
@@ -72,7 +82,11 @@ def _failing_line(exc: BaseException, source: Path) -> int | None:
     for frame in traceback.extract_tb(exc.__traceback__):
         if Path(frame.filename).resolve() == source.resolve():
             line = frame.lineno
-    if isinstance(exc, SyntaxError) and exc.lineno and Path(exc.filename or "").resolve() == source.resolve():
+    if (
+        isinstance(exc, SyntaxError)
+        and exc.lineno
+        and Path(exc.filename or "").resolve() == source.resolve()
+    ):
         line = exc.lineno
     return line
 
@@ -88,17 +102,26 @@ def load(source: Path, attribute: str, package: str) -> Loaded:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - any error in user code is reported, never a traceback
+    except Exception as exc:
         line = _failing_line(exc, source)
         where = f"{label}:{line}" if line else label
         item = getattr(exc, "item", None) or (panel_title_at(source, line) if line else None)
         if isinstance(exc, SourceError):
-            raise SourceError(exc.message, source=where, item=item, json_path=exc.json_path, hint=exc.hint) from exc
-        raise SourceError(f"{type(exc).__name__}: {exc}", source=where, item=item,
-                          hint="the module raised while building its dashboard") from exc
+            raise SourceError(
+                exc.message, source=where, item=item, json_path=exc.json_path, hint=exc.hint
+            ) from exc
+        raise SourceError(
+            f"{type(exc).__name__}: {exc}",
+            source=where,
+            item=item,
+            hint="the module raised while building its dashboard",
+        ) from exc
     finally:
         sys.modules.pop(name, None)
     if not hasattr(module, attribute):
-        raise SourceError(f"the module defines no {attribute!r}", source=label,
-                          hint=f"assign the object to a module-level name {attribute!r}")
+        raise SourceError(
+            f"the module defines no {attribute!r}",
+            source=label,
+            hint=f"assign the object to a module-level name {attribute!r}",
+        )
     return Loaded(source, label, getattr(module, attribute))

@@ -23,7 +23,8 @@ Normalising is idempotent: normalising the output again changes nothing
 from __future__ import annotations
 
 import enum
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from mlmon.dsl.dashboard import SCHEMA_VERSION
 from mlmon.dsl.variables import DATASOURCE, DATASOURCE_VARIABLE
@@ -35,24 +36,55 @@ LEGACY_PANEL_TYPES = {
     "table-old": "use Table (mlmon.dsl.panels.table)",
     "grafana-piechart-panel": "use PieChartv2 (mlmon.dsl.panels.piechart)",
 }
-_DASHBOARD_DROP = ("__inputs", "__requires", "__elements", "style", "sharedCrosshair", "hideControls", "id",
-                   "version", "iteration", "gnetId")
+_DASHBOARD_DROP = (
+    "__inputs",
+    "__requires",
+    "__elements",
+    "style",
+    "sharedCrosshair",
+    "hideControls",
+    "id",
+    "version",
+    "iteration",
+    "gnetId",
+)
 _TIMEPICKER_KEEP = ("hidden", "refresh_intervals", "nowDelay", "quick_ranges")
-_PANEL_DROP = ("span", "height", "minSpan", "error", "editable", "thresholds", "thresholdType", "columns",
-               "fontSize", "styles", "color", "isNew", "scroll")
+_PANEL_DROP = (
+    "span",
+    "height",
+    "minSpan",
+    "error",
+    "editable",
+    "thresholds",
+    "thresholdType",
+    "columns",
+    "fontSize",
+    "styles",
+    "color",
+    "isNew",
+    "scroll",
+)
 _TARGET_DROP = ("query", "target", "metric", "step", "intervalFactor")
 _VARIABLE_DROP = ("useTags", "tagsQuery", "tagValuesQuery", "tags")
 _GRAFANALIB_DEFAULT_MAX_DATA_POINTS = 100
 _BUILTIN_ANNOTATION = {
-    "builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"}, "enable": True, "hide": True,
-    "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard",
+    "builtIn": 1,
+    "datasource": {"type": "grafana", "uid": "-- Grafana --"},
+    "enable": True,
+    "hide": True,
+    "iconColor": "rgba(0, 211, 255, 1)",
+    "name": "Annotations & Alerts",
+    "type": "dashboard",
 }
 _TABLE_CELL_TYPES = {
-    "auto": {"type": "auto"}, "color-text": {"type": "color-text"},
+    "auto": {"type": "auto"},
+    "color-text": {"type": "color-text"},
     "color-background": {"type": "color-background"},
     "color-background-solid": {"type": "color-background", "mode": "basic"},
-    "gradient-gauge": {"type": "gauge", "mode": "gradient"}, "lcd-gauge": {"type": "gauge", "mode": "lcd"},
-    "basic": {"type": "gauge", "mode": "basic"}, "json-view": {"type": "json-view"},
+    "gradient-gauge": {"type": "gauge", "mode": "gradient"},
+    "lcd-gauge": {"type": "gauge", "mode": "lcd"},
+    "basic": {"type": "gauge", "mode": "basic"},
+    "json-view": {"type": "json-view"},
 }
 
 
@@ -77,14 +109,23 @@ def datasource_ref(value: Any, item: str | None, path: str) -> dict | None:
     if isinstance(value, str):
         if value in (f"${DATASOURCE_VARIABLE}", f"${{{DATASOURCE_VARIABLE}}}"):
             return dict(DATASOURCE)
-        raise SourceError(f"datasource {value!r} is a data-source name", item=item, json_path=path,
-                          hint="refer to data sources as {type, uid}: use mlmon.dsl.variables.DATASOURCE")
+        raise SourceError(
+            f"datasource {value!r} is a data-source name",
+            item=item,
+            json_path=path,
+            hint="refer to data sources as {type, uid}: use mlmon.dsl.variables.DATASOURCE",
+        )
     if isinstance(value, dict):
         ref = {k: v for k, v in value.items() if v is not None}
-        if "type" not in ref and ref.get("uid") in (f"${DATASOURCE_VARIABLE}", f"${{{DATASOURCE_VARIABLE}}}"):
+        if "type" not in ref and ref.get("uid") in (
+            f"${DATASOURCE_VARIABLE}",
+            f"${{{DATASOURCE_VARIABLE}}}",
+        ):
             ref["type"] = "prometheus"
         return ref
-    raise SourceError(f"datasource must be {{type, uid}}, not {type(value).__name__}", item=item, json_path=path)
+    raise SourceError(
+        f"datasource must be {{type, uid}}, not {type(value).__name__}", item=item, json_path=path
+    )
 
 
 def _thresholds(defaults: dict) -> None:
@@ -127,7 +168,9 @@ def _gauge(panel: dict) -> None:
     config = panel.setdefault("fieldConfig", {"defaults": {}, "overrides": []})
     defaults = config.setdefault("defaults", {})
     options = panel.setdefault("options", {})
-    reduce = options.setdefault("reduceOptions", {"fields": "", "values": False, "calcs": ["lastNotNull"]})
+    reduce = options.setdefault(
+        "reduceOptions", {"fields": "", "values": False, "calcs": ["lastNotNull"]}
+    )
     if "calcs" in defaults:
         reduce["calcs"] = defaults.pop("calcs")
     if "values" in defaults:
@@ -160,7 +203,11 @@ def _bargauge(panel: dict) -> None:
             defaults.setdefault(key, value)
     if legacy.get("mappings"):
         defaults.setdefault("mappings", legacy["mappings"])
-    reduce = {"calcs": legacy.get("calcs") or ["lastNotNull"], "fields": "", "values": bool(legacy.get("values"))}
+    reduce = {
+        "calcs": legacy.get("calcs") or ["lastNotNull"],
+        "fields": "",
+        "values": bool(legacy.get("values")),
+    }
     if legacy.get("limit") is not None:
         reduce["limit"] = legacy["limit"]
     options["reduceOptions"] = reduce
@@ -186,15 +233,27 @@ def _text(panel: dict) -> None:
 
 
 _BY_TYPE: dict[str, Callable[[dict], None]] = {
-    "gauge": _gauge, "bargauge": _bargauge, "table": _table, "text": _text,
+    "gauge": _gauge,
+    "bargauge": _bargauge,
+    "table": _table,
+    "text": _text,
 }
 
 
 def _target(target: dict, panel_ds: dict | None, item: str, path: str) -> dict:
     out = {k: v for k, v in target.items() if k not in _TARGET_DROP}
-    ds = datasource_ref(out.get("datasource"), item, f"{path}.datasource") or panel_ds or dict(DATASOURCE)
+    ds = (
+        datasource_ref(out.get("datasource"), item, f"{path}.datasource")
+        or panel_ds
+        or dict(DATASOURCE)
+    )
     out["datasource"] = ds
-    for key, default in (("interval", ""), ("hide", False), ("legendFormat", ""), ("format", "time_series")):
+    for key, default in (
+        ("interval", ""),
+        ("hide", False),
+        ("legendFormat", ""),
+        ("format", "time_series"),
+    ):
         if out.get(key) == default:
             out.pop(key)
     if ds.get("type") == "prometheus" and "expr" in out:
@@ -208,7 +267,9 @@ def _target(target: dict, panel_ds: dict | None, item: str, path: str) -> dict:
 def _fill_ref_ids(targets: list[dict]) -> None:
     # grafanalib's Target defaults refId to "": give such queries the next free letter, as Grafana's editor does.
     used = {t.get("refId") for t in targets}
-    free = (letter for letter in (chr(c) for c in range(ord("A"), ord("Z") + 1)) if letter not in used)
+    free = (
+        letter for letter in (chr(c) for c in range(ord("A"), ord("Z") + 1)) if letter not in used
+    )
     for target in targets:
         if not target.get("refId"):
             target["refId"] = next(free, f"Q{len(used)}")
@@ -219,15 +280,25 @@ def _panel(panel: dict, path: str) -> dict:
     item = panel.get("title") or None
     kind = panel.get("type")
     if kind in LEGACY_PANEL_TYPES:
-        raise SourceError(f"legacy panel type {kind!r}", item=item, json_path=f"{path}.type",
-                          hint=LEGACY_PANEL_TYPES[kind])
+        raise SourceError(
+            f"legacy panel type {kind!r}",
+            item=item,
+            json_path=f"{path}.type",
+            hint=LEGACY_PANEL_TYPES[kind],
+        )
     if kind == "row":
         return _row(panel, path)
     out = {k: v for k, v in panel.items() if k not in _PANEL_DROP}
     if out.get("maxDataPoints") == _GRAFANALIB_DEFAULT_MAX_DATA_POINTS:
-        out.pop("maxDataPoints")  # grafanalib's default caps resolution; Grafana sizes it to the panel
-    for key, default in (("hideTimeOverride", False), ("transparent", False), ("links", []),
-                         ("transformations", [])):
+        out.pop(
+            "maxDataPoints"
+        )  # grafanalib's default caps resolution; Grafana sizes it to the panel
+    for key, default in (
+        ("hideTimeOverride", False),
+        ("transparent", False),
+        ("links", []),
+        ("transformations", []),
+    ):
         if out.get(key) == default:
             out.pop(key)
     if not out.get("repeat"):
@@ -241,7 +312,9 @@ def _panel(panel: dict, path: str) -> dict:
     panel_ds = datasource_ref(out.get("datasource"), item, f"{path}.datasource")
     if targets:
         panel_ds = panel_ds or dict(DATASOURCE)
-        out["targets"] = [_target(t, panel_ds, item or "", f"{path}.targets[{i}]") for i, t in enumerate(targets)]
+        out["targets"] = [
+            _target(t, panel_ds, item or "", f"{path}.targets[{i}]") for i, t in enumerate(targets)
+        ]
         _fill_ref_ids(out["targets"])
     else:
         out.pop("targets", None)
@@ -256,7 +329,9 @@ def _row(panel: dict, path: str) -> dict:
     keep = ("type", "title", "gridPos", "id", "collapsed", "repeat")
     out = {k: panel[k] for k in keep if panel.get(k) not in (None, "")}
     out["collapsed"] = bool(panel.get("collapsed", False))
-    out["panels"] = [_panel(p, f"{path}.panels[{i}]") for i, p in enumerate(panel.get("panels") or [])]
+    out["panels"] = [
+        _panel(p, f"{path}.panels[{i}]") for i, p in enumerate(panel.get("panels") or [])
+    ]
     return out
 
 
@@ -290,7 +365,9 @@ def _strip_nulls(value: Any) -> Any:
         out = {key: _strip_nulls(item) for key, item in value.items() if item is not None}
         steps = out.get("steps") if "mode" in out else None
         if isinstance(steps, list) and steps and isinstance(steps[0], dict) and "color" in steps[0]:
-            steps[0]["value"] = None  # a thresholds config: the base step's null is Grafana's -Infinity
+            steps[0]["value"] = (
+                None  # a thresholds config: the base step's null is Grafana's -Infinity
+            )
         return out
     if isinstance(value, list):
         return [_strip_nulls(item) for item in value if item is not None]
@@ -318,13 +395,18 @@ def normalise(dashboard: Any) -> dict:
     """The modern, null-free dashboard model for ``dashboard`` (a grafanalib Dashboard or a dict)."""
     data = to_plain(dashboard)
     if not isinstance(data, dict):
-        raise SourceError(f"expected a dashboard, got {type(data).__name__}",
-                          hint="assign a grafanalib Dashboard (mlmon.dsl.dashboard.dashboard(...)) or a dict")
+        raise SourceError(
+            f"expected a dashboard, got {type(data).__name__}",
+            hint="assign a grafanalib Dashboard (mlmon.dsl.dashboard.dashboard(...)) or a dict",
+        )
     if isinstance(data.get("dashboard"), dict) and "meta" in data:
         data = data["dashboard"]  # the envelope Grafana's API returns
     if data.get("rows"):
-        raise SourceError("legacy 'rows' layout", json_path="rows",
-                          hint="put panels in 'panels' (rows of panels: mlmon.dsl.layout.row)")
+        raise SourceError(
+            "legacy 'rows' layout",
+            json_path="rows",
+            hint="put panels in 'panels' (rows of panels: mlmon.dsl.layout.row)",
+        )
     out = {k: v for k, v in data.items() if k not in _DASHBOARD_DROP and k != "rows"}
     if data.get("sharedCrosshair") and not out.get("graphTooltip"):
         out["graphTooltip"] = 1
@@ -333,8 +415,12 @@ def normalise(dashboard: Any) -> dict:
         out["timepicker"] = {k: picker[k] for k in _TIMEPICKER_KEEP if picker.get(k) is not None}
     out["schemaVersion"] = max(int(out.get("schemaVersion") or 0), SCHEMA_VERSION)
     templating = out.get("templating") or {}
-    out["templating"] = {"list": [_variable(v, f"templating.list[{i}]")
-                                  for i, v in enumerate(templating.get("list") or [])]}
+    out["templating"] = {
+        "list": [
+            _variable(v, f"templating.list[{i}]")
+            for i, v in enumerate(templating.get("list") or [])
+        ]
+    }
     annotations = list((out.get("annotations") or {}).get("list") or [])
     if not any(a.get("builtIn") == 1 for a in annotations if isinstance(a, dict)):
         annotations.insert(0, dict(_BUILTIN_ANNOTATION))

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
 
 
 @dataclass
@@ -34,8 +34,11 @@ def _existing(out_dir: Path, managed: Iterable[str]) -> set[str]:
     for sub in managed:
         root = out_dir / sub
         if root.is_dir():
-            found.update(p.relative_to(out_dir).as_posix() for p in root.rglob("*")
-                         if p.is_file() and p.name != ".gitkeep")
+            found.update(
+                p.relative_to(out_dir).as_posix()
+                for p in root.rglob("*")
+                if p.is_file() and p.name != ".gitkeep"
+            )
     return found
 
 

@@ -13,5 +13,7 @@ def render(data: Any) -> bytes:
     try:
         text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
     except ValueError as exc:
-        raise SourceError(f"cannot be written as JSON: {exc}", hint="replace NaN/Infinity with numbers") from None
+        raise SourceError(
+            f"cannot be written as JSON: {exc}", hint="replace NaN/Infinity with numbers"
+        ) from None
     return (text + "\n").encode("utf-8")

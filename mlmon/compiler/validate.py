@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from mlmon.compiler import checks
 from mlmon.errors import SourceError
 from mlmon.schema import dashboard_schema
-
 
 try:  # a Rust validator, ~100x faster: answers "valid?"; jsonschema then explains what is not
     import jsonschema_rs
@@ -17,14 +16,14 @@ except ImportError:  # pragma: no cover - the fast path is optional
     jsonschema_rs = None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator() -> Any:
     import jsonschema  # only to explain failures when the fast path is installed: keeps cold builds quick
 
     return jsonschema.Draft202012Validator(dashboard_schema())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fast_validator() -> Any:
     return jsonschema_rs.validator_for(dashboard_schema()) if jsonschema_rs is not None else None
 
@@ -65,10 +64,18 @@ def schema_errors(dashboard: dict) -> list[SourceError]:
     fast = _fast_validator()
     if fast is not None and fast.is_valid(dashboard):
         return []
-    errors = sorted(_validator().iter_errors(dashboard), key=lambda e: [str(p) for p in e.absolute_path])
-    return [SourceError(_message(e), item=_panel_title(dashboard, list(e.absolute_path)),
-                        json_path=json_path(e.absolute_path), hint=_SCHEMA_HINT)
-            for e in errors]
+    errors = sorted(
+        _validator().iter_errors(dashboard), key=lambda e: [str(p) for p in e.absolute_path]
+    )
+    return [
+        SourceError(
+            _message(e),
+            item=_panel_title(dashboard, list(e.absolute_path)),
+            json_path=json_path(e.absolute_path),
+            hint=_SCHEMA_HINT,
+        )
+        for e in errors
+    ]
 
 
 def validate(dashboard: dict) -> list[SourceError]:

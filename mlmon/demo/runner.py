@@ -10,9 +10,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from mlmon.demo.services import Service, ServiceError, ServiceGroup, pick_port
 from mlmon.demo.summary import api_line, format_report, model_reports, scrape
@@ -65,8 +66,10 @@ class Demo:
 
     def push(self) -> None:
         if not os.environ.get("GRAFANA_URL"):
-            self.say("push: skipped (set GRAFANA_URL and GRAFANA_TOKEN, or GRAFANA_USER/GRAFANA_PASSWORD, "
-                     "to upload the dashboards to your Grafana)")
+            self.say(
+                "push: skipped (set GRAFANA_URL and GRAFANA_TOKEN, or GRAFANA_USER/GRAFANA_PASSWORD, "
+                "to upload the dashboards to your Grafana)"
+            )
             return
         if importlib.util.find_spec("mlmon.commands.push") is None:
             self.say("push: skipped (`mlmon push` is not part of this checkout yet)")
@@ -76,11 +79,15 @@ class Demo:
     def _run_step(self, name: str, args: list[str]) -> None:
         log = self.logs / f"{name}.log"
         with open(log, "wb") as handle:
-            code = subprocess.call(args, cwd=self.options.root, stdout=handle, stderr=subprocess.STDOUT)
+            code = subprocess.call(
+                args, cwd=self.options.root, stdout=handle, stderr=subprocess.STDOUT
+            )
         if code == 0:
             self.say(f"{name}: ok (log {log})")
         else:
-            self.say(f"{name}: failed with exit code {code}; the demo goes on without it (log {log})")
+            self.say(
+                f"{name}: failed with exit code {code}; the demo goes on without it (log {log})"
+            )
 
     def start_services(self, group: ServiceGroup) -> None:
         opts = self.options
@@ -90,37 +97,76 @@ class Demo:
         api_port, exporter_port = pick_port(8000), pick_port(8001)
         python = sys.executable
         self.say("starting the API (trains both models) ...")
-        group.start(Service("API", [python, "-m", "ml_api"], self.logs / "api.log",
-                            f"http://127.0.0.1:{api_port}/health", cwd=opts.root,
-                            env={"API_HOST": "127.0.0.1", "API_PORT": str(api_port), "METRICS_DB_PATH": str(db)}))
+        group.start(
+            Service(
+                "API",
+                [python, "-m", "ml_api"],
+                self.logs / "api.log",
+                f"http://127.0.0.1:{api_port}/health",
+                cwd=opts.root,
+                env={
+                    "API_HOST": "127.0.0.1",
+                    "API_PORT": str(api_port),
+                    "METRICS_DB_PATH": str(db),
+                },
+            )
+        )
         self.urls["api"] = f"http://127.0.0.1:{api_port}"
         self.say("starting the exporter ...")
-        group.start(Service("exporter", [python, "-m", "exporter"], self.logs / "exporter.log",
-                            f"http://127.0.0.1:{exporter_port}/metrics", cwd=opts.root,
-                            env={"METRICS_DB_PATH": str(db), "PROMETHEUS_PORT": str(exporter_port),
-                                 "EXPORTER_BIND_ADDRESS": "127.0.0.1", "EXPORT_INTERVAL": f"{opts.export_interval:g}",
-                                 "EXPORTER_WINDOW_SECONDS": f"{opts.window_seconds:g}"}))
+        group.start(
+            Service(
+                "exporter",
+                [python, "-m", "exporter"],
+                self.logs / "exporter.log",
+                f"http://127.0.0.1:{exporter_port}/metrics",
+                cwd=opts.root,
+                env={
+                    "METRICS_DB_PATH": str(db),
+                    "PROMETHEUS_PORT": str(exporter_port),
+                    "EXPORTER_BIND_ADDRESS": "127.0.0.1",
+                    "EXPORT_INTERVAL": f"{opts.export_interval:g}",
+                    "EXPORTER_WINDOW_SECONDS": f"{opts.window_seconds:g}",
+                },
+            )
+        )
         self.urls["exporter"] = f"http://127.0.0.1:{exporter_port}"
         prometheus = shutil.which("prometheus")
         if prometheus is None:
-            self.say("Prometheus: not installed, skipped (Debian/Ubuntu: apt-get install prometheus)")
+            self.say(
+                "Prometheus: not installed, skipped (Debian/Ubuntu: apt-get install prometheus)"
+            )
             return
         self.say("starting Prometheus ...")
         prom_port = pick_port(9090)
         config = self._write_prometheus_config(api_port, exporter_port)
-        group.start(Service("Prometheus", [
-            prometheus, f"--config.file={config}", f"--storage.tsdb.path={opts.state_dir / 'prometheus-data'}",
-            f"--web.listen-address=127.0.0.1:{prom_port}", "--storage.tsdb.retention.time=1d", "--log.level=warn",
-        ], self.logs / "prometheus.log", f"http://127.0.0.1:{prom_port}/-/ready", cwd=opts.state_dir))
+        group.start(
+            Service(
+                "Prometheus",
+                [
+                    prometheus,
+                    f"--config.file={config}",
+                    f"--storage.tsdb.path={opts.state_dir / 'prometheus-data'}",
+                    f"--web.listen-address=127.0.0.1:{prom_port}",
+                    "--storage.tsdb.retention.time=1d",
+                    "--log.level=warn",
+                ],
+                self.logs / "prometheus.log",
+                f"http://127.0.0.1:{prom_port}/-/ready",
+                cwd=opts.state_dir,
+            )
+        )
         self.urls["prometheus"] = f"http://127.0.0.1:{prom_port}"
 
     def _write_prometheus_config(self, api_port: int, exporter_port: int) -> Path:
         from mlmon.promconfig import render_prometheus_config
 
         rules = self._checked_rule_files()
-        text = render_prometheus_config(api_targets=[f"127.0.0.1:{api_port}"],
-                                        exporter_targets=[f"127.0.0.1:{exporter_port}"],
-                                        rule_files=[str(p) for p in rules], scrape_interval="2s")
+        text = render_prometheus_config(
+            api_targets=[f"127.0.0.1:{api_port}"],
+            exporter_targets=[f"127.0.0.1:{exporter_port}"],
+            rule_files=[str(p) for p in rules],
+            scrape_interval="2s",
+        )
         path = self.options.state_dir / "prometheus.yml"
         tmp = path.with_suffix(".tmp")
         tmp.write_text(text)
@@ -128,18 +174,28 @@ class Demo:
         return path
 
     def _checked_rule_files(self) -> list[Path]:
-        rules = sorted((self.options.root / "generated" / "alerts" / "prometheus").glob("*.rules.yml"))
+        rules = sorted(
+            (self.options.root / "generated" / "alerts" / "prometheus").glob("*.rules.yml")
+        )
         promtool = shutil.which("promtool")
         if not rules:
             return []
         if promtool is None:
-            self.say("alert rules: not loaded (promtool, which checks them first, is not installed)")
+            self.say(
+                "alert rules: not loaded (promtool, which checks them first, is not installed)"
+            )
             return []
-        result = subprocess.run([promtool, "check", "rules", *map(str, rules)], capture_output=True, text=True)
+        result = subprocess.run(
+            [promtool, "check", "rules", *map(str, rules)], capture_output=True, text=True
+        )
         if result.returncode != 0:
-            self.say(f"alert rules: `promtool check rules` failed, Prometheus starts without them:\n{result.stdout[-800:]}")
+            self.say(
+                f"alert rules: `promtool check rules` failed, Prometheus starts without them:\n{result.stdout[-800:]}"
+            )
             return []
-        self.say(f"alert rules: {len(rules)} file(s) from generated/alerts/prometheus/ loaded into Prometheus")
+        self.say(
+            f"alert rules: {len(rules)} file(s) from generated/alerts/prometheus/ loaded into Prometheus"
+        )
         return rules
 
     def print_urls(self) -> None:
@@ -182,14 +238,22 @@ class Demo:
             self.push()
             self.print_urls()
             config = SimulationConfig(
-                url=self.urls["api"], rate=opts.rate, duration=opts.duration or OPEN_ENDED_SECONDS,
-                feedback_delay=2.0, injections=(
+                url=self.urls["api"],
+                rate=opts.rate,
+                duration=opts.duration or OPEN_ENDED_SECONDS,
+                feedback_delay=2.0,
+                injections=(
                     parse_injection(f"drift:{DRIFT_FEATURE}@{start:g}-{end:g}"),
-                    parse_injection("missing:0.05"), parse_injection("malformed:0.02"),
-                ))
-            self.say(f"traffic: {opts.rate:g} requests/s to both models, ground truth after 2 s, "
-                     f"drift in {DRIFT_FEATURE} from {start:g}s to {end:g}s, 5% rows with missing optional fields, "
-                     f"2% malformed requests" + (f"; ends after {opts.duration:g}s" if opts.duration else ""))
+                    parse_injection("missing:0.05"),
+                    parse_injection("malformed:0.02"),
+                ),
+            )
+            self.say(
+                f"traffic: {opts.rate:g} requests/s to both models, ground truth after 2 s, "
+                f"drift in {DRIFT_FEATURE} from {start:g}s to {end:g}s, 5% rows with missing optional fields, "
+                f"2% malformed requests"
+                + (f"; ends after {opts.duration:g}s" if opts.duration else "")
+            )
             simulator = Simulator(config, stop=self.stop_requested, log=lambda line: None)
             worker = threading.Thread(target=simulator.run, name="demo-traffic", daemon=True)
             started = time.monotonic()
@@ -204,8 +268,13 @@ class Demo:
         self.say("stopped. Run `make demo` again to start over.")
         return code
 
-    def _watch(self, group: ServiceGroup, worker: threading.Thread, started: float,
-               progress: Callable[[], str]) -> int:
+    def _watch(
+        self,
+        group: ServiceGroup,
+        worker: threading.Thread,
+        started: float,
+        progress: Callable[[], str],
+    ) -> int:
         next_report = started + min(self.options.report_every, (self.options.duration or 1e9) / 2)
         while worker.is_alive() and not self.stop_requested.is_set():
             try:

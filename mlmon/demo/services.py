@@ -45,8 +45,14 @@ class Service:
         self._log = open(self.log_path, "wb")
         # Own session: a Ctrl-C in the terminal reaches only the demo, which then
         # stops the services in order (the API last-but-one, so it can flush its log).
-        self.popen = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.cwd,
-                                      env={**os.environ, **self.env}, start_new_session=True)
+        self.popen = subprocess.Popen(
+            self.args,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=self.cwd,
+            env={**os.environ, **self.env},
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -59,13 +65,17 @@ class Service:
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.2)
-        raise ServiceError(f"{self.name} did not answer {self.ready_url} within {timeout:.0f}s; "
-                           f"log {self.log_path}:\n{self.log_tail()}")
+        raise ServiceError(
+            f"{self.name} did not answer {self.ready_url} within {timeout:.0f}s; "
+            f"log {self.log_path}:\n{self.log_tail()}"
+        )
 
     def check_alive(self) -> None:
         if self.popen is not None and self.popen.poll() is not None:
-            raise ServiceError(f"{self.name} exited with code {self.popen.returncode}; "
-                               f"log {self.log_path}:\n{self.log_tail()}")
+            raise ServiceError(
+                f"{self.name} exited with code {self.popen.returncode}; "
+                f"log {self.log_path}:\n{self.log_tail()}"
+            )
 
     def log_tail(self, lines: int = 15) -> str:
         if self._log:
@@ -109,7 +119,7 @@ class ServiceGroup:
             service.stop()
         self.services.clear()
 
-    def __enter__(self) -> "ServiceGroup":
+    def __enter__(self) -> ServiceGroup:
         return self
 
     def __exit__(self, *exc: object) -> None:

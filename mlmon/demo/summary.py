@@ -85,13 +85,17 @@ def _count(value: float) -> str:
 def format_report(reports: list[ModelReport]) -> list[str]:
     lines = []
     for rep in reports:
-        scores = "  ".join(f"{k} {_number(v)}" for k, v in rep.scores.items()) or "no ground truth yet"
+        scores = (
+            "  ".join(f"{k} {_number(v)}" for k, v in rep.scores.items()) or "no ground truth yet"
+        )
         drift = ", ".join(sorted(rep.drifted)) if rep.drifted else "none"
         if rep.skipped and not rep.drifted:
             drift += f" ({len(rep.skipped)} test(s) skipped: too few rows)"
-        lines.append(f"  {rep.name:12s} ({rep.task}) window {_count(rep.window_rows)} rows, "
-                     f"{_count(rep.labelled_rows)} labelled | {scores} | quality {_number(rep.quality)} "
-                     f"| drifted: {drift}")
+        lines.append(
+            f"  {rep.name:12s} ({rep.task}) window {_count(rep.window_rows)} rows, "
+            f"{_count(rep.labelled_rows)} labelled | {scores} | quality {_number(rep.quality)} "
+            f"| drifted: {drift}"
+        )
     return lines or ["  the exporter has not reported any model yet"]
 
 

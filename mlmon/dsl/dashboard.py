@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from grafanalib.core import Dashboard, DashboardLink, Template, Templating, Time
 
@@ -20,15 +20,33 @@ _SHARED_CROSSHAIR = 1
 
 def cross_links(tag: str = TAG) -> list[DashboardLink]:
     """A drop-down of every dashboard tagged ``tag``, keeping the time range and variables."""
-    return [DashboardLink(title="MLOps dashboards", type="dashboards", tags=[tag], asDropdown=True,
-                          includeVars=True, keepTime=True, icon="external link",
-                          tooltip="Other mlmon dashboards")]
+    return [
+        DashboardLink(
+            title="MLOps dashboards",
+            type="dashboards",
+            tags=[tag],
+            asDropdown=True,
+            includeVars=True,
+            keepTime=True,
+            icon="external link",
+            tooltip="Other mlmon dashboards",
+        )
+    ]
 
 
-def dashboard(title: str, uid: str, description: str, rows: Sequence[Row], *,
-              variables: Iterable[Template] = (), tags: Iterable[str] = (), time: tuple[str, str] = ("now-6h", "now"),
-              refresh: str = "30s", links: Sequence[DashboardLink] | None = None,
-              editable: bool = False) -> Dashboard:
+def dashboard(
+    title: str,
+    uid: str,
+    description: str,
+    rows: Sequence[Row],
+    *,
+    variables: Iterable[Template] = (),
+    tags: Iterable[str] = (),
+    time: tuple[str, str] = ("now-6h", "now"),
+    refresh: str = "30s",
+    links: Sequence[DashboardLink] | None = None,
+    editable: bool = False,
+) -> Dashboard:
     """A dashboard with the ``$datasource`` variable first, laid-out rows, the mlmon tag and cross-links.
 
     ``uid`` must be stable (it names the output file and the dashboard's URL):
@@ -45,7 +63,17 @@ def dashboard(title: str, uid: str, description: str, rows: Sequence[Row], *,
     names = [v.name for v in extra]
     template_list = ([] if var.DATASOURCE_VARIABLE in names else [var.datasource()]) + extra
     return Dashboard(
-        title=title, uid=uid, description=description.strip(), panels=place(rows),
-        templating=Templating(list=template_list), tags=sorted({TAG, *tags}),
-        links=cross_links() if links is None else list(links), time=Time(*time), refresh=refresh,
-        timezone="browser", graphTooltip=_SHARED_CROSSHAIR, schemaVersion=SCHEMA_VERSION, editable=editable)
+        title=title,
+        uid=uid,
+        description=description.strip(),
+        panels=place(rows),
+        templating=Templating(list=template_list),
+        tags=sorted({TAG, *tags}),
+        links=cross_links() if links is None else list(links),
+        time=Time(*time),
+        refresh=refresh,
+        timezone="browser",
+        graphTooltip=_SHARED_CROSSHAIR,
+        schemaVersion=SCHEMA_VERSION,
+        editable=editable,
+    )

@@ -8,8 +8,8 @@ room in the flow: the validator reports it if it overlaps another.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import attr
 from grafanalib.core import GridPos, Panel, RowPanel
@@ -49,7 +49,9 @@ def cell(panel: Panel, width: int | None = None, height: int | None = None) -> C
     return Cell(panel, width, height)
 
 
-def row(title: str | None, *panels: Panel | Cell, height: int = DEFAULT_HEIGHT, collapsed: bool = False) -> Row:
+def row(
+    title: str | None, *panels: Panel | Cell, height: int = DEFAULT_HEIGHT, collapsed: bool = False
+) -> Row:
     """A row of panels; ``title=None`` lays them out without a row header."""
     cells = tuple(p if isinstance(p, Cell) else Cell(p) for p in panels)
     if collapsed and title is None:
@@ -99,8 +101,12 @@ def place(rows: Iterable[Row]) -> list[Panel]:
             continue
         header_y, y = y, y + 1
         placed, end = _flow(r.cells, r.height, y)
-        header = RowPanel(title=r.title, gridPos=GridPos(h=1, w=GRID_COLUMNS, x=0, y=header_y),
-                          collapsed=r.collapsed, panels=placed if r.collapsed else [])
+        header = RowPanel(
+            title=r.title,
+            gridPos=GridPos(h=1, w=GRID_COLUMNS, x=0, y=header_y),
+            collapsed=r.collapsed,
+            panels=placed if r.collapsed else [],
+        )
         panels.append(header)
         if r.collapsed:
             y = header_y + 1  # a collapsed row's panels live inside it and take no room

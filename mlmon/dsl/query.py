@@ -67,20 +67,47 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping, Union
 
 from exporter import catalog
 from exporter.catalog import Metric, MetricType, Unit
 from mlmon.errors import CatalogError, SourceError
 
 __all__ = [
-    "Expr", "Query", "Re", "Ne", "NotRe", "Matcher",
-    "metric", "series", "rate", "increase", "histogram_quantile", "histogram_mean",
-    "sum", "avg", "max", "min", "count", "topk", "bottomk",
-    "avg_over_time", "max_over_time", "min_over_time", "last_over_time",
-    "absent", "time", "number", "vector", "call", "raw", "label_values", "for_task",
-    "RATE_INTERVAL", "check_window",
+    "Expr",
+    "Query",
+    "Re",
+    "Ne",
+    "NotRe",
+    "Matcher",
+    "metric",
+    "series",
+    "rate",
+    "increase",
+    "histogram_quantile",
+    "histogram_mean",
+    "sum",
+    "avg",
+    "max",
+    "min",
+    "count",
+    "topk",
+    "bottomk",
+    "avg_over_time",
+    "max_over_time",
+    "min_over_time",
+    "last_over_time",
+    "absent",
+    "time",
+    "number",
+    "vector",
+    "call",
+    "raw",
+    "label_values",
+    "for_task",
+    "RATE_INTERVAL",
+    "check_window",
 ]
 
 RATE_INTERVAL = "$__rate_interval"
@@ -90,9 +117,23 @@ _VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*|\[\[[A-Za-z_][A-Za-z0-9_]*"
 _REGEX_META = re.compile(r"[.^$*+?()\[\]{}|\\]")
 
 # Operator precedence (PromQL, high to low): ^, * / %, + -, comparisons, and/unless, or.
-_PRECEDENCE = {"^": 6, "*": 5, "/": 5, "%": 5, "+": 4, "-": 4,
-               "==": 3, "!=": 3, "<": 3, ">": 3, "<=": 3, ">=": 3,
-               "and": 2, "unless": 2, "or": 1}
+_PRECEDENCE = {
+    "^": 6,
+    "*": 5,
+    "/": 5,
+    "%": 5,
+    "+": 4,
+    "-": 4,
+    "==": 3,
+    "!=": 3,
+    "<": 3,
+    ">": 3,
+    "<=": 3,
+    ">=": 3,
+    "and": 2,
+    "unless": 2,
+    "or": 1,
+}
 _COMPARISONS = {"==", "!=", "<", ">", "<=", ">="}
 _SET_OPS = {"and", "or", "unless"}
 _ATOM = 10  # selectors, calls and numbers never need parentheses
@@ -109,22 +150,22 @@ class Matcher:
     value: str
 
 
-def Re(pattern: str) -> Matcher:  # noqa: N802 - reads like PromQL's =~
+def Re(pattern: str) -> Matcher:
     """``label=~"pattern"`` (fully anchored, RE2 syntax)."""
     return Matcher("=~", pattern)
 
 
-def Ne(value: str) -> Matcher:  # noqa: N802
+def Ne(value: str) -> Matcher:
     """``label!="value"``."""
     return Matcher("!=", value)
 
 
-def NotRe(pattern: str) -> Matcher:  # noqa: N802
+def NotRe(pattern: str) -> Matcher:
     """``label!~"pattern"``."""
     return Matcher("!~", pattern)
 
 
-MatcherValue = Union[str, int, Matcher]
+MatcherValue = str | int | Matcher
 
 
 # ------------------------------------------------------------------ expressions
@@ -154,61 +195,90 @@ class Expr:
         return self.text
 
     # -- units -------------------------------------------------------------
-    def with_unit(self, unit: Unit | str | None, per_second: bool | None = None) -> "Expr":
+    def with_unit(self, unit: Unit | str | None, per_second: bool | None = None) -> Expr:
         """The same expression with its unit stated explicitly (after arithmetic the builder can't infer)."""
-        return replace(self, unit=Unit(unit) if unit is not None else None,
-                       per_second=self.per_second if per_second is None else per_second)
+        return replace(
+            self,
+            unit=Unit(unit) if unit is not None else None,
+            per_second=self.per_second if per_second is None else per_second,
+        )
 
     # -- aggregation shortcuts ----------------------------------------------
-    def sum(self, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> "Expr":
+    def sum(self, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> Expr:
         return sum(self, by=by, without=without)
 
-    def avg(self, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> "Expr":
+    def avg(self, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> Expr:
         return avg(self, by=by, without=without)
 
-    def max(self, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> "Expr":
+    def max(self, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> Expr:
         return max(self, by=by, without=without)
 
-    def min(self, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> "Expr":
+    def min(self, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> Expr:
         return min(self, by=by, without=without)
 
     # -- binary operators ------------------------------------------------------
-    def binop(self, op: str, other: "Expr | float | int", *, on: Iterable[str] | None = None,
-              ignoring: Iterable[str] | None = None, group_left: Iterable[str] | None = None,
-              group_right: Iterable[str] | None = None, bool_: bool = False) -> "Expr":
+    def binop(
+        self,
+        op: str,
+        other: Expr | float | int,
+        *,
+        on: Iterable[str] | None = None,
+        ignoring: Iterable[str] | None = None,
+        group_left: Iterable[str] | None = None,
+        group_right: Iterable[str] | None = None,
+        bool_: bool = False,
+    ) -> Expr:
         """``self <op> other`` with optional vector matching and the ``bool`` modifier."""
-        return _binop(self, op, _as_expr(other), on=on, ignoring=ignoring, group_left=group_left,
-                      group_right=group_right, bool_=bool_)
+        return _binop(
+            self,
+            op,
+            _as_expr(other),
+            on=on,
+            ignoring=ignoring,
+            group_left=group_left,
+            group_right=group_right,
+            bool_=bool_,
+        )
 
     # Arithmetic and comparisons (a / b, 2 * a, a > 0.05) are attached below the class by _operator().
 
-    def eq(self, other: "Expr | float | int", bool_: bool = False) -> "Expr":
+    def eq(self, other: Expr | float | int, bool_: bool = False) -> Expr:
         """``self == other`` (a method: ``==`` keeps Python's equality for values)."""
         return self.binop("==", other, bool_=bool_)
 
-    def ne(self, other: "Expr | float | int", bool_: bool = False) -> "Expr":
+    def ne(self, other: Expr | float | int, bool_: bool = False) -> Expr:
         return self.binop("!=", other, bool_=bool_)
 
-    def and_(self, other: "Expr", on: Iterable[str] | None = None, ignoring: Iterable[str] | None = None) -> "Expr":
+    def and_(
+        self, other: Expr, on: Iterable[str] | None = None, ignoring: Iterable[str] | None = None
+    ) -> Expr:
         return self.binop("and", other, on=on, ignoring=ignoring)
 
-    def or_(self, other: "Expr", on: Iterable[str] | None = None, ignoring: Iterable[str] | None = None) -> "Expr":
+    def or_(
+        self, other: Expr, on: Iterable[str] | None = None, ignoring: Iterable[str] | None = None
+    ) -> Expr:
         return self.binop("or", other, on=on, ignoring=ignoring)
 
-    def unless(self, other: "Expr", on: Iterable[str] | None = None,
-               ignoring: Iterable[str] | None = None) -> "Expr":
+    def unless(
+        self, other: Expr, on: Iterable[str] | None = None, ignoring: Iterable[str] | None = None
+    ) -> Expr:
         return self.binop("unless", other, on=on, ignoring=ignoring)
 
 
 def _operator(op: str, reflected: bool = False):
     """The method behind one Python operator; reflected for ``number <op> expr``."""
     if reflected:
+
         def method(self: Expr, other: float | int) -> Expr:
             return _as_expr(other).binop(op, self)
     else:
-        def method(self: Expr, other: "Expr | float | int") -> Expr:
+
+        def method(self: Expr, other: Expr | float | int) -> Expr:
             return self.binop(op, other)
-    method.__doc__ = f"``{'other' if reflected else 'self'} {op} {'self' if reflected else 'other'}``"
+
+    method.__doc__ = (
+        f"``{'other' if reflected else 'self'} {op} {'self' if reflected else 'other'}``"
+    )
     return method
 
 
@@ -219,7 +289,7 @@ for _name, _op in (("gt", ">"), ("lt", "<"), ("ge", ">="), ("le", "<=")):
     setattr(Expr, f"__{_name}__", _operator(_op))
 
 Query = Expr
-MetricRef = Union[str, Metric]
+MetricRef = str | Metric
 
 
 # ------------------------------------------------------------------ the catalog
@@ -232,8 +302,12 @@ def metric(name: MetricRef) -> Metric:
     try:
         return catalog.get(name)
     except KeyError:
-        raise CatalogError(f"metric {name!r} is not in the metric catalog", hint=_did_you_mean(
-            name, catalog.SERIES, "declare it in exporter/catalog.py if the exporter serves it")) from None
+        raise CatalogError(
+            f"metric {name!r} is not in the metric catalog",
+            hint=_did_you_mean(
+                name, catalog.SERIES, "declare it in exporter/catalog.py if the exporter serves it"
+            ),
+        ) from None
 
 
 def _did_you_mean(word: str, choices: Iterable[str], otherwise: str) -> str:
@@ -248,16 +322,21 @@ def _sample_name(name: MetricRef) -> tuple[Metric, str]:
     if m.type is MetricType.HISTOGRAM and sample == m.name:
         raise CatalogError(
             f"{m.name!r} is a histogram: name one of its series",
-            hint=f"use {m.name}_bucket, {m.name}_count or {m.name}_sum, or histogram_quantile()/histogram_mean()")
+            hint=f"use {m.name}_bucket, {m.name}_count or {m.name}_sum, or histogram_quantile()/histogram_mean()",
+        )
     return m, sample
 
 
 def _sample_labels(m: Metric, sample: str) -> frozenset[str]:
     labels = frozenset(m.labels)
-    return labels | {"le"} if sample.endswith("_bucket") and m.type is MetricType.HISTOGRAM else labels
+    return (
+        labels | {"le"} if sample.endswith("_bucket") and m.type is MetricType.HISTOGRAM else labels
+    )
 
 
-def _check_labels(where: str, labels: Iterable[str], available: frozenset[str] | None) -> tuple[str, ...]:
+def _check_labels(
+    where: str, labels: Iterable[str], available: frozenset[str] | None
+) -> tuple[str, ...]:
     if isinstance(labels, str):
         raise SourceError(f"{where}: pass label names as a tuple, e.g. ({labels!r},), not a string")
     checked = tuple(labels)
@@ -266,8 +345,10 @@ def _check_labels(where: str, labels: Iterable[str], available: frozenset[str] |
     for label in checked:
         if label not in available:
             have = ", ".join(sorted(available)) or "no labels"
-            raise CatalogError(f"{where}: label {label!r} is not on these series (they have {have})",
-                               hint=_did_you_mean(label, available, "check exporter/catalog.py"))
+            raise CatalogError(
+                f"{where}: label {label!r} is not on these series (they have {have})",
+                hint=_did_you_mean(label, available, "check exporter/catalog.py"),
+            )
     return checked
 
 
@@ -281,8 +362,10 @@ def _matcher(m: Metric, label: str, value: MatcherValue) -> str:
     if isinstance(value, str):
         value = Matcher("=~", value) if _VARIABLE.search(value) else Matcher("=", value)
     if not isinstance(value, Matcher):
-        raise SourceError(f"{m.name}: matcher for label {label!r} must be a string, Re(), Ne() or NotRe(), "
-                          f"not {type(value).__name__}")
+        raise SourceError(
+            f"{m.name}: matcher for label {label!r} must be a string, Re(), Ne() or NotRe(), "
+            f"not {type(value).__name__}"
+        )
     if not _VARIABLE.search(value.value):
         _check_label_value(m, label, value)
     return f'{label}{value.op}"{_escape(value.value)}"'
@@ -294,16 +377,23 @@ def _check_label_value(m: Metric, label: str, matcher: Matcher) -> None:
         try:
             re.compile(matcher.value)
         except re.error as exc:
-            raise SourceError(f"{m.name}: regex {matcher.value!r} for label {label!r} is invalid: {exc}") from None
+            raise SourceError(
+                f"{m.name}: regex {matcher.value!r} for label {label!r} is invalid: {exc}"
+            ) from None
     if pattern is None:
         return
     # Literal values (and the literal alternatives of a regex) must be values the exporter can emit.
-    literals = [matcher.value] if matcher.op in ("=", "!=") else [
-        alt for alt in matcher.value.split("|") if alt and not _REGEX_META.search(alt)]
+    literals = (
+        [matcher.value]
+        if matcher.op in ("=", "!=")
+        else [alt for alt in matcher.value.split("|") if alt and not _REGEX_META.search(alt)]
+    )
     for literal in literals:
         if not m.allows_label_value(label, literal):
-            raise CatalogError(f"{m.name}: {label}={literal!r} can never match: the catalog allows {pattern!r}",
-                               hint="fix the value or the catalog's label_values")
+            raise CatalogError(
+                f"{m.name}: {label}={literal!r} can never match: the catalog allows {pattern!r}",
+                hint="fix the value or the catalog's label_values",
+            )
 
 
 # -------------------------------------------------------------------- selectors
@@ -315,18 +405,31 @@ def series(name: MetricRef, **matchers: MatcherValue) -> Expr:
     labels = _sample_labels(m, sample)
     _check_labels(sample, matchers, labels)
     inner = ", ".join(_matcher(m, label, value) for label, value in matchers.items())
-    unit = Unit.COUNT if sample.endswith(("_count", "_bucket")) and m.type is MetricType.HISTOGRAM else m.unit
-    return Expr(f"{sample}{{{inner}}}" if inner else sample, unit=unit,
-                metrics=frozenset({m.name}), labels=labels, sample=sample)
+    unit = (
+        Unit.COUNT
+        if sample.endswith(("_count", "_bucket")) and m.type is MetricType.HISTOGRAM
+        else m.unit
+    )
+    return Expr(
+        f"{sample}{{{inner}}}" if inner else sample,
+        unit=unit,
+        metrics=frozenset({m.name}),
+        labels=labels,
+        sample=sample,
+    )
 
 
 def _selector(source: MetricRef | Expr, matchers: Mapping[str, MatcherValue]) -> Expr:
     if isinstance(source, Expr):
         if source.sample is None:
-            raise SourceError(f"expected a metric selector, got the expression {source.text!r}",
-                              hint="pass the metric name (with label matchers as keyword arguments)")
+            raise SourceError(
+                f"expected a metric selector, got the expression {source.text!r}",
+                hint="pass the metric name (with label matchers as keyword arguments)",
+            )
         if matchers:
-            raise SourceError(f"{source.sample}: give label matchers either to series() or here, not both")
+            raise SourceError(
+                f"{source.sample}: give label matchers either to series() or here, not both"
+            )
         return source
     return series(source, **matchers)
 
@@ -335,8 +438,10 @@ def check_window(window: str) -> str:
     """Return ``window`` if it is a Grafana range variable or a Prometheus duration; SourceError otherwise."""
     if window in _GRAFANA_WINDOWS or _DURATION.fullmatch(window):
         return window
-    raise SourceError(f"window {window!r} is neither a Prometheus duration nor a Grafana range variable",
-                      hint="use e.g. '5m', '1h30m' or '$__rate_interval'")
+    raise SourceError(
+        f"window {window!r} is neither a Prometheus duration nor a Grafana range variable",
+        hint="use e.g. '5m', '1h30m' or '$__rate_interval'",
+    )
 
 
 def _counter_like(sel: Expr, func: str) -> Metric:
@@ -345,29 +450,53 @@ def _counter_like(sel: Expr, func: str) -> Metric:
         return m
     if m.type is MetricType.HISTOGRAM and sel.sample != m.name:
         return m
-    hint = ("use the gauge directly, or deriv()/delta() via call()" if m.type is MetricType.GAUGE
-            else f"use {m.name}_count or {m.name}_sum")
+    hint = (
+        "use the gauge directly, or deriv()/delta() via call()"
+        if m.type is MetricType.GAUGE
+        else f"use {m.name}_count or {m.name}_sum"
+    )
     raise CatalogError(f"{func}() needs a counter, but {m.name!r} is a {m.type.value}", hint=hint)
 
 
-def _range_function(func: str, source: MetricRef | Expr, window: str, by: Iterable[str] | None,
-                    matchers: Mapping[str, MatcherValue], per_second: bool) -> Expr:
+def _range_function(
+    func: str,
+    source: MetricRef | Expr,
+    window: str,
+    by: Iterable[str] | None,
+    matchers: Mapping[str, MatcherValue],
+    per_second: bool,
+) -> Expr:
     sel = _selector(source, matchers)
     m = _counter_like(sel, func)
     unit = m.unit if sel.sample.endswith("_sum") else Unit.COUNT  # type: ignore[union-attr]
-    expr = Expr(f"{func}({sel.text}[{check_window(window)}])", unit=unit, per_second=per_second,
-                metrics=sel.metrics, labels=sel.labels)
+    expr = Expr(
+        f"{func}({sel.text}[{check_window(window)}])",
+        unit=unit,
+        per_second=per_second,
+        metrics=sel.metrics,
+        labels=sel.labels,
+    )
     return expr if by is None else sum(expr, by=by)
 
 
-def rate(source: MetricRef | Expr, window: str = RATE_INTERVAL, *, by: Iterable[str] | None = None,
-         **matchers: MatcherValue) -> Expr:
+def rate(
+    source: MetricRef | Expr,
+    window: str = RATE_INTERVAL,
+    *,
+    by: Iterable[str] | None = None,
+    **matchers: MatcherValue,
+) -> Expr:
     """``rate(counter[window])``; with ``by=`` summed ``sum by (...) (rate(...))`` (``by=()`` sums all)."""
     return _range_function("rate", source, window, by, matchers, per_second=True)
 
 
-def increase(source: MetricRef | Expr, window: str = RATE_INTERVAL, *, by: Iterable[str] | None = None,
-             **matchers: MatcherValue) -> Expr:
+def increase(
+    source: MetricRef | Expr,
+    window: str = RATE_INTERVAL,
+    *,
+    by: Iterable[str] | None = None,
+    **matchers: MatcherValue,
+) -> Expr:
     """``increase(counter[window])``: the count over the window; ``by=`` as in :func:`rate`."""
     return _range_function("increase", source, window, by, matchers, per_second=False)
 
@@ -375,37 +504,63 @@ def increase(source: MetricRef | Expr, window: str = RATE_INTERVAL, *, by: Itera
 def _histogram(name: MetricRef, func: str) -> Metric:
     m = metric(name)
     if m.type is not MetricType.HISTOGRAM:
-        raise CatalogError(f"{func}() needs a histogram, but {m.name!r} is a {m.type.value}",
-                           hint="use the metric directly or an aggregation")
+        raise CatalogError(
+            f"{func}() needs a histogram, but {m.name!r} is a {m.type.value}",
+            hint="use the metric directly or an aggregation",
+        )
     return m
 
 
-def histogram_quantile(q: float, name: MetricRef, *, by: Iterable[str] = (), window: str = RATE_INTERVAL,
-                       **matchers: MatcherValue) -> Expr:
+def histogram_quantile(
+    q: float,
+    name: MetricRef,
+    *,
+    by: Iterable[str] = (),
+    window: str = RATE_INTERVAL,
+    **matchers: MatcherValue,
+) -> Expr:
     """``histogram_quantile(q, sum by (le, <by>) (rate(<name>_bucket{...}[window])))``."""
     m = _histogram(name, "histogram_quantile")
     if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 <= q <= 1:
-        raise SourceError(f"histogram_quantile({q!r}, {m.name}): the quantile must be a number in [0, 1]")
+        raise SourceError(
+            f"histogram_quantile({q!r}, {m.name}): the quantile must be a number in [0, 1]"
+        )
     by = _check_labels(f"histogram_quantile of {m.name}", by, frozenset(m.labels))
     buckets = rate(f"{m.name}_bucket", window, by=("le", *by), **matchers)
-    return Expr(f"histogram_quantile({_number_text(q)}, {buckets.text})", unit=m.unit,
-                metrics=frozenset({m.name}), labels=frozenset(by))
+    return Expr(
+        f"histogram_quantile({_number_text(q)}, {buckets.text})",
+        unit=m.unit,
+        metrics=frozenset({m.name}),
+        labels=frozenset(by),
+    )
 
 
-def histogram_mean(name: MetricRef, *, by: Iterable[str] = (), window: str = RATE_INTERVAL,
-                   **matchers: MatcherValue) -> Expr:
+def histogram_mean(
+    name: MetricRef,
+    *,
+    by: Iterable[str] = (),
+    window: str = RATE_INTERVAL,
+    **matchers: MatcherValue,
+) -> Expr:
     """The mean observation over the window: ``sum(rate(_sum)) / sum(rate(_count))``, in the metric's unit."""
     m = _histogram(name, "histogram_mean")
     by = tuple(by)
-    mean = rate(f"{m.name}_sum", window, by=by, **matchers) / rate(f"{m.name}_count", window, by=by, **matchers)
+    mean = rate(f"{m.name}_sum", window, by=by, **matchers) / rate(
+        f"{m.name}_count", window, by=by, **matchers
+    )
     return mean.with_unit(m.unit, per_second=False)
 
 
 # ------------------------------------------------------------------ aggregation
 
 
-def _aggregate(op: str, expr: Expr | MetricRef, by: Iterable[str] | None, without: Iterable[str] | None,
-               param: str = "") -> Expr:
+def _aggregate(
+    op: str,
+    expr: Expr | MetricRef,
+    by: Iterable[str] | None,
+    without: Iterable[str] | None,
+    param: str = "",
+) -> Expr:
     expr = expr if isinstance(expr, Expr) else series(expr)
     if by is not None and without is not None:
         raise SourceError(f"{op}(): give by= or without=, not both")
@@ -424,28 +579,43 @@ def _aggregate(op: str, expr: Expr | MetricRef, by: Iterable[str] | None, withou
     if op in ("topk", "bottomk"):
         labels = expr.labels
     space = " " if clause else ""
-    return Expr(f"{op}{clause}{space}({param}{expr.text})", unit=unit, per_second=per_second,
-                metrics=expr.metrics, labels=labels)
+    return Expr(
+        f"{op}{clause}{space}({param}{expr.text})",
+        unit=unit,
+        per_second=per_second,
+        metrics=expr.metrics,
+        labels=labels,
+    )
 
 
-def sum(expr: Expr | MetricRef, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> Expr:  # noqa: A001
+def sum(
+    expr: Expr | MetricRef, by: Iterable[str] | None = None, without: Iterable[str] | None = None
+) -> Expr:
     """``sum by (...) (expr)``; without ``by``/``without`` sums every series into one."""
     return _aggregate("sum", expr, by, without)
 
 
-def avg(expr: Expr | MetricRef, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> Expr:
+def avg(
+    expr: Expr | MetricRef, by: Iterable[str] | None = None, without: Iterable[str] | None = None
+) -> Expr:
     return _aggregate("avg", expr, by, without)
 
 
-def max(expr: Expr | MetricRef, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> Expr:  # noqa: A001
+def max(
+    expr: Expr | MetricRef, by: Iterable[str] | None = None, without: Iterable[str] | None = None
+) -> Expr:
     return _aggregate("max", expr, by, without)
 
 
-def min(expr: Expr | MetricRef, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> Expr:  # noqa: A001
+def min(
+    expr: Expr | MetricRef, by: Iterable[str] | None = None, without: Iterable[str] | None = None
+) -> Expr:
     return _aggregate("min", expr, by, without)
 
 
-def count(expr: Expr | MetricRef, by: Iterable[str] | None = None, without: Iterable[str] | None = None) -> Expr:
+def count(
+    expr: Expr | MetricRef, by: Iterable[str] | None = None, without: Iterable[str] | None = None
+) -> Expr:
     """``count by (...) (expr)``: how many series (e.g. features with drift: ``count(x == 1)``)."""
     return _aggregate("count", expr, by, without)
 
@@ -458,10 +628,17 @@ def bottomk(k: int, expr: Expr | MetricRef, by: Iterable[str] | None = None) -> 
     return _aggregate("bottomk", expr, by, None, param=f"{int(k)}, ")
 
 
-def _over_time(func: str, source: MetricRef | Expr, window: str, matchers: Mapping[str, MatcherValue]) -> Expr:
+def _over_time(
+    func: str, source: MetricRef | Expr, window: str, matchers: Mapping[str, MatcherValue]
+) -> Expr:
     sel = _selector(source, matchers)
-    return Expr(f"{func}({sel.text}[{check_window(window)}])", unit=sel.unit, per_second=sel.per_second,
-                metrics=sel.metrics, labels=sel.labels)
+    return Expr(
+        f"{func}({sel.text}[{check_window(window)}])",
+        unit=sel.unit,
+        per_second=sel.per_second,
+        metrics=sel.metrics,
+        labels=sel.labels,
+    )
 
 
 def avg_over_time(source: MetricRef | Expr, window: str, **matchers: MatcherValue) -> Expr:
@@ -499,7 +676,9 @@ def up(job: str) -> Expr:
     """
     if not job or '"' in job or "\\" in job:
         raise SourceError(f"up(): {job!r} is not a usable job name")
-    return Expr(f'up{{job="{job}"}}', unit=Unit.BOOLEAN, labels=frozenset({"job", "instance"}), sample="up")
+    return Expr(
+        f'up{{job="{job}"}}', unit=Unit.BOOLEAN, labels=frozenset({"job", "instance"}), sample="up"
+    )
 
 
 def time() -> Expr:
@@ -525,8 +704,13 @@ def call(func: str, expr: Expr, *args: float | int | str, unit: Unit | None | st
         raise SourceError(f"{func!r} is not a PromQL function name")
     extra = "".join(f", {_number_text(a) if isinstance(a, (int, float)) else a}" for a in args)
     result_unit = expr.unit if unit == "same" else (Unit(unit) if unit is not None else None)
-    return Expr(f"{func}({expr.text}{extra})", unit=result_unit, per_second=expr.per_second,
-                metrics=expr.metrics, labels=expr.labels)
+    return Expr(
+        f"{func}({expr.text}{extra})",
+        unit=result_unit,
+        per_second=expr.per_second,
+        metrics=expr.metrics,
+        labels=expr.labels,
+    )
 
 
 def raw(text: str, unit: Unit | str | None = None) -> Expr:
@@ -547,8 +731,11 @@ def label_values(name: MetricRef, label: str, **matchers: MatcherValue) -> str:
     """The Grafana variable query ``label_values(metric{matchers}, label)``, checked against the catalog."""
     m = metric(name)
     # A histogram has no sample under its own name; its _count series carries the same labels.
-    sample = name if isinstance(name, str) and name != m.name else (
-        f"{m.name}_count" if m.type is MetricType.HISTOGRAM else m.name)
+    sample = (
+        name
+        if isinstance(name, str) and name != m.name
+        else (f"{m.name}_count" if m.type is MetricType.HISTOGRAM else m.name)
+    )
     _check_labels(f"label_values({sample})", (label,), _sample_labels(m, sample))
     return f"label_values({series(sample, **matchers).text}, {label})"
 
@@ -559,7 +746,7 @@ def _number_text(value: float | int) -> str:
     return repr(float(value))
 
 
-def _as_expr(value: "Expr | float | int") -> Expr:
+def _as_expr(value: Expr | float | int) -> Expr:
     return value if isinstance(value, Expr) else number(value)
 
 
@@ -588,15 +775,31 @@ def _result_unit(op: str, left: Expr, right: Expr, bool_: bool) -> tuple[Unit | 
         if left.unit == right.unit and left.per_second == right.per_second:
             return left.unit, left.per_second
         return None, False
-    if op == "/" and left.unit == right.unit and left.unit is not None and left.per_second == right.per_second:
+    if (
+        op == "/"
+        and left.unit == right.unit
+        and left.unit is not None
+        and left.per_second == right.per_second
+    ):
         return Unit.RATIO, False  # a share: errors / requests, drifted / all features
     return None, False
 
 
-def _binop(left: Expr, op: str, right: Expr, *, on: Iterable[str] | None, ignoring: Iterable[str] | None,
-           group_left: Iterable[str] | None, group_right: Iterable[str] | None, bool_: bool) -> Expr:
+def _binop(
+    left: Expr,
+    op: str,
+    right: Expr,
+    *,
+    on: Iterable[str] | None,
+    ignoring: Iterable[str] | None,
+    group_left: Iterable[str] | None,
+    group_right: Iterable[str] | None,
+    bool_: bool,
+) -> Expr:
     if op not in _PRECEDENCE:
-        raise SourceError(f"unknown PromQL operator {op!r}", hint=f"use one of {' '.join(_PRECEDENCE)}")
+        raise SourceError(
+            f"unknown PromQL operator {op!r}", hint=f"use one of {' '.join(_PRECEDENCE)}"
+        )
     if bool_ and op not in _COMPARISONS:
         raise SourceError(f"the bool modifier only applies to comparisons, not {op!r}")
     if op in _SET_OPS and (left.is_scalar or right.is_scalar):
@@ -605,12 +808,18 @@ def _binop(left: Expr, op: str, right: Expr, *, on: Iterable[str] | None, ignori
         raise SourceError("give on= or ignoring=, not both")
     if group_left is not None and group_right is not None:
         raise SourceError("give group_left= or group_right=, not both")
-    both = (left.labels & right.labels) if left.labels is not None and right.labels is not None else None
+    both = (
+        (left.labels & right.labels)
+        if left.labels is not None and right.labels is not None
+        else None
+    )
     modifier = ""
     if on is not None:
         modifier = f" on ({', '.join(_check_labels(f'{op} on', on, both))})"
     elif ignoring is not None:
-        modifier = f" ignoring ({', '.join(_check_labels(f'{op} ignoring', ignoring, left.labels))})"
+        modifier = (
+            f" ignoring ({', '.join(_check_labels(f'{op} ignoring', ignoring, left.labels))})"
+        )
     labels = left.labels if not left.is_scalar else right.labels
     if group_left is not None:
         extra = _check_labels("group_left", group_left, right.labels)
@@ -625,6 +834,12 @@ def _binop(left: Expr, op: str, right: Expr, *, on: Iterable[str] | None, ignori
     precedence = _PRECEDENCE[op]
     unit, per_second = _result_unit(op, left, right, bool_)
     text = f"{_wrap(left, precedence, False)} {op}{' bool' if bool_ else ''}{modifier} {_wrap(right, precedence, True)}"
-    return Expr(text, unit=unit, per_second=per_second, metrics=left.metrics | right.metrics, labels=labels,
-                precedence=precedence, is_scalar=left.is_scalar and right.is_scalar)
-
+    return Expr(
+        text,
+        unit=unit,
+        per_second=per_second,
+        metrics=left.metrics | right.metrics,
+        labels=labels,
+        precedence=precedence,
+        is_scalar=left.is_scalar and right.is_scalar,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from exporter import catalog
 from exporter.catalog import Family, Unit
@@ -40,8 +40,11 @@ def grafana_unit(exprs: Iterable[Expr], panel: str) -> str:
     """The Grafana unit for the queries of one panel; they must agree (or pass ``unit=`` explicitly)."""
     units = {_unit_of(e) for e in exprs if e.unit is not None}
     if len(units) > 1:
-        raise SourceError(f"its queries have different units ({', '.join(sorted(units))})", item=panel,
-                          hint="pass unit= to the panel helper, or split the panel")
+        raise SourceError(
+            f"its queries have different units ({', '.join(sorted(units))})",
+            item=panel,
+            hint="pass unit= to the panel helper, or split the panel",
+        )
     return units.pop() if units else "short"
 
 
@@ -66,7 +69,11 @@ def default_steps(exprs: Sequence[Expr]) -> Steps:
         return DRIFT_FLAG_STEPS
     if Family.DRIFT in families and expr.unit is Unit.COUNT:
         return DRIFT_COUNT_STEPS
-    if expr.unit is Unit.RATIO and families & {Family.MODEL, Family.QUALITY} and not expr.per_second:
+    if (
+        expr.unit is Unit.RATIO
+        and families & {Family.MODEL, Family.QUALITY}
+        and not expr.per_second
+    ):
         if any(m.name == "model_mape" for m in metrics):
             return (("green", None), ("orange", 0.1), ("red", 0.2))  # an error: lower is better
         return HIGHER_IS_BETTER

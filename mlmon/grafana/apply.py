@@ -7,16 +7,23 @@ and the next run (which re-plans from Grafana's state) picks up the rest.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
 
 from mlmon.grafana.client import GrafanaClient
 from mlmon.grafana.errors import GrafanaConflictError, GrafanaError
 from mlmon.grafana.normalize import comparable_dashboard
 from mlmon.grafana.plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Action, Plan
 
-CREATED, UPDATED, UNCHANGED_, DELETED, FAILED, SKIPPED = "created", "updated", "unchanged", "deleted", "failed", "skipped"
+CREATED, UPDATED, UNCHANGED_, DELETED, FAILED, SKIPPED = (
+    "created",
+    "updated",
+    "unchanged",
+    "deleted",
+    "failed",
+    "skipped",
+)
 DONE = {CREATE: CREATED, UPDATE: UPDATED, DELETE: DELETED, UNCHANGED: UNCHANGED_}
 
 
@@ -43,7 +50,9 @@ class ApplyOptions:
 
 
 class _Applier:
-    def __init__(self, client: GrafanaClient, options: ApplyOptions, total: int, progress: Progress | None):
+    def __init__(
+        self, client: GrafanaClient, options: ApplyOptions, total: int, progress: Progress | None
+    ):
         self.client = client
         self.options = options
         self.total = total
@@ -64,8 +73,13 @@ class _Applier:
         if action.op == CONFLICT:
             return self.record(Outcome(action, FAILED, f"{action.label}: {action.note}"))
         if action.folder_uid in blocked and action.op != DELETE:
-            return self.record(Outcome(action, SKIPPED, f"{action.label}: its folder {action.folder_uid!r} "
-                                                        "could not be created"))
+            return self.record(
+                Outcome(
+                    action,
+                    SKIPPED,
+                    f"{action.label}: its folder {action.folder_uid!r} could not be created",
+                )
+            )
         try:
             self._write(action)
         except GrafanaError as exc:
@@ -102,18 +116,28 @@ class _Applier:
     def _upsert_dashboard(self, action: Action) -> None:
         model = dict(action.payload)
         if action.version is not None and not self.options.overwrite:
-            model["version"] = action.version  # Grafana answers 412 if someone saved it since we read it
+            model["version"] = (
+                action.version
+            )  # Grafana answers 412 if someone saved it since we read it
         try:
-            self.client.upsert_dashboard(model, action.folder_uid or "", self.options.message, self.options.overwrite)
+            self.client.upsert_dashboard(
+                model, action.folder_uid or "", self.options.message, self.options.overwrite
+            )
         except GrafanaConflictError as exc:
             # A retried POST that Grafana had already applied also comes back as 412: that is success.
-            current = self.client.get_dashboard(action.key) if exc.reason == "version-mismatch" else None
-            if current is None or comparable_dashboard(current["dashboard"], action.payload) != action.payload:
+            current = (
+                self.client.get_dashboard(action.key) if exc.reason == "version-mismatch" else None
+            )
+            if (
+                current is None
+                or comparable_dashboard(current["dashboard"], action.payload) != action.payload
+            ):
                 raise
 
 
-def apply_plan(client: GrafanaClient, plan: Plan, options: ApplyOptions,
-               progress: Progress | None = None) -> list[Outcome]:
+def apply_plan(
+    client: GrafanaClient, plan: Plan, options: ApplyOptions, progress: Progress | None = None
+) -> list[Outcome]:
     applier = _Applier(client, options, len(plan.actions), progress)
     blocked: set[str] = set()
     for action in [a for a in plan.actions if a.kind in ("datasource", "folder")]:

@@ -7,7 +7,8 @@ the credential *kind* and what to do.
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -17,8 +18,8 @@ from grafana_client.client import GrafanaClientError, GrafanaException, GrafanaS
 from mlmon.grafana.config import Target
 from mlmon.grafana.errors import (
     GrafanaAuthError,
-    GrafanaError,
     GrafanaConflictError,
+    GrafanaError,
     GrafanaRequestError,
     GrafanaUnreachable,
     NotGrafanaError,
@@ -44,7 +45,7 @@ CONFLICT_EXPLANATIONS = {
     "version-mismatch": "someone saved it in Grafana (e.g. in the UI) after mlmon read it",
     "name-exists": "another dashboard in the same folder already has this title",
     "plugin-dashboard": "it was installed by a Grafana plugin; plugin dashboards can only be replaced by "
-                        "overwriting them (or remove the plugin's copy first)",
+    "overwriting them (or remove the plugin's copy first)",
 }
 
 
@@ -61,7 +62,13 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 class GrafanaClient:
     """One Grafana target. Thread-safe: requests' session pool serves concurrent calls."""
 
-    def __init__(self, target: Target, *, sleep: Callable[[float], None] | None = None, pool_maxsize: int = 16):
+    def __init__(
+        self,
+        target: Target,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        pool_maxsize: int = 16,
+    ):
         self.target = target
         parts = urlsplit(target.url)
         prefix = parts.path.strip("/")
@@ -74,9 +81,13 @@ class GrafanaClient:
             verify=target.verify,
             timeout=target.timeout,
         )
-        if not hasattr(self._api.client, "s"):  # the attribute every grafana-client 2.x-5.x sends through
-            raise GrafanaError("this grafana-client version keeps no HTTP session in .client.s; "
-                               "install grafana-client>=4,<6 (pip install -e .)")
+        if not hasattr(
+            self._api.client, "s"
+        ):  # the attribute every grafana-client 2.x-5.x sends through
+            raise GrafanaError(
+                "this grafana-client version keeps no HTTP session in .client.s; "
+                "install grafana-client>=4,<6 (pip install -e .)"
+            )
         self._api.client.s.close()
         self._api.client.s = build_session(target, sleep=sleep, pool_maxsize=pool_maxsize)
 
@@ -90,7 +101,11 @@ class GrafanaClient:
 
     def _credential_text(self) -> str:
         cred = self.target.credential
-        return cred.describe() if cred else "an anonymous request (no GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD)"
+        return (
+            cred.describe()
+            if cred
+            else "an anonymous request (no GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD)"
+        )
 
     def _call(self, what: str, kind: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a grafana-client call; ``what`` names the resource for messages, ``kind`` picks the permission."""
@@ -117,7 +132,11 @@ class GrafanaClient:
     def _http_error(self, what: str, kind: str, exc: GrafanaException) -> Exception:
         status = exc.status_code
         body = exc.response if isinstance(exc.response, dict) else {}
-        message = body.get("message") or (exc.response if isinstance(exc.response, str) else "") or exc.message
+        message = (
+            body.get("message")
+            or (exc.response if isinstance(exc.response, str) else "")
+            or exc.message
+        )
         message = str(message).strip()[:300]
         if status == 401 and self.target.credential is None:
             return GrafanaAuthError(
@@ -165,7 +184,9 @@ class GrafanaClient:
                 status=status,
             )
         if isinstance(exc, GrafanaClientError):
-            return GrafanaRequestError(f"{what}: Grafana refused it with {status}: {message}", status=status)
+            return GrafanaRequestError(
+                f"{what}: Grafana refused it with {status}: {message}", status=status
+            )
         return GrafanaRequestError(f"{what}: {message}", status=status or None)
 
     def _get_or_none(self, what: str, fn: Callable[..., T], *args: Any) -> T | None:
@@ -202,7 +223,9 @@ class GrafanaClient:
                 f"{'.'.join(map(str, MIN_VERSION))} or newer (alert rule provisioning API, folderUid on dashboards)"
             )
         if body.get("database") != "ok":
-            raise GrafanaRequestError(f"Grafana at {self.target.url} reports its database as {body['database']!r}")
+            raise GrafanaRequestError(
+                f"Grafana at {self.target.url} reports its database as {body['database']!r}"
+            )
         return body
 
     # -- folders -------------------------------------------------------------------------
@@ -213,7 +236,9 @@ class GrafanaClient:
     def create_folder(self, uid: str, title: str, parent_uid: str | None) -> dict[str, Any]:
         what = f"folder {title!r} (uid {uid})"
         try:
-            return self._call(what, "folder", self._api.folder.create_folder, title, uid, parent_uid)
+            return self._call(
+                what, "folder", self._api.folder.create_folder, title, uid, parent_uid
+            )
         except GrafanaRequestError as exc:
             if exc.status != 409:
                 raise
@@ -228,10 +253,14 @@ class GrafanaClient:
             ) from None
 
     def update_folder(self, uid: str, title: str, version: int | None) -> dict[str, Any]:
-        return self._call(f"folder {uid!r}", "folder", self._api.folder.update_folder, uid, title, version, True)
+        return self._call(
+            f"folder {uid!r}", "folder", self._api.folder.update_folder, uid, title, version, True
+        )
 
     def move_folder(self, uid: str, parent_uid: str | None) -> dict[str, Any]:
-        return self._call(f"folder {uid!r}", "folder", self._api.folder.move_folder, uid, parent_uid or "")
+        return self._call(
+            f"folder {uid!r}", "folder", self._api.folder.move_folder, uid, parent_uid or ""
+        )
 
     # -- dashboards ----------------------------------------------------------------------
 
@@ -240,8 +269,14 @@ class GrafanaClient:
         hits: list[dict[str, Any]] = []
         page = 1
         while True:
-            batch = self._call("searching dashboards", "read", self._api.search.search_dashboards,
-                               type_="dash-db", limit=SEARCH_PAGE, page=page)
+            batch = self._call(
+                "searching dashboards",
+                "read",
+                self._api.search.search_dashboards,
+                type_="dash-db",
+                limit=SEARCH_PAGE,
+                page=page,
+            )
             hits.extend(batch)
             if len(batch) < SEARCH_PAGE:
                 return hits
@@ -253,51 +288,95 @@ class GrafanaClient:
 
     def last_version_message(self, uid: str) -> str | None:
         """The commit message of the dashboard's latest saved version ("" when saved from the UI)."""
-        body = self._get_or_none(f"versions of dashboard {uid!r}", self._api.client.GET,
-                                 f"/dashboards/uid/{quote(uid, safe='')}/versions", None, None, {"limit": 1})
+        body = self._get_or_none(
+            f"versions of dashboard {uid!r}",
+            self._api.client.GET,
+            f"/dashboards/uid/{quote(uid, safe='')}/versions",
+            None,
+            None,
+            {"limit": 1},
+        )
         # Grafana < 12 answers a list, 12+ wraps it as {"versions": [...]}
         versions = body.get("versions", []) if isinstance(body, dict) else body or []
         return versions[0].get("message", "") if versions else None
 
-    def upsert_dashboard(self, dashboard: dict[str, Any], folder_uid: str, message: str,
-                         overwrite: bool = False) -> dict[str, Any]:
+    def upsert_dashboard(
+        self, dashboard: dict[str, Any], folder_uid: str, message: str, overwrite: bool = False
+    ) -> dict[str, Any]:
         """``POST /api/dashboards/db``, always with ``folderUid`` (without it Grafana moves it to the root)."""
-        body = {"dashboard": dashboard, "folderUid": folder_uid, "message": message, "overwrite": overwrite}
+        body = {
+            "dashboard": dashboard,
+            "folderUid": folder_uid,
+            "message": message,
+            "overwrite": overwrite,
+        }
         what = f"dashboard {dashboard.get('title')!r} (uid {dashboard.get('uid')})"
         return self._call(what, "dashboard", self._api.dashboard.update_dashboard, body)
 
     def delete_dashboard(self, uid: str, title: str) -> None:
-        self._call(f"dashboard {title!r} (uid {uid})", "delete", self._api.dashboard.delete_dashboard, uid)
+        self._call(
+            f"dashboard {title!r} (uid {uid})", "delete", self._api.dashboard.delete_dashboard, uid
+        )
 
     # -- alert rule groups ---------------------------------------------------------------
 
     def get_rule_group(self, folder_uid: str, group: str) -> dict[str, Any] | None:
-        return self._get_or_none(f"rule group {group!r} in folder {folder_uid!r}",
-                                 self._api.alertingprovisioning.get_rule_group, folder_uid, quote(group, safe=""))
+        return self._get_or_none(
+            f"rule group {group!r} in folder {folder_uid!r}",
+            self._api.alertingprovisioning.get_rule_group,
+            folder_uid,
+            quote(group, safe=""),
+        )
 
-    def put_rule_group(self, body: dict[str, Any], disable_provenance: bool = False) -> dict[str, Any]:
+    def put_rule_group(
+        self, body: dict[str, Any], disable_provenance: bool = False
+    ) -> dict[str, Any]:
         """``PUT /api/v1/provisioning/folder/{folderUid}/rule-groups/{group}`` — idempotent by design."""
-        return self._call(f"rule group {body['title']!r} in folder {body['folderUid']!r}", "rule-group",
-                          self._api.alertingprovisioning.update_rule_group, body["folderUid"],
-                          quote(body["title"], safe=""), body, disable_provenance)
+        return self._call(
+            f"rule group {body['title']!r} in folder {body['folderUid']!r}",
+            "rule-group",
+            self._api.alertingprovisioning.update_rule_group,
+            body["folderUid"],
+            quote(body["title"], safe=""),
+            body,
+            disable_provenance,
+        )
 
     def list_alert_rules(self) -> list[dict[str, Any]]:
-        return self._call("listing alert rules", "read", self._api.alertingprovisioning.get_alertrules_all)
+        return self._call(
+            "listing alert rules", "read", self._api.alertingprovisioning.get_alertrules_all
+        )
 
     def delete_rule_group(self, folder_uid: str, group: str) -> None:
         path = f"/v1/provisioning/folder/{quote(folder_uid, safe='')}/rule-groups/{quote(group, safe='')}"
-        self._call(f"rule group {group!r} in folder {folder_uid!r}", "delete", self._api.client.DELETE, path,
-                   accept_empty_json=True)
+        self._call(
+            f"rule group {group!r} in folder {folder_uid!r}",
+            "delete",
+            self._api.client.DELETE,
+            path,
+            accept_empty_json=True,
+        )
 
     # -- datasources ---------------------------------------------------------------------
 
     def get_datasource(self, uid: str) -> dict[str, Any] | None:
-        return self._get_or_none(f"datasource {uid!r}", self._api.datasource.get_datasource_by_uid, uid)
+        return self._get_or_none(
+            f"datasource {uid!r}", self._api.datasource.get_datasource_by_uid, uid
+        )
 
     def create_datasource(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._call(f"datasource {body.get('name')!r}", "datasource", self._api.datasource.create_datasource,
-                          body)
+        return self._call(
+            f"datasource {body.get('name')!r}",
+            "datasource",
+            self._api.datasource.create_datasource,
+            body,
+        )
 
     def update_datasource(self, uid: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._call(f"datasource {body.get('name')!r}", "datasource",
-                          self._api.datasource.update_datasource_by_uid, uid, body)
+        return self._call(
+            f"datasource {body.get('name')!r}",
+            "datasource",
+            self._api.datasource.update_datasource_by_uid,
+            uid,
+            body,
+        )

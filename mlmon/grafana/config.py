@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from mlmon.grafana.errors import GrafanaConfigError
@@ -100,9 +101,13 @@ def _strip_userinfo(url: str) -> tuple[str, str | None, str | None]:
     """Remove ``user:password@`` from a URL so it can be printed; return the parts."""
     parts = urlsplit(url)
     if not parts.scheme or not parts.hostname:
-        raise GrafanaConfigError(f"GRAFANA_URL {url!r} is not an absolute URL (expected e.g. http://localhost:3000)")
+        raise GrafanaConfigError(
+            f"GRAFANA_URL {url!r} is not an absolute URL (expected e.g. http://localhost:3000)"
+        )
     if parts.scheme not in ("http", "https"):
-        raise GrafanaConfigError(f"GRAFANA_URL must start with http:// or https://, not {parts.scheme}://")
+        raise GrafanaConfigError(
+            f"GRAFANA_URL must start with http:// or https://, not {parts.scheme}://"
+        )
     netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
     clean = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
     return clean, parts.username, parts.password
@@ -122,8 +127,12 @@ def load_config_file(path: Path | None) -> dict[str, Any]:
         raise GrafanaConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
-def _credential(settings: Mapping[str, Any], env: Mapping[str, str], url_user: str | None,
-                url_password: str | None) -> Credential | None:
+def _credential(
+    settings: Mapping[str, Any],
+    env: Mapping[str, str],
+    url_user: str | None,
+    url_password: str | None,
+) -> Credential | None:
     token_env = settings.get("token_env", "GRAFANA_TOKEN")
     if env.get(token_env):
         return Credential("token", token_env, Secret(env[token_env]))
@@ -132,11 +141,15 @@ def _credential(settings: Mapping[str, Any], env: Mapping[str, str], url_user: s
     if user and env.get(password_env):
         return Credential("basic", password_env, Secret(env[password_env]), user=user)
     if url_user and url_password:
-        return Credential("basic", "the userinfo part of the Grafana URL", Secret(url_password), user=url_user)
+        return Credential(
+            "basic", "the userinfo part of the Grafana URL", Secret(url_password), user=url_user
+        )
     return None
 
 
-def _folders(settings: Mapping[str, Any], origin: str) -> tuple[tuple[FolderSpec, ...], str, dict[str, str]]:
+def _folders(
+    settings: Mapping[str, Any], origin: str
+) -> tuple[tuple[FolderSpec, ...], str, dict[str, str]]:
     raw = settings.get("folders")
     if raw is None:
         folders: tuple[FolderSpec, ...] = (FolderSpec(*DEFAULT_FOLDER),)
@@ -170,10 +183,16 @@ def _number(value: Any, what: str, kind: type) -> Any:
         raise GrafanaConfigError(f"{what} must be a number, not {value!r}") from None
 
 
-def load_target(*, target: str | None = None, config_path: Path | None = None,
-                env: Mapping[str, str] | None = None, url: str | None = None,
-                timeout: float | None = None, ca_bundle: str | None = None,
-                org_id: int | None = None) -> Target:
+def load_target(
+    *,
+    target: str | None = None,
+    config_path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    url: str | None = None,
+    timeout: float | None = None,
+    ca_bundle: str | None = None,
+    org_id: int | None = None,
+) -> Target:
     """Resolve the Grafana target from flags, environment and config file."""
     env = os.environ if env is None else env
     config = load_config_file(config_path)
@@ -182,9 +201,13 @@ def load_target(*, target: str | None = None, config_path: Path | None = None,
     name = target or config.get("default_target")
     if target and target not in targets:
         known = ", ".join(sorted(targets)) or "none"
-        raise GrafanaConfigError(f"{origin}: no [targets.{target}] table (targets defined: {known})")
+        raise GrafanaConfigError(
+            f"{origin}: no [targets.{target}] table (targets defined: {known})"
+        )
     # the target's table overrides the file's top level, key by key
-    settings: dict[str, Any] = {k: v for k, v in config.items() if k not in ("targets", "default_target")}
+    settings: dict[str, Any] = {
+        k: v for k, v in config.items() if k not in ("targets", "default_target")
+    }
     if name and name in targets:
         settings.update(targets[name])
     explicit_target = target is not None
@@ -209,7 +232,9 @@ def load_target(*, target: str | None = None, config_path: Path | None = None,
     if bundle:
         verify = str(bundle)
         if not Path(verify).is_file():
-            raise GrafanaConfigError(f"CA bundle {verify} does not exist (GRAFANA_CA_BUNDLE / ca_bundle / --ca-bundle)")
+            raise GrafanaConfigError(
+                f"CA bundle {verify} does not exist (GRAFANA_CA_BUNDLE / ca_bundle / --ca-bundle)"
+            )
     elif settings.get("tls_verify") is False:
         verify = False
     raw_org = pick(org_id, "GRAFANA_ORG_ID", "org_id")
@@ -219,9 +244,13 @@ def load_target(*, target: str | None = None, config_path: Path | None = None,
         name=name or "env",
         url=clean_url,
         credential=_credential(settings, env, url_user, url_password),
-        org_id=_number(raw_org, "GRAFANA_ORG_ID / org_id", int) if raw_org not in (None, "") else None,
+        org_id=_number(raw_org, "GRAFANA_ORG_ID / org_id", int)
+        if raw_org not in (None, "")
+        else None,
         verify=verify,
-        timeout=_number(raw_timeout, "GRAFANA_TIMEOUT / timeout", float) if raw_timeout else DEFAULT_TIMEOUT,
+        timeout=_number(raw_timeout, "GRAFANA_TIMEOUT / timeout", float)
+        if raw_timeout
+        else DEFAULT_TIMEOUT,
         attempts=_number(settings.get("attempts", DEFAULT_ATTEMPTS), "attempts", int),
         folders=folders,
         default_folder=default_folder,

@@ -13,12 +13,24 @@ from typing import Any
 
 SERVER_DASHBOARD_FIELDS = frozenset({"id", "version", "iteration"})
 SERVER_RULE_FIELDS = frozenset({"id", "updated", "provenance", "orgID"})
-SERVER_DATASOURCE_FIELDS = frozenset({"id", "orgId", "version", "readOnly", "typeLogoUrl", "typeName",
-                                      "secureJsonFields", "apiVersion"})
+SERVER_DATASOURCE_FIELDS = frozenset(
+    {
+        "id",
+        "orgId",
+        "version",
+        "readOnly",
+        "typeLogoUrl",
+        "typeName",
+        "secureJsonFields",
+        "apiVersion",
+    }
+)
 
 
 def _is_default(value: Any) -> bool:
-    return value is None or value is False or value == "" or value == 0 or value == [] or value == {}
+    return (
+        value is None or value is False or value == "" or value == 0 or value == [] or value == {}
+    )
 
 
 def project(current: Any, desired: Any) -> Any:
@@ -56,8 +68,12 @@ def duration_seconds(value: Any) -> Any:
 
 def _same_durations_as(rule: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
     """Grafana may answer ``5m0s`` for ``5m``: spell equal durations the way the source does."""
-    return {k: model[k] if k in RULE_DURATIONS and k in model and duration_seconds(v) == duration_seconds(model[k])
-            else v for k, v in rule.items()}
+    return {
+        k: model[k]
+        if k in RULE_DURATIONS and k in model and duration_seconds(v) == duration_seconds(model[k])
+        else v
+        for k, v in rule.items()
+    }
 
 
 def _rule_by_title(rules: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -70,7 +86,9 @@ def comparable_rule_group(current: dict[str, Any], desired: dict[str, Any]) -> d
     rules = []
     for rule in current.get("rules", []):
         model = wanted.get(rule.get("title", ""), {})
-        rule = _same_durations_as({k: v for k, v in rule.items() if k not in SERVER_RULE_FIELDS}, model)
+        rule = _same_durations_as(
+            {k: v for k, v in rule.items() if k not in SERVER_RULE_FIELDS}, model
+        )
         if "uid" not in model:
             rule.pop("uid", None)  # Grafana assigns one when the source does not
         rules.append(project(rule, model))
@@ -83,10 +101,17 @@ def comparable_rule_group(current: dict[str, Any], desired: dict[str, Any]) -> d
 
 
 def desired_rule_group(desired: dict[str, Any]) -> dict[str, Any]:
-    return {**desired, "rules": [{k: v for k, v in r.items() if k not in SERVER_RULE_FIELDS}
-                                 for r in desired.get("rules", [])]}
+    return {
+        **desired,
+        "rules": [
+            {k: v for k, v in r.items() if k not in SERVER_RULE_FIELDS}
+            for r in desired.get("rules", [])
+        ],
+    }
 
 
 def comparable_datasource(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
-    current = {k: v for k, v in current.items() if k not in SERVER_DATASOURCE_FIELDS and k in desired}
+    current = {
+        k: v for k, v in current.items() if k not in SERVER_DATASOURCE_FIELDS and k in desired
+    }
     return project(current, desired)

@@ -45,8 +45,13 @@ class Action:
 
     @property
     def label(self) -> str:
-        redundant = self.title in (self.key, self.key.rsplit("/", 1)[-1])  # e.g. rule-group folder/title
-        return f"{self.kind} {self.key}" + (f" {self.title!r}" if self.title and not redundant else "")
+        redundant = self.title in (
+            self.key,
+            self.key.rsplit("/", 1)[-1],
+        )  # e.g. rule-group folder/title
+        return f"{self.kind} {self.key}" + (
+            f" {self.title!r}" if self.title and not redundant else ""
+        )
 
     @property
     def writes(self) -> bool:
@@ -95,13 +100,28 @@ def plan_folder(client: GrafanaClient, folder: FolderSpec) -> Action:
         return Action("folder", folder.uid, folder.title, UNCHANGED, payload=payload)
     payload["retitle"] = have["title"] != want["title"]
     payload["move"] = have["parentUid"] != want["parentUid"]
-    return Action("folder", folder.uid, folder.title, UPDATE, value_changes(have, want, "", "    "), payload,
-                  version=current.get("version"))
+    return Action(
+        "folder",
+        folder.uid,
+        folder.title,
+        UPDATE,
+        value_changes(have, want, "", "    "),
+        payload,
+        version=current.get("version"),
+    )
 
 
-def plan_dashboard(client: GrafanaClient, desired: DesiredDashboard, exists: bool, overwrite: bool) -> Action:
-    action = Action("dashboard", desired.uid, desired.title, CREATE, payload=desired.model,
-                    folder_uid=desired.folder_uid)
+def plan_dashboard(
+    client: GrafanaClient, desired: DesiredDashboard, exists: bool, overwrite: bool
+) -> Action:
+    action = Action(
+        "dashboard",
+        desired.uid,
+        desired.title,
+        CREATE,
+        payload=desired.model,
+        folder_uid=desired.folder_uid,
+    )
     current = client.get_dashboard(desired.uid) if exists else None
     if current is None:
         action.diff = dashboard_diff(None, desired.model)
@@ -111,7 +131,9 @@ def plan_dashboard(client: GrafanaClient, desired: DesiredDashboard, exists: boo
     action.version = meta.get("version", current.get("dashboard", {}).get("version"))
     diff = dashboard_diff(model, desired.model)
     if (meta.get("folderUid") or "") != desired.folder_uid:
-        diff.insert(0, f"    ~ folder: {meta.get('folderUid') or '(root)'!r} -> {desired.folder_uid!r}")
+        diff.insert(
+            0, f"    ~ folder: {meta.get('folderUid') or '(root)'!r} -> {desired.folder_uid!r}"
+        )
     action.diff = diff
     action.op = UPDATE if diff else UNCHANGED
     if action.op == UNCHANGED:
@@ -121,23 +143,37 @@ def plan_dashboard(client: GrafanaClient, desired: DesiredDashboard, exists: boo
         # save it (the provider's allowUiUpdates) and the client explains a refusal
         action.diff.insert(0, "    (provisioned from a file on the Grafana server)")
     elif not overwrite and MANAGED_TAG not in (current.get("dashboard", {}).get("tags") or []):
-        action.op, action.note = CONFLICT, (
-            f"a dashboard with this uid already exists in Grafana and mlmon does not manage it (no "
-            f"{MANAGED_TAG!r} tag); give the source another uid, or push with --overwrite to take it over")
+        action.op, action.note = (
+            CONFLICT,
+            (
+                f"a dashboard with this uid already exists in Grafana and mlmon does not manage it (no "
+                f"{MANAGED_TAG!r} tag); give the source another uid, or push with --overwrite to take it over"
+            ),
+        )
     elif not overwrite:
         message = client.last_version_message(desired.uid)
         if message is not None and not message.startswith(MESSAGE_PREFIX):
             by = meta.get("updatedBy") or "someone"
-            action.op, action.note = CONFLICT, (
-                f"{by} saved it in Grafana (e.g. in the UI) since the last mlmon push; pushing would lose "
-                "those edits. Pull it (`mlmon pull --uid ...`) to keep them, or push with --overwrite")
+            action.op, action.note = (
+                CONFLICT,
+                (
+                    f"{by} saved it in Grafana (e.g. in the UI) since the last mlmon push; pushing would lose "
+                    "those edits. Pull it (`mlmon pull --uid ...`) to keep them, or push with --overwrite"
+                ),
+            )
     return action
 
 
 def plan_rule_group(client: GrafanaClient, desired: DesiredRuleGroup) -> Action:
     body = desired_rule_group(desired.body)
-    action = Action("rule-group", desired.key, desired.title, CREATE, payload=desired.body,
-                    folder_uid=desired.folder_uid)
+    action = Action(
+        "rule-group",
+        desired.key,
+        desired.title,
+        CREATE,
+        payload=desired.body,
+        folder_uid=desired.folder_uid,
+    )
     current = client.get_rule_group(desired.folder_uid, desired.title)
     if current is None:
         action.diff = rule_group_diff(None, body)
@@ -174,10 +210,18 @@ def datasource_body(settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _prune_actions(client: GrafanaClient, source: Source, hits: list[dict[str, Any]]) -> list[Action]:
+def _prune_actions(
+    client: GrafanaClient, source: Source, hits: list[dict[str, Any]]
+) -> list[Action]:
     wanted = {d.uid for d in source.dashboards}
     actions = [
-        Action("dashboard", hit["uid"], hit.get("title", ""), DELETE, ["    - delete (no longer in generated/)"])
+        Action(
+            "dashboard",
+            hit["uid"],
+            hit.get("title", ""),
+            DELETE,
+            ["    - delete (no longer in generated/)"],
+        )
         for hit in hits
         if MANAGED_TAG in (hit.get("tags") or []) and hit["uid"] not in wanted
     ]
@@ -189,13 +233,28 @@ def _prune_actions(client: GrafanaClient, source: Source, hits: list[dict[str, A
         key = f"{folder}/{group}"
         if folder in managed and key not in groups and key not in seen:
             seen.add(key)
-            actions.append(Action("rule-group", key, group, DELETE, ["    - delete (no longer in generated/)"],
-                                  folder_uid=folder))
+            actions.append(
+                Action(
+                    "rule-group",
+                    key,
+                    group,
+                    DELETE,
+                    ["    - delete (no longer in generated/)"],
+                    folder_uid=folder,
+                )
+            )
     return actions
 
 
-def build_plan(client: GrafanaClient, source: Source, *, prune: bool = False, overwrite: bool = False,
-               datasource: dict[str, Any] | None = None, concurrency: int = 8) -> Plan:
+def build_plan(
+    client: GrafanaClient,
+    source: Source,
+    *,
+    prune: bool = False,
+    overwrite: bool = False,
+    datasource: dict[str, Any] | None = None,
+    concurrency: int = 8,
+) -> Plan:
     plan = Plan()
     if datasource is not None:
         plan.actions.append(plan_datasource(client, datasource))
@@ -203,7 +262,9 @@ def build_plan(client: GrafanaClient, source: Source, *, prune: bool = False, ov
     hits = client.search_dashboards() if source.dashboards or prune else []
     existing = {hit["uid"] for hit in hits}
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        dashboards = pool.map(lambda d: plan_dashboard(client, d, d.uid in existing, overwrite), source.dashboards)
+        dashboards = pool.map(
+            lambda d: plan_dashboard(client, d, d.uid in existing, overwrite), source.dashboards
+        )
         groups = pool.map(lambda g: plan_rule_group(client, g), source.rule_groups)
         plan.actions.extend(dashboards)
         plan.actions.extend(groups)

@@ -6,12 +6,14 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from mlmon.grafana.client import GrafanaClient
 from mlmon.grafana.errors import GrafanaError, GrafanaRequestError
 from mlmon.grafana.normalize import SERVER_DASHBOARD_FIELDS
+
 
 def write_atomically(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so an interrupted pull leaves no half-written file."""
@@ -58,13 +60,22 @@ def resolve_uids(client: GrafanaClient, uids: list[str], folder: str | None) -> 
         hits = client.search_dashboards()
         in_folder = [h["uid"] for h in hits if folder in (h.get("folderUid"), h.get("folderTitle"))]
         if not in_folder:
-            raise GrafanaRequestError(f"no dashboards found in folder {folder!r} (give its uid or exact title)")
+            raise GrafanaRequestError(
+                f"no dashboards found in folder {folder!r} (give its uid or exact title)"
+            )
         selected.extend(uid for uid in in_folder if uid not in selected)
     return selected
 
 
-def pull_dashboards(client: GrafanaClient, uids: list[str], out_dir: Path, *, as_python: bool = False,
-                    force: bool = False, on_file: Callable[[Path, list[str]], None] | None = None) -> list[Path]:
+def pull_dashboards(
+    client: GrafanaClient,
+    uids: list[str],
+    out_dir: Path,
+    *,
+    as_python: bool = False,
+    force: bool = False,
+    on_file: Callable[[Path, list[str]], None] | None = None,
+) -> list[Path]:
     """Fetch every dashboard first, then write them: a missing uid leaves no files behind.
 
     JSON files are refreshed in place; Python modules are source code, so an
@@ -75,13 +86,17 @@ def pull_dashboards(client: GrafanaClient, uids: list[str], out_dir: Path, *, as
     for uid in uids:
         found = client.get_dashboard(uid)
         if found is None:
-            raise GrafanaRequestError(f"dashboard {uid!r} does not exist in Grafana (or the credential cannot see it)",
-                                      status=404)
+            raise GrafanaRequestError(
+                f"dashboard {uid!r} does not exist in Grafana (or the credential cannot see it)",
+                status=404,
+            )
         model = {k: v for k, v in found["dashboard"].items() if k not in SERVER_DASHBOARD_FIELDS}
         if convert is not None:
             path = out_dir / module_name(uid)
             if path.exists() and not force:
-                raise GrafanaError(f"{path} exists; pass --force to replace it with the version from Grafana")
+                raise GrafanaError(
+                    f"{path} exists; pass --force to replace it with the version from Grafana"
+                )
             text, notes = convert(model, f"Grafana dashboard {uid}")
         else:
             path, notes = out_dir / f"{uid}.json", []

@@ -35,15 +35,23 @@ def progress_printer(out: TextIO):
         if outcome.status == UNCHANGED_:
             return  # counted in the summary; 200 "unchanged" lines would hide what happened
         width = len(str(total))
-        print(f"[{index:>{width}}/{total}] {outcome.status:<9} {outcome.action.label}", file=out, flush=True)
+        print(
+            f"[{index:>{width}}/{total}] {outcome.status:<9} {outcome.action.label}",
+            file=out,
+            flush=True,
+        )
 
     return show
 
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-            for row in rows]
+    return [
+        "  ".join(
+            cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))
+        )
+        for row in rows
+    ]
 
 
 def print_summary(outcomes: list[Outcome], out: TextIO) -> None:
@@ -62,5 +70,11 @@ def print_summary(outcomes: list[Outcome], out: TextIO) -> None:
         print(f"\nNOT applied ({len(failed)}):", file=out)
         for outcome in failed:
             print(f"  {outcome.status}: {outcome.error}", file=out)
-        print(f"applied ({len(applied)}): " + (", ".join(o.action.label for o in applied) or "none"), file=out)
-        print("Fix the causes above and run the same command again: it only sends what still differs.", file=out)
+        print(
+            f"applied ({len(applied)}): " + (", ".join(o.action.label for o in applied) or "none"),
+            file=out,
+        )
+        print(
+            "Fix the causes above and run the same command again: it only sends what still differs.",
+            file=out,
+        )

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 MAX_VALUE = 100
 QUERY_FIELDS = ("expr", "expression", "query", "rawSql")
@@ -33,8 +34,14 @@ def _keyed(items: Iterable[Any], key_names: tuple[str, ...]) -> dict[str, Any]:
     """Index list items by the first present key (e.g. refId), falling back to position."""
     keyed: dict[str, Any] = {}
     for index, item in enumerate(items):
-        key = next((str(item[k]) for k in key_names if isinstance(item, dict) and item.get(k) not in (None, "")),
-                   f"#{index}")
+        key = next(
+            (
+                str(item[k])
+                for k in key_names
+                if isinstance(item, dict) and item.get(k) not in (None, "")
+            ),
+            f"#{index}",
+        )
         keyed[key] = item
     return keyed
 
@@ -57,7 +64,11 @@ def value_changes(old: Any, new: Any, path: str, indent: str) -> list[str]:
             else:
                 lines.extend(value_changes(old[key], new[key], sub, indent))
         return lines
-    if isinstance(old, list) and isinstance(new, list) and all(isinstance(x, dict) for x in old + new):
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and all(isinstance(x, dict) for x in old + new)
+    ):
         ref_keys = ("refId", "name", "uid", "title")
         if any(any(k in x for k in ref_keys) for x in old + new):
             return _keyed_changes(_keyed(old, ref_keys), _keyed(new, ref_keys), path, indent)
@@ -86,12 +97,21 @@ def _flat_panels(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return flat
 
 
-def _members_diff(current: dict[str, Any], desired: dict[str, Any], members: str,
-                  items: Callable[[dict[str, Any]], list[dict[str, Any]]], key_names: tuple[str, ...],
-                  label: Callable[[str, dict[str, Any]], str]) -> list[str]:
+def _members_diff(
+    current: dict[str, Any],
+    desired: dict[str, Any],
+    members: str,
+    items: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    key_names: tuple[str, ...],
+    label: Callable[[str, dict[str, Any]], str],
+) -> list[str]:
     """Top-level field changes, then each member (panel, rule) added, removed or changed."""
-    lines = value_changes({k: v for k, v in current.items() if k != members},
-                          {k: v for k, v in desired.items() if k != members}, "", "    ")
+    lines = value_changes(
+        {k: v for k, v in current.items() if k != members},
+        {k: v for k, v in desired.items() if k != members},
+        "",
+        "    ",
+    )
     old, new = _keyed(items(current), key_names), _keyed(items(desired), key_names)
     for key in list(old) + [k for k in new if k not in old]:
         if key not in new:
@@ -122,5 +142,11 @@ def dashboard_diff(current: dict[str, Any] | None, desired: dict[str, Any]) -> l
 def rule_group_diff(current: dict[str, Any] | None, desired: dict[str, Any]) -> list[str]:
     if current is None:
         return [f"    + new rule group with {_count(len(desired.get('rules', [])), 'rule')}"]
-    return _members_diff(current, desired, "rules", lambda group: group.get("rules") or [], ("title",),
-                         lambda key, rule: f"rule {key!r}")
+    return _members_diff(
+        current,
+        desired,
+        "rules",
+        lambda group: group.get("rules") or [],
+        ("title",),
+        lambda key, rule: f"rule {key!r}",
+    )

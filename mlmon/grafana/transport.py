@@ -12,8 +12,8 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import requests
 import requests.adapters
@@ -90,7 +90,12 @@ class RetryingAdapter(requests.adapters.HTTPAdapter):
     ``sleep`` is injectable so tests run retry sequences without waiting.
     """
 
-    def __init__(self, policy: RetryPolicy, sleep: Callable[[float], None] | None = None, pool_maxsize: int = 16):
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None] | None = None,
+        pool_maxsize: int = 16,
+    ):
         self.policy = policy
         self._sleep = sleep
         super().__init__(pool_connections=pool_maxsize, pool_maxsize=pool_maxsize, max_retries=0)
@@ -105,16 +110,28 @@ class RetryingAdapter(requests.adapters.HTTPAdapter):
                 if last:
                     raise
                 delay = self.policy.backoff(attempt)
-                log.warning("%s failed (%s); retry %d/%d in %.1fs", what, type(exc).__name__,
-                            attempt, self.policy.attempts - 1, delay)
+                log.warning(
+                    "%s failed (%s); retry %d/%d in %.1fs",
+                    what,
+                    type(exc).__name__,
+                    attempt,
+                    self.policy.attempts - 1,
+                    delay,
+                )
             else:
                 if response.status_code not in RETRY_STATUSES or last:
                     return response
                 delay = retry_after_seconds(response.headers.get("Retry-After"))
                 if delay is None:
                     delay = self.policy.backoff(attempt)
-                log.warning("%s answered %d; retry %d/%d in %.1fs", what, response.status_code,
-                            attempt, self.policy.attempts - 1, delay)
+                log.warning(
+                    "%s answered %d; retry %d/%d in %.1fs",
+                    what,
+                    response.status_code,
+                    attempt,
+                    self.policy.attempts - 1,
+                    delay,
+                )
                 response.close()
             (self._sleep or default_sleep)(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -125,8 +142,9 @@ def default_sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def build_session(target: Target, sleep: Callable[[float], None] | None = None,
-                  pool_maxsize: int = 16) -> requests.Session:
+def build_session(
+    target: Target, sleep: Callable[[float], None] | None = None, pool_maxsize: int = 16
+) -> requests.Session:
     session = requests.Session()
     adapter = RetryingAdapter(RetryPolicy(attempts=max(1, target.attempts)), sleep, pool_maxsize)
     session.mount("http://", adapter)
@@ -135,5 +153,9 @@ def build_session(target: Target, sleep: Callable[[float], None] | None = None,
     if target.org_id is not None:
         session.headers["X-Grafana-Org-Id"] = str(target.org_id)
     if target.credential is not None:
-        session.auth = BearerAuth(target.credential) if target.credential.kind == "token" else BasicAuth(target.credential)
+        session.auth = (
+            BearerAuth(target.credential)
+            if target.credential.kind == "token"
+            else BasicAuth(target.credential)
+        )
     return session

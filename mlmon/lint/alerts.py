@@ -8,9 +8,10 @@ Prometheus rule files (``{groups: [{name, rules: [{alert, expr, ...}]}]}``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from mlmon.lint.findings import Location
 
@@ -40,7 +41,9 @@ class AlertRule:
 
     def location(self) -> Location:
         """Findings on alerts name the rule group where dashboards have a dashboard, the rule where a panel."""
-        return Location(self.file, self.group or None, None, self.title, None, None, self.path, kind="alert")
+        return Location(
+            self.file, self.group or None, None, self.title, None, None, self.path, kind="alert"
+        )
 
     @property
     def flat(self) -> dict[str, Any]:
@@ -81,7 +84,11 @@ class AlertRule:
         flat = self.flat
         if self.kind == "prometheus":
             expr = flat.get("expr")
-            return [AlertQuery("", f"{self.path}.expr", str(expr), None, None)] if expr is not None else []
+            return (
+                [AlertQuery("", f"{self.path}.expr", str(expr), None, None)]
+                if expr is not None
+                else []
+            )
         data_key = "data" if "data" in self.raw else "grafana_alert.data"
         found = []
         for i, item in enumerate(flat.get("data") or []):
@@ -104,7 +111,9 @@ class AlertRule:
 
 def is_alert_document(data: Any) -> bool:
     if isinstance(data, dict):
-        return isinstance(data.get("groups"), list) or (isinstance(data.get("rules"), list) and "panels" not in data)
+        return isinstance(data.get("groups"), list) or (
+            isinstance(data.get("rules"), list) and "panels" not in data
+        )
     return isinstance(data, list) and all(isinstance(r, dict) and _looks_like_rule(r) for r in data)
 
 

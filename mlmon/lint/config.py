@@ -16,10 +16,11 @@ exclusions from all applicable files add up. Every exclusion needs a ``reason``:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -46,7 +47,10 @@ class Exclusion:
         where = finding.location
         if finding.rule != self.rule:
             return False
-        if self.dashboard is not None and self.dashboard not in (where.dashboard, where.dashboard_uid):
+        if self.dashboard is not None and self.dashboard not in (
+            where.dashboard,
+            where.dashboard_uid,
+        ):
             return False
         return self.panel is None or self.panel == where.panel
 
@@ -68,7 +72,7 @@ class Config:
     def exclusion_for(self, finding: Finding) -> Exclusion | None:
         return next((e for e in self.exclusions if e.matches(finding)), None)
 
-    def merged_over(self, outer: "Config") -> "Config":
+    def merged_over(self, outer: Config) -> Config:
         settings = {**outer.settings, **self.settings}
         return Config(settings, outer.exclusions + self.exclusions)
 
@@ -78,15 +82,21 @@ def load(path: Path) -> Config:
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except OSError as exc:
-        raise LintConfigError(f"{path}: cannot read the lint configuration: {exc.strerror}") from None
+        raise LintConfigError(
+            f"{path}: cannot read the lint configuration: {exc.strerror}"
+        ) from None
     except yaml.YAMLError as exc:
         raise LintConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise LintConfigError(f"{path}: expected a mapping with 'rules' and/or 'exclusions'")
     unknown = set(data) - {"rules", "exclusions"}
     if unknown:
-        raise LintConfigError(f"{path}: unknown keys {sorted(unknown)}; only 'rules' and 'exclusions' are allowed")
-    return Config(_settings(path, data.get("rules") or {}), _exclusions(path, data.get("exclusions") or []))
+        raise LintConfigError(
+            f"{path}: unknown keys {sorted(unknown)}; only 'rules' and 'exclusions' are allowed"
+        )
+    return Config(
+        _settings(path, data.get("rules") or {}), _exclusions(path, data.get("exclusions") or [])
+    )
 
 
 def _check_rule_name(path: Path, where: str, name: Any) -> str:
@@ -100,19 +110,24 @@ def _check_rule_name(path: Path, where: str, name: Any) -> str:
 def _settings(path: Path, rules: Any) -> dict[str, dict[str, Any]]:
     if not isinstance(rules, dict):
         raise LintConfigError(
-            f"{path}: 'rules' must map rule names to settings, e.g. {{panel-units: {{enabled: false}}}}")
+            f"{path}: 'rules' must map rule names to settings, e.g. {{panel-units: {{enabled: false}}}}"
+        )
     settings = {}
     for name, value in rules.items():
         _check_rule_name(path, "rules", name)
         if not isinstance(value, dict):
-            raise LintConfigError(f"{path}: rules.{name}: settings must be a mapping, e.g. {{enabled: false}}")
+            raise LintConfigError(
+                f"{path}: rules.{name}: settings must be a mapping, e.g. {{enabled: false}}"
+            )
         settings[name] = value
     return settings
 
 
 def _exclusions(path: Path, items: Any) -> tuple[Exclusion, ...]:
     if not isinstance(items, list):
-        raise LintConfigError(f"{path}: 'exclusions' must be a list of {{rule, reason, dashboard?, panel?}}")
+        raise LintConfigError(
+            f"{path}: 'exclusions' must be a list of {{rule, reason, dashboard?, panel?}}"
+        )
     found = []
     for i, item in enumerate(items, start=1):
         where = f"exclusion #{i}"
@@ -121,12 +136,19 @@ def _exclusions(path: Path, items: Any) -> tuple[Exclusion, ...]:
         unknown = set(item) - {"rule", "reason", "dashboard", "panel"}
         if unknown:
             raise LintConfigError(
-                f"{path}: {where}: unknown keys {sorted(unknown)} (allowed: rule, reason, dashboard, panel)")
+                f"{path}: {where}: unknown keys {sorted(unknown)} (allowed: rule, reason, dashboard, panel)"
+            )
         rule = _check_rule_name(path, where, item.get("rule"))
         reason = item.get("reason")
         if not isinstance(reason, str) or not reason.strip():
-            raise LintConfigError(f"{path}: {where} ({rule}): every exclusion needs a 'reason' saying why it is fine")
-        found.append(Exclusion(rule, reason.strip(), path, _optional(item, "dashboard"), _optional(item, "panel")))
+            raise LintConfigError(
+                f"{path}: {where} ({rule}): every exclusion needs a 'reason' saying why it is fine"
+            )
+        found.append(
+            Exclusion(
+                rule, reason.strip(), path, _optional(item, "dashboard"), _optional(item, "panel")
+            )
+        )
     return tuple(found)
 
 

@@ -8,10 +8,11 @@ datasources and legacy string datasources.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from mlmon.lint.findings import Location
 from mlmon.lint.promql import VARIABLE
@@ -19,7 +20,17 @@ from mlmon.lint.promql import VARIABLE
 MIXED = "-- Mixed --"
 # Panel types that show no query results: they need no targets, units or datasource.
 NON_DATA_PANELS = frozenset(
-    {"row", "text", "dashlist", "news", "alertlist", "annolist", "welcome", "gettingstarted", "canvas-static"}
+    {
+        "row",
+        "text",
+        "dashlist",
+        "news",
+        "alertlist",
+        "annolist",
+        "welcome",
+        "gettingstarted",
+        "canvas-static",
+    }
 )
 
 
@@ -35,7 +46,7 @@ def variable_reference(value: Any) -> str | None:
 class Target:
     raw: dict[str, Any]
     path: str
-    panel: "Panel"
+    panel: Panel
 
     @property
     def ref_id(self) -> str:
@@ -63,7 +74,9 @@ class Target:
 class Panel:
     raw: dict[str, Any]
     path: str
-    row: "Panel | None" = None  # the row holding it (a collapsed row's nested panels, or a legacy row)
+    row: Panel | None = (
+        None  # the row holding it (a collapsed row's nested panels, or a legacy row)
+    )
 
     @property
     def title(self) -> str:
@@ -109,7 +122,11 @@ class Panel:
         targets = self.raw.get("targets")
         if not isinstance(targets, list):
             return []
-        return [Target(t, f"{self.path}.targets[{i}]", self) for i, t in enumerate(targets) if isinstance(t, dict)]
+        return [
+            Target(t, f"{self.path}.targets[{i}]", self)
+            for i, t in enumerate(targets)
+            if isinstance(t, dict)
+        ]
 
 
 @dataclass
@@ -186,7 +203,11 @@ class Dashboard:
         items = templating.get("list") if isinstance(templating, dict) else None
         if not isinstance(items, list):
             return []
-        return [Variable(v, f"{self.prefix}templating.list[{i}]") for i, v in enumerate(items) if isinstance(v, dict)]
+        return [
+            Variable(v, f"{self.prefix}templating.list[{i}]")
+            for i, v in enumerate(items)
+            if isinstance(v, dict)
+        ]
 
     def variable(self, name: str) -> Variable | None:
         return next((v for v in self.variables if v.name == name), None)
@@ -215,17 +236,31 @@ class Dashboard:
         return kind in (None, "prometheus")
 
     def is_prometheus_query_variable(self, variable: Variable) -> bool:
-        return variable.type == "query" and self.datasource_type(variable.datasource) in (None, "prometheus")
+        return variable.type == "query" and self.datasource_type(variable.datasource) in (
+            None,
+            "prometheus",
+        )
 
     def location(self) -> Location:
         return Location(self.file, self.title, self.uid, json_path=self.prefix.rstrip(".") or None)
 
-    def panel_location(self, panel: Panel, query: str | None = None, json_path: str | None = None) -> Location:
-        return Location(self.file, self.title, self.uid, panel.title, panel.id, query, json_path or panel.path)
+    def panel_location(
+        self, panel: Panel, query: str | None = None, json_path: str | None = None
+    ) -> Location:
+        return Location(
+            self.file, self.title, self.uid, panel.title, panel.id, query, json_path or panel.path
+        )
 
     def variable_location(self, variable: Variable) -> Location:
-        return Location(self.file, self.title, self.uid, f"${variable.name}", None, variable.query or None,
-                        variable.path)
+        return Location(
+            self.file,
+            self.title,
+            self.uid,
+            f"${variable.name}",
+            None,
+            variable.query or None,
+            variable.path,
+        )
 
     def prometheus_targets(self) -> Iterator[Target]:
         for panel in self.panels:

@@ -46,7 +46,11 @@ def _files_under(directory: Path) -> list[Path]:
     for parent, dirs, files in os.walk(directory):
         # hidden files and directories (.venv, .git, .mlmon-lint.yml) hold no dashboards
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(parent) / f for f in sorted(files) if f.endswith(SUFFIXES) and not f.startswith("."))
+        found.extend(
+            Path(parent) / f
+            for f in sorted(files)
+            if f.endswith(SUFFIXES) and not f.startswith(".")
+        )
     return found
 
 
@@ -59,7 +63,9 @@ def read(path: Path, explicit: bool) -> Document | None:
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise LintInputError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from None
+        raise LintInputError(
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}"
+        ) from None
     dashboard = _dashboard(path, data)
     if dashboard is not None:
         return Document(path, dashboard=dashboard)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from mlmon.lint import config as lint_config
 from mlmon.lint import variables
@@ -106,7 +106,9 @@ def lint_dashboard(dashboard: Dashboard, rules: list[Rule]) -> Iterator[Finding]
     for rule in rules:
         yield from rule.check_dashboard(dashboard, dashboard.location())
         for variable in dashboard.variables:
-            yield from rule.check_variable(dashboard, variable, dashboard.variable_location(variable))
+            yield from rule.check_variable(
+                dashboard, variable, dashboard.variable_location(variable)
+            )
         for panel in dashboard.panels:
             yield from rule.check_panel(dashboard, panel, dashboard.panel_location(panel))
         yield from _check_queries(rule, queries)
@@ -114,7 +116,9 @@ def lint_dashboard(dashboard: Dashboard, rules: list[Rule]) -> Iterator[Finding]
 
 def _check_queries(rule: Rule, queries: list[Query]) -> Iterator[Finding]:
     for query in queries:
-        yield from rule.check_query(query) if query.expr is not None else rule.check_unparsable(query)
+        yield from (
+            rule.check_query(query) if query.expr is not None else rule.check_unparsable(query)
+        )
 
 
 def lint_alerts(alerts: list[AlertRule], rules: list[Rule]) -> Iterator[Finding]:

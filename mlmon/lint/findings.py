@@ -26,7 +26,7 @@ class Location:
     json_path: str | None = None  # e.g. panels[2].panels[0].targets[1]
     kind: str = "dashboard"  # "dashboard" (dashboard/panel) or "alert" (rule group/rule)
 
-    def with_query(self, query: str, json_path: str) -> "Location":
+    def with_query(self, query: str, json_path: str) -> Location:
         return replace(self, query=query, json_path=json_path)
 
 
@@ -45,5 +45,7 @@ class Finding:
         data = asdict(self)
         data["level"] = self.level.value
         data["location"]["file"] = str(self.location.file)
-        data["source"] = {"file": str(self.source[0]), "line": self.source[1]} if self.source else None
+        data["source"] = (
+            {"file": str(self.source[0]), "line": self.source[1]} if self.source else None
+        )
         return data

@@ -11,12 +11,12 @@ outside the catalog): nothing is reported below an unknown.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import promql_parser
-from exporter.catalog import SERIES, MetricType
 
+from exporter.catalog import SERIES, MetricType
 from mlmon.lint.promql import PLACEHOLDER, Selector, children
 
 TARGET_LABELS = frozenset({"job", "instance"})
@@ -31,8 +31,22 @@ SYNTHETIC_SERIES: dict[str, frozenset[str] | None] = {
     "ALERTS_FOR_STATE": None,
 }
 # Functions whose result has no labels of its own (or a scalar).
-_LABELLESS = frozenset({"vector", "time", "scalar", "pi", "minute", "hour", "day_of_week", "day_of_month",
-                        "day_of_year", "days_in_month", "month", "year"})
+_LABELLESS = frozenset(
+    {
+        "vector",
+        "time",
+        "scalar",
+        "pi",
+        "minute",
+        "hour",
+        "day_of_week",
+        "day_of_month",
+        "day_of_year",
+        "days_in_month",
+        "month",
+        "year",
+    }
+)
 _KEEPS_ALL_LABELS = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
 _SET_OPERATORS = frozenset({"and", "or", "unless"})
 
@@ -83,8 +97,13 @@ def is_scalar(node: promql_parser.Expr) -> bool:
     return False
 
 
-def _require(labels: Iterable[str], available: Labels, clause: str, subject: str,
-             report: Callable[[LabelProblem], None]) -> None:
+def _require(
+    labels: Iterable[str],
+    available: Labels,
+    clause: str,
+    subject: str,
+    report: Callable[[LabelProblem], None],
+) -> None:
     if available is None:
         return
     for label in labels:
@@ -123,7 +142,11 @@ def _aggregate(node: promql_parser.AggregateExpr, report: Callable[[LabelProblem
     _require(grouping, inner, clause, "the aggregated series", report)
     if op in _KEEPS_ALL_LABELS or inner is None:
         return inner
-    result = frozenset(grouping) if by else (inner - set(grouping) if modifier is not None else frozenset())
+    result = (
+        frozenset(grouping)
+        if by
+        else (inner - set(grouping) if modifier is not None else frozenset())
+    )
     if op == "count_values" and isinstance(node.param, promql_parser.StringLiteral):
         result |= {node.param.val}
     return result
@@ -174,7 +197,9 @@ def _call(node: promql_parser.Call, report: Callable[[LabelProblem], None]) -> L
     first = vectors[0]
     if first is None:
         return None
-    if name in {"label_replace", "label_join"} and isinstance(node.args[1], promql_parser.StringLiteral):
+    if name in {"label_replace", "label_join"} and isinstance(
+        node.args[1], promql_parser.StringLiteral
+    ):
         return first | {node.args[1].val}
     if name == "histogram_quantile":
         return first - {"le"}

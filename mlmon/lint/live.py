@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import promql_parser
 
@@ -65,19 +66,28 @@ def live_parts(expr: promql_parser.Expr) -> list[Group]:
         if op == "unless":
             return live_parts(expr.lhs)
         if op in _COMPARISONS and not returns_bool:
-            return [group for side in (expr.lhs, expr.rhs) if not is_scalar(side) for group in live_parts(side)]
+            return [
+                group
+                for side in (expr.lhs, expr.rhs)
+                if not is_scalar(side)
+                for group in live_parts(side)
+            ]
     if isinstance(expr, promql_parser.Call) and expr.func.name in ("absent", "absent_over_time"):
         argument = expr.args[0]
         if isinstance(argument, promql_parser.MatrixSelector):
             argument = argument.vector_selector
         return live_parts(argument)
-    if is_scalar(expr) or (isinstance(expr, promql_parser.Call) and expr.func.name in ("vector", "time")):
+    if is_scalar(expr) or (
+        isinstance(expr, promql_parser.Call) and expr.func.name in ("vector", "time")
+    ):
         return []  # constants always return a value
     return [[expr]]
 
 
 class LiveCheck:
-    def __init__(self, url: str, progress: Callable[[str], None] | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, progress: Callable[[str], None] | None = None, timeout: float = 10.0
+    ) -> None:
         self.api = PrometheusAPI(url, timeout)
         self.progress = progress or (lambda message: None)
         self._scrape: timedelta | None = None
@@ -103,7 +113,10 @@ class LiveCheck:
             checked += 1
             before = len(report.findings)
             report.add(found, config)
-            dead, excluded = len(report.findings) - before, len(found) - (len(report.findings) - before)
+            dead, excluded = (
+                len(report.findings) - before,
+                len(found) - (len(report.findings) - before),
+            )
             summary = f"{dead} dead" if dead else "all queries return data"
             self.progress(f"  {name}: {summary}" + (f" ({excluded} excluded)" if excluded else ""))
         self.progress(f"live check: {checked} files queried")
@@ -134,8 +147,13 @@ class LiveCheck:
                 try:
                     result = self.api.query(query)
                 except QueryFailed as exc:
-                    yield Finding(LiveQuery.name, LiveQuery.level,
-                                  f"Prometheus rejected the query: {exc} (ran: {query})", LiveQuery.hint, where)
+                    yield Finding(
+                        LiveQuery.name,
+                        LiveQuery.level,
+                        f"Prometheus rejected the query: {exc} (ran: {query})",
+                        LiveQuery.hint,
+                        where,
+                    )
                     break
                 if result:
                     break
@@ -201,7 +219,9 @@ class LiveCheck:
         resolve = self._resolver(dashboard, values)
         try:
             as_promql(query)
-            found = self.api.label_values(label.strip(), promql.substitute(selector.strip(), resolve) or None)
+            found = self.api.label_values(
+                label.strip(), promql.substitute(selector.strip(), resolve) or None
+            )
         except (promql.PromQLError, QueryFailed):
             return ALL
         return found[0] if found else ALL
@@ -214,7 +234,11 @@ def _current(current: Any) -> str | None:
     value = current.get("value")
     if isinstance(value, list):
         value = [v for v in value if v != "$__all"]
-        return None if not value else (value[0] if len(value) == 1 else "(" + "|".join(map(re.escape, value)) + ")")
+        return (
+            None
+            if not value
+            else (value[0] if len(value) == 1 else "(" + "|".join(map(re.escape, value)) + ")")
+        )
     if value in (None, "", "$__all") or current.get("text") == "All":
         return None
     return str(value)

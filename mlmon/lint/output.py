@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
-from typing import Callable
 
 from mlmon.lint.engine import Report
 from mlmon.lint.findings import Finding, Level
@@ -16,7 +16,11 @@ FORMATS = ("text", "json", "github")
 
 
 def render(report: Report, fmt: str) -> str:
-    renderers: dict[str, Callable[[Report], str]] = {"text": text, "json": as_json, "github": github}
+    renderers: dict[str, Callable[[Report], str]] = {
+        "text": text,
+        "json": as_json,
+        "github": github,
+    }
     return renderers[fmt](report)
 
 
@@ -49,13 +53,23 @@ def text(report: Report) -> str:
     findings = sorted(with_sources(report.findings), key=_order)
     for file, in_file in groupby(findings, key=lambda f: f.location.file):
         out.append(_relative(file))
-        for (kind, dashboard), in_dashboard in groupby(in_file, key=lambda f: (f.location.kind, f.location.dashboard)):
+        for (kind, dashboard), in_dashboard in groupby(
+            in_file, key=lambda f: (f.location.kind, f.location.dashboard)
+        ):
             container = "rule group" if kind == "alert" else "dashboard"
-            out.append(f"  {container} {dashboard!r}" if dashboard else f"  ({container} without a name)")
-            for panel, in_panel in groupby(in_dashboard, key=lambda f: (f.location.panel, f.location.panel_id)):
+            out.append(
+                f"  {container} {dashboard!r}" if dashboard else f"  ({container} without a name)"
+            )
+            for panel, in_panel in groupby(
+                in_dashboard, key=lambda f: (f.location.panel, f.location.panel_id)
+            ):
                 title, panel_id = panel
                 if title is not None or panel_id is not None:
-                    item = "alert" if kind == "alert" else ("variable" if (title or "").startswith("$") else "panel")
+                    item = (
+                        "alert"
+                        if kind == "alert"
+                        else ("variable" if (title or "").startswith("$") else "panel")
+                    )
                     suffix = f" (id {panel_id})" if panel_id is not None else ""
                     out.append(f"    {item} {title!r}{suffix}")
                 for finding in in_panel:
@@ -78,9 +92,12 @@ def _text_finding(finding: Finding) -> list[str]:
 def as_json(report: Report) -> str:
     return json.dumps(
         {
-            "findings": [_finding_json(f) for f in sorted(with_sources(report.findings), key=_order)],
+            "findings": [
+                _finding_json(f) for f in sorted(with_sources(report.findings), key=_order)
+            ],
             "excluded": [
-                {**f.to_json(), "reason": e.reason, "exclusions_file": str(e.source)} for f, e in report.excluded
+                {**f.to_json(), "reason": e.reason, "exclusions_file": str(e.source)}
+                for f, e in report.excluded
             ],
             "summary": {
                 "errors": report.count(Level.ERROR),

@@ -36,7 +36,9 @@ class PrometheusAPI:
         except urllib.error.HTTPError as err:
             body = err.read()
             if err.code not in (400, 422, 503):
-                raise PrometheusUnavailable(f"{self.url}: HTTP {err.code} for /api/v1/{path}") from None
+                raise PrometheusUnavailable(
+                    f"{self.url}: HTTP {err.code} for /api/v1/{path}"
+                ) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise PrometheusUnavailable(
@@ -45,9 +47,13 @@ class PrometheusAPI:
         try:
             payload = json.loads(body)
         except json.JSONDecodeError:
-            raise PrometheusUnavailable(f"{self.url} does not answer like Prometheus (/api/v1/{path})") from None
+            raise PrometheusUnavailable(
+                f"{self.url} does not answer like Prometheus (/api/v1/{path})"
+            ) from None
         if payload.get("status") != "success":
-            raise QueryFailed(f"{payload.get('errorType', 'error')}: {payload.get('error', 'unknown error')}")
+            raise QueryFailed(
+                f"{payload.get('errorType', 'error')}: {payload.get('error', 'unknown error')}"
+            )
         return payload["data"]
 
     def query(self, expr: str) -> list[dict[str, Any]]:

@@ -12,9 +12,9 @@ real values through the same scanner.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable, Iterator
 
 import promql_parser
 
@@ -56,7 +56,9 @@ def variable_names(text: str) -> list[str]:
 def static_value(name: str, context: str) -> str:
     """The placeholder for variable ``name`` in ``context`` used by static checks."""
     if name in BUILTIN_DURATIONS:
-        return "x" if context == Context.QUOTED else f"{int(BUILTIN_DURATIONS[name].total_seconds())}s"
+        return (
+            "x" if context == Context.QUOTED else f"{int(BUILTIN_DURATIONS[name].total_seconds())}s"
+        )
     if name in BUILTIN_NUMBERS:
         return "60"
     if context == Context.DURATION:
@@ -142,7 +144,9 @@ class Selector:
 
     @property
     def matchers(self) -> list[promql_parser.Matcher]:
-        return list(self.node.matchers.matchers) + [m for group in self.node.matchers.or_matchers for m in group]
+        return list(self.node.matchers.matchers) + [
+            m for group in self.node.matchers.or_matchers for m in group
+        ]
 
 
 def children(node: promql_parser.Expr) -> list[promql_parser.Expr]:
@@ -152,7 +156,9 @@ def children(node: promql_parser.Expr) -> list[promql_parser.Expr]:
         return [node.expr] + ([node.param] if node.param is not None else [])
     if isinstance(node, promql_parser.Call):
         return list(node.args)
-    if isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr, promql_parser.SubqueryExpr)):
+    if isinstance(
+        node, (promql_parser.ParenExpr, promql_parser.UnaryExpr, promql_parser.SubqueryExpr)
+    ):
         return [node.expr]
     if isinstance(node, promql_parser.MatrixSelector):
         return [node.vector_selector]
@@ -171,7 +177,9 @@ def node_name(node: promql_parser.Expr) -> str | None:
 def selectors(expr: promql_parser.Expr) -> Iterator[Selector]:
     """Every vector selector in ``expr`` with the calls enclosing it."""
 
-    def visit(node: promql_parser.Expr, enclosing: tuple[str, ...], range_: timedelta | None) -> Iterator[Selector]:
+    def visit(
+        node: promql_parser.Expr, enclosing: tuple[str, ...], range_: timedelta | None
+    ) -> Iterator[Selector]:
         if isinstance(node, promql_parser.VectorSelector):
             yield Selector(node, range_, enclosing)
             return

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar
 
 import promql_parser
 
@@ -51,7 +52,9 @@ class Rule:
     def check_panel(self, dashboard: Dashboard, panel: Panel, where: Location) -> Iterable[Finding]:
         return ()
 
-    def check_variable(self, dashboard: Dashboard, variable: Variable, where: Location) -> Iterable[Finding]:
+    def check_variable(
+        self, dashboard: Dashboard, variable: Variable, where: Location
+    ) -> Iterable[Finding]:
         return ()
 
     def check_query(self, query: Query) -> Iterable[Finding]:

@@ -8,10 +8,10 @@ and then the panel's or rule's title as a string literal.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import Iterable
 
 from mlmon.lint.findings import Finding
 
@@ -55,7 +55,9 @@ def source_of(finding: Finding) -> tuple[Path, int]:
     if root is not None:
         modules = _source_modules(root, where.kind)
         # only a module that names the dashboard (or rule group) can have produced it
-        owners = [m for m in modules if where.dashboard and _find_line(m, _literals(where.dashboard))]
+        owners = [
+            m for m in modules if where.dashboard and _find_line(m, _literals(where.dashboard))
+        ]
         for module in owners:
             for title in (where.panel, where.dashboard):
                 if title and not title.startswith("$"):
@@ -72,7 +74,12 @@ def _line_in_file(finding: Finding) -> int:
         needles.append(f'"name": {json.dumps(where.panel[1:])}')
     elif where.panel:
         quoted = json.dumps(where.panel, ensure_ascii=False)
-        needles += [f'"title": {quoted}', f"alert: {where.panel}", f"title: {where.panel}", f"alert: {quoted}"]
+        needles += [
+            f'"title": {quoted}',
+            f"alert: {where.panel}",
+            f"title: {where.panel}",
+            f"alert: {quoted}",
+        ]
     if where.dashboard:
         needles.append(f'"title": {json.dumps(where.dashboard, ensure_ascii=False)}')
     for needle in needles:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 
-@lru_cache(maxsize=None)
+@cache
 def dashboard_schema() -> dict[str, Any]:
     """The strict schema of the modern dashboard model ``mlmon build`` writes."""
-    return json.loads(resources.files(__package__).joinpath("dashboard.schema.json").read_text(encoding="utf-8"))
+    return json.loads(
+        resources.files(__package__).joinpath("dashboard.schema.json").read_text(encoding="utf-8")
+    )

@@ -32,7 +32,9 @@ def grafana_reference(name: str) -> dict:
     """A file of ../shared/grafana/ (beside the clone); skipped locally, a failure under CI=true."""
     path = GRAFANA_REFERENCE / name
     if not path.is_file():
-        reason = f"Grafana reference file {path} is missing (CI checks out shared/ beside the clone)"
+        reason = (
+            f"Grafana reference file {path} is missing (CI checks out shared/ beside the clone)"
+        )
         if IN_CI:
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)

@@ -13,14 +13,21 @@ OPERATORS = {"gt": ">", "lt": "<"}
 
 
 def _grafana_rules(compiled):
-    return {r["title"]: r for k, v in compiled.items() if k.endswith(".json") for r in json.loads(v)["rules"]}
+    return {
+        r["title"]: r
+        for k, v in compiled.items()
+        if k.endswith(".json")
+        for r in json.loads(v)["rules"]
+    }
 
 
 def _prometheus_rules(compiled):
     return {
         rule["alert"]: (group, rule)
-        for k, v in compiled.items() if k.endswith(".rules.yml")
-        for group in yaml.safe_load(v)["groups"] for rule in group["rules"]
+        for k, v in compiled.items()
+        if k.endswith(".rules.yml")
+        for group in yaml.safe_load(v)["groups"]
+        for rule in group["rules"]
     }
 
 
@@ -34,15 +41,34 @@ def test_each_grafana_rule_has_its_prometheus_twin(compiled):
         threshold = evaluator["params"][0]
         assert twin["expr"].startswith(steps["A"]["expr"])
         assert twin["expr"].endswith(f" {OPERATORS[evaluator['type']]} {threshold:g}")
-        assert (twin["for"], twin["labels"], group["name"]) == (rule["for"], rule["labels"], rule["ruleGroup"])
-        assert {k: v.replace("$value ", "$values.B.Value ") for k, v in twin["annotations"].items()} \
-            == rule["annotations"]
+        assert (twin["for"], twin["labels"], group["name"]) == (
+            rule["for"],
+            rule["labels"],
+            rule["ruleGroup"],
+        )
+        assert {
+            k: v.replace("$value ", "$values.B.Value ") for k, v in twin["annotations"].items()
+        } == rule["annotations"]
 
 
 def _spec(promql: str, comparison: str = "gt", threshold: float = 1) -> RuleSpec:
-    return RuleSpec(uid="u", title="T", for_="1m", labels={}, annotations={}, no_data_state="OK",
-                    exec_err_state="Error", query_ref="A", promql=promql, lookback_seconds=600, reduce_ref="B",
-                    reduce_mode="strict", condition_ref="C", comparison=comparison, threshold=threshold)
+    return RuleSpec(
+        uid="u",
+        title="T",
+        for_="1m",
+        labels={},
+        annotations={},
+        no_data_state="OK",
+        exec_err_state="Error",
+        query_ref="A",
+        promql=promql,
+        lookback_seconds=600,
+        reduce_ref="B",
+        reduce_mode="strict",
+        condition_ref="C",
+        comparison=comparison,
+        threshold=threshold,
+    )
 
 
 def test_prometheus_expression_keeps_the_query_meaning():

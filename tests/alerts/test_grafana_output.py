@@ -19,7 +19,11 @@ PUT_RULE_GROUP = "/v1/provisioning/folder/{FolderUID}/rule-groups/{Group}"
 
 
 def _bodies(compiled: dict[str, bytes]) -> dict[str, dict]:
-    return {k: json.loads(v) for k, v in compiled.items() if k.startswith(GRAFANA_DIR) and k.endswith(".json")}
+    return {
+        k: json.loads(v)
+        for k, v in compiled.items()
+        if k.startswith(GRAFANA_DIR) and k.endswith(".json")
+    }
 
 
 def _rules(compiled):
@@ -61,7 +65,10 @@ def test_one_body_per_group_named_folder_dash_group(compiled):
     for key, body in bodies.items():
         assert key == f"{GRAFANA_DIR}/{body['folderUid']}-{body['title']}.json"
         assert set(body) == {"title", "folderUid", "interval", "rules"}
-        assert all(r["ruleGroup"] == body["title"] and r["folderUID"] == body["folderUid"] for r in body["rules"])
+        assert all(
+            r["ruleGroup"] == body["title"] and r["folderUID"] == body["folderUid"]
+            for r in body["rules"]
+        )
 
 
 def test_every_rule_validates_against_grafanas_rule_schema(compiled, alerting_schema):
@@ -87,13 +94,19 @@ def test_schemas_reject_what_grafana_rejects(compiled, alerting_schema, put_body
     body = next(iter(_bodies(compiled).values()))
     rule_validator = _validator(alerting_schema, "Rule")
     rule = body["rules"][0]
-    nested = {"for": rule["for"], "labels": rule["labels"], "annotations": rule["annotations"],
-              "grafana_alert": {"title": rule["title"], "condition": "C", "data": rule["data"]}}
+    nested = {
+        "for": rule["for"],
+        "labels": rule["labels"],
+        "annotations": rule["annotations"],
+        "grafana_alert": {"title": rule["title"], "condition": "C", "data": rule["data"]},
+    }
     assert not rule_validator.is_valid(nested)
     assert not rule_validator.is_valid({**rule, "uid": "x" * 41})
     assert not rule_validator.is_valid({k: v for k, v in rule.items() if k != "orgID"})
     assert not put_body_validator.is_valid({**body, "interval": "1m"})
-    assert not put_body_validator.is_valid({**body, "rules": [{**rule, "uid": "no spaces allowed"}]})
+    assert not put_body_validator.is_valid(
+        {**body, "rules": [{**rule, "uid": "no spaces allowed"}]}
+    )
 
 
 def test_condition_is_a_threshold_on_the_last_value_of_the_prometheus_query(compiled):
@@ -106,7 +119,9 @@ def test_condition_is_a_threshold_on_the_last_value_of_the_prometheus_query(comp
         threshold = steps["C"]["model"]
         assert threshold["type"] == "threshold" and threshold["expression"] == "B"
         evaluator = threshold["conditions"][0]["evaluator"]
-        assert evaluator["type"] in {"gt", "lt"} and isinstance(evaluator["params"][0], (int, float))
+        assert evaluator["type"] in {"gt", "lt"} and isinstance(
+            evaluator["params"][0], (int, float)
+        )
         assert steps["B"]["datasourceUid"] == steps["C"]["datasourceUid"] == "__expr__"
 
 
@@ -141,8 +156,9 @@ def test_rule_uids_are_stable_unique_and_valid(compiled):
         assert rule["uid"] == rule_uid(rule["ruleGroup"], rule["title"])
     assert rule_uid("data-drift", "DataDriftDetected") == "data-drift-data-drift-detected"
     long_uid = rule_uid("a-very-long-rule-group-name", "AndAnEvenLongerAlertRuleTitleThanThat")
-    assert len(long_uid) == 40 and long_uid == rule_uid("a-very-long-rule-group-name",
-                                                        "AndAnEvenLongerAlertRuleTitleThanThat")
+    assert len(long_uid) == 40 and long_uid == rule_uid(
+        "a-very-long-rule-group-name", "AndAnEvenLongerAlertRuleTitleThanThat"
+    )
 
 
 def test_datasource_uid_is_configurable():
@@ -167,10 +183,15 @@ def test_file_provisioning_holds_the_same_rules(compiled):
     for group in document["groups"]:
         body = bodies[group["name"]]
         assert group["orgId"] == 1 and group["interval"] == "1m"
-        assert (group["folder"], body["folderUid"]) == ("ML Monitoring", "mlmon")  # beside the dashboards
+        assert (group["folder"], body["folderUid"]) == (
+            "ML Monitoring",
+            "mlmon",
+        )  # beside the dashboards
         assert body["interval"] == 60
-        expected = [{k: v for k, v in r.items() if k not in {"orgID", "folderUID", "ruleGroup"}}
-                    for r in body["rules"]]
+        expected = [
+            {k: v for k, v in r.items() if k not in {"orgID", "folderUID", "ruleGroup"}}
+            for r in body["rules"]
+        ]
         assert group["rules"] == expected
 
 
@@ -181,8 +202,11 @@ def test_output_is_deterministic(compiled):
 def test_committed_generated_alerts_are_up_to_date(compiled):
     """generated/alerts/ is what `mlmon build` writes from alerts_src/ (reviewers read its diffs)."""
     generated = ROOT / "generated"
-    on_disk = {str(p.relative_to(generated)): p.read_bytes()
-               for p in (generated / "alerts").rglob("*") if p.is_file()}
+    on_disk = {
+        str(p.relative_to(generated)): p.read_bytes()
+        for p in (generated / "alerts").rglob("*")
+        if p.is_file()
+    }
     assert sorted(on_disk) == sorted(compiled), "run `make alerts` and commit generated/alerts/"
     stale = [k for k in compiled if on_disk[k] != compiled[k]]
     assert stale == [], "run `make alerts` and commit generated/alerts/"

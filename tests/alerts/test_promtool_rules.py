@@ -37,7 +37,9 @@ def test_promtool_check_rules_accepts_every_rule_file(compiled, tmp_path):
     promtool = require_tool("promtool")
     write_tree(_rule_files(compiled), tmp_path)
     paths = sorted(str(p) for p in (tmp_path / PROMETHEUS_DIR).glob("*.rules.yml"))
-    result = subprocess.run([promtool, "check", "rules", *paths], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [promtool, "check", "rules", *paths], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("SUCCESS") == len(paths)
 
@@ -81,5 +83,7 @@ def test_promtool_unit_tests_pass(unit_test, compiled, tmp_path):
     spec["rule_files"] = rule_files
     test_file = tmp_path / unit_test.name
     test_file.write_text(yaml.safe_dump(spec, sort_keys=False))
-    result = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [promtool, "test", "rules", str(test_file)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr

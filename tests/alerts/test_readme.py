@@ -18,17 +18,21 @@ def test_readme_rule_list_matches_the_sources():
     expected = docs.render(load_groups(ALERTS_SRC))
     assert expected in _alerts_section(), (
         "README's alert list is out of date: replace the <!-- alerts:rules --> block with the output of "
-        "`python -m mlmon.alerts.docs`")
+        "`python -m mlmon.alerts.docs`"
+    )
 
 
 def test_every_rule_has_a_runbook_in_the_readme():
     section = _alerts_section()
     for group in load_groups(ALERTS_SRC):
         for rule in group.rules:
-            entry = section[section.index(f"**`{rule.title}`**"):]
+            entry = section[section.index(f"**`{rule.title}`**") :]
             entry = entry[: entry.index("\n- ") if "\n- " in entry else len(entry)]
             assert "*Runbook.* Check:" in entry and "Do:" in entry, rule.title
 
 
 def test_templates_are_readable_in_the_docs():
-    assert docs.plain("drift in {{ $labels.feature }}: {{ $value | humanizePercentage }}") == "drift in {feature}: {value}"
+    assert (
+        docs.plain("drift in {{ $labels.feature }}: {{ $value | humanizePercentage }}")
+        == "drift in {feature}: {value}"
+    )

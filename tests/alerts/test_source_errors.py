@@ -18,9 +18,18 @@ from mlmon.dsl import query as q
 """
 
 
-def rule(title: str = "DriftFound", query: str = 'q.series("data_drift_detected")', **overrides: str) -> str:
-    args = {"above": "0", "for_": '"1m"', "severity": "Severity.WARNING", "summary": '"drift"',
-            "description": '"drift in {{ $labels.feature }}"', "runbook": '"check the feature"', **overrides}
+def rule(
+    title: str = "DriftFound", query: str = 'q.series("data_drift_detected")', **overrides: str
+) -> str:
+    args = {
+        "above": "0",
+        "for_": '"1m"',
+        "severity": "Severity.WARNING",
+        "summary": '"drift"',
+        "description": '"drift in {{ $labels.feature }}"',
+        "runbook": '"check the feature"',
+        **overrides,
+    }
     rendered = "".join(f"        {k}={v},\n" for k, v in args.items() if v is not None)
     return f'    alert_rule(\n        "{title}",\n        {query},\n{rendered}    ),\n'
 
@@ -45,8 +54,11 @@ def error_for(tmp_path: Path, **modules: str) -> SourceError:
 
 def test_a_valid_source_compiles(tmp_path):
     files = compile_sources(tmp_path, drift=module(rule()))
-    assert sorted(files) == ["alerts/grafana/mlmon-drift.json", "alerts/grafana/provisioning.yml",
-                             "alerts/prometheus/drift.rules.yml"]
+    assert sorted(files) == [
+        "alerts/grafana/mlmon-drift.json",
+        "alerts/grafana/provisioning.yml",
+        "alerts/prometheus/drift.rules.yml",
+    ]
 
 
 def test_unknown_metric_names_file_line_rule_and_close_match(tmp_path):
@@ -60,7 +72,9 @@ def test_unknown_metric_names_file_line_rule_and_close_match(tmp_path):
 
 
 def test_unknown_label_is_refused(tmp_path):
-    err = error_for(tmp_path, drift=module(rule(query='q.series("data_drift_detected", column="sqft")')))
+    err = error_for(
+        tmp_path, drift=module(rule(query='q.series("data_drift_detected", column="sqft")'))
+    )
     assert isinstance(err, CatalogError) and err.item == "DriftFound" and "'column'" in str(err)
 
 
@@ -72,14 +86,19 @@ def test_raw_query_with_unknown_metric_is_refused_at_compile_time(tmp_path):
 
 
 def test_raw_up_of_prometheus_itself_is_allowed(tmp_path):
-    files = compile_sources(tmp_path, up=module(rule("Down", 'q.raw(\'up{job="model-exporter"}\')',
-                                                     above=None, below="1")))
+    files = compile_sources(
+        tmp_path,
+        up=module(rule("Down", "q.raw('up{job=\"model-exporter\"}')", above=None, below="1")),
+    )
     assert b'up{job=\\"model-exporter\\"}' in files["alerts/grafana/mlmon-drift.json"]
 
 
 @pytest.mark.parametrize("bad", ['"0.85"', "True", 'float("nan")', "None"])
 def test_threshold_must_be_a_number(tmp_path, bad):
-    err = error_for(tmp_path, perf=module(rule("AccuracyLow", 'q.series("model_accuracy")', above=None, below=bad)))
+    err = error_for(
+        tmp_path,
+        perf=module(rule("AccuracyLow", 'q.series("model_accuracy")', above=None, below=bad)),
+    )
     assert err.source.startswith("alerts_src/perf.py") and err.item == "AccuracyLow"
     assert "threshold" in str(err)
 
@@ -96,12 +115,26 @@ def test_bad_for_duration_is_refused(tmp_path):
 
 
 def test_duplicate_uid_names_both_files_and_the_rule(tmp_path):
-    err = error_for(tmp_path,
-                    a_drift=module(rule("DriftFound", uid='"shared-uid"'), name="drift"),
-                    b_quality=module(rule("QualityLow", 'q.series("data_quality_score")', uid='"shared-uid"',
-                                          above=None, below="0.9"), name="quality"))
+    err = error_for(
+        tmp_path,
+        a_drift=module(rule("DriftFound", uid='"shared-uid"'), name="drift"),
+        b_quality=module(
+            rule(
+                "QualityLow",
+                'q.series("data_quality_score")',
+                uid='"shared-uid"',
+                above=None,
+                below="0.9",
+            ),
+            name="quality",
+        ),
+    )
     assert (err.source, err.item) == ("alerts_src/b_quality.py", "QualityLow")
-    assert "'shared-uid'" in str(err) and "alerts_src/a_drift.py" in str(err) and "'DriftFound'" in str(err)
+    assert (
+        "'shared-uid'" in str(err)
+        and "alerts_src/a_drift.py" in str(err)
+        and "'DriftFound'" in str(err)
+    )
 
 
 def test_same_title_twice_in_a_folder_is_refused(tmp_path):
@@ -141,7 +174,7 @@ def test_module_that_fails_to_import(tmp_path):
 
 def test_grafanalib_rule_without_prometheus_equivalent_is_refused(tmp_path):
     """A hand-built AlertRulev9 reducing with mean over the time range means nothing in Prometheus."""
-    source = HEADER + textwrap.dedent('''
+    source = HEADER + textwrap.dedent("""
         group = rule_group("drift", [AlertRulev9(
             title="DriftMean",
             triggers=[Target(expr="data_drift_detected", refId="A"),
@@ -150,7 +183,7 @@ def test_grafanalib_rule_without_prometheus_equivalent_is_refused(tmp_path):
             condition="C", labels={"severity": "warning"},
             annotations={"summary": "s", "description": "d"},
         )])
-    ''')
+    """)
     err = error_for(tmp_path, drift=source)
     assert (err.source, err.item) == ("alerts_src/drift.py", "DriftMean")
     assert "'mean' has no Prometheus equivalent" in str(err)

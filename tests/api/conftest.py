@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -14,8 +14,14 @@ from ml_api.app import create_app
 from ml_api.settings import Settings
 
 VALID_HOUSE = {
-    "living_area_sqft": 1850, "lot_size_sqft": 6500, "bedrooms": 3, "bathrooms": 2.0,
-    "year_built": 1988, "condition": 3, "garage_spaces": 2, "neighbourhood": "riverside",
+    "living_area_sqft": 1850,
+    "lot_size_sqft": 6500,
+    "bedrooms": 3,
+    "bathrooms": 2.0,
+    "year_built": 1988,
+    "condition": 3,
+    "garage_spaces": 2,
+    "neighbourhood": "riverside",
 }
 
 
@@ -46,7 +52,10 @@ def metric_samples(client: TestClient) -> dict[tuple[str, frozenset], float]:
 
 
 def requests_counted(client: TestClient, endpoint: str, status: int, method: str = "POST") -> float:
-    key = ("api_requests_total", frozenset({"method": method, "endpoint": endpoint, "status": str(status)}.items()))
+    key = (
+        "api_requests_total",
+        frozenset({"method": method, "endpoint": endpoint, "status": str(status)}.items()),
+    )
     return metric_samples(client).get(key, 0.0)
 
 

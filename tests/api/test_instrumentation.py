@@ -27,11 +27,13 @@ async def boom(request):
 
 
 def make_app(store: PredictionStore | None = None) -> tuple[Starlette, Instrumentation]:
-    app = Starlette(routes=[
-        Route("/items/{item_id}", item),
-        Route("/boom", boom),
-        Mount("/v1", routes=[Route("/ping", lambda request: PlainTextResponse("pong"))]),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/items/{item_id}", item),
+            Route("/boom", boom),
+            Mount("/v1", routes=[Route("/ping", lambda request: PlainTextResponse("pong"))]),
+        ]
+    )
     return app, Instrumentation.install(app, store=store)
 
 
@@ -97,7 +99,9 @@ def test_duration_histogram_uses_the_catalog_buckets():
         client.get("/items/1")
         histogram = families(client)["api_request_duration_seconds"]
 
-    bounds = sorted({float(s.labels["le"]) for s in histogram.samples if s.name.endswith("_bucket")})
+    bounds = sorted(
+        {float(s.labels["le"]) for s in histogram.samples if s.name.endswith("_bucket")}
+    )
     assert bounds == [*catalog.get("api_request_duration_seconds").buckets, float("inf")]
 
 
@@ -112,7 +116,9 @@ def test_exposition_holds_exactly_the_catalog_metrics_served_by_the_api(tmp_path
 
     expected = {m.name for m in catalog.by_source("api")}
     # prometheus_client names a counter's family without its _total suffix.
-    assert {name + "_total" if found[name].type == "counter" else name for name in found} == expected
+    assert {
+        name + "_total" if found[name].type == "counter" else name for name in found
+    } == expected
     for name, family in found.items():
         spec = catalog.get(name + "_total" if family.type == "counter" else name)
         assert family.type == spec.type.value
@@ -128,11 +134,20 @@ def test_exposition_holds_exactly_the_catalog_metrics_served_by_the_api(tmp_path
 def test_the_module_imports_no_web_framework():
     # It ships in the exporter container, which has no FastAPI/Starlette.
     tree = ast.parse(Path(ROOT, "exporter", "instrumentation.py").read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported - {"__future__", "prometheus_client", "exporter"} <= set(__import__("sys").stdlib_module_names)
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert imported - {"__future__", "prometheus_client", "exporter"} <= set(
+        __import__("sys").stdlib_module_names
+    )
 
 
 def test_lifespan_shutdown_writes_every_logged_prediction(tmp_path):
@@ -180,4 +195,7 @@ def test_inference_timer_observes_each_block_per_model_even_when_the_model_raise
     count = "model_inference_time_seconds_count"
     assert registry.get_sample_value(count, {"model_name": "house_price"}) == 3
     assert registry.get_sample_value(count, {"model_name": "price_band"}) == 1
-    assert registry.get_sample_value("model_inference_time_seconds_sum", {"model_name": "house_price"}) >= 0
+    assert (
+        registry.get_sample_value("model_inference_time_seconds_sum", {"model_name": "house_price"})
+        >= 0
+    )

@@ -39,8 +39,13 @@ def client():
 def test_every_operation_answers_without_server_errors(case, client):
     kwargs = case.as_transport_kwargs(base_url="http://testserver")
     body = {"json": kwargs["json"]} if "json" in kwargs else {"content": kwargs.get("data")}
-    response = client.request(kwargs["method"], kwargs["url"], headers=kwargs["headers"],
-                              params=kwargs.get("params"), **body)
+    response = client.request(
+        kwargs["method"],
+        kwargs["url"],
+        headers=kwargs["headers"],
+        params=kwargs.get("params"),
+        **body,
+    )
 
     assert response.status_code < 500, (case.method, case.path, case.body, response.text)
     # /feedback checks what a schema cannot say: a price for house_price, a band for price_band.

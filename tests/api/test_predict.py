@@ -7,7 +7,13 @@ import pickle
 
 import pytest
 
-from tests.api.conftest import VALID_HOUSE, logged_rows, make_client, metric_samples, requests_counted
+from tests.api.conftest import (
+    VALID_HOUSE,
+    logged_rows,
+    make_client,
+    metric_samples,
+    requests_counted,
+)
 
 
 def test_predict_returns_a_price_and_logs_it_with_its_request_id(client, db_path):
@@ -21,10 +27,16 @@ def test_predict_returns_a_price_and_logs_it_with_its_request_id(client, db_path
     import sqlite3
 
     with sqlite3.connect(db_path) as conn:
-        request_id, features = conn.execute("SELECT request_id, features FROM predictions").fetchone()
+        request_id, features = conn.execute(
+            "SELECT request_id, features FROM predictions"
+        ).fetchone()
     assert request_id == body["request_id"]
-    assert json.loads(features) == {**VALID_HOUSE, "bathrooms": 2.0, "living_area_sqft": 1850.0,
-                                    "lot_size_sqft": 6500.0}
+    assert json.loads(features) == {
+        **VALID_HOUSE,
+        "bathrooms": 2.0,
+        "living_area_sqft": 1850.0,
+        "lot_size_sqft": 6500.0,
+    }
 
 
 def test_price_band_model_answers_a_band(client):
@@ -56,21 +68,26 @@ def test_batch_prediction_logs_one_row_per_house(client, db_path):
     assert logged_rows(db_path) == 5
 
 
-@pytest.mark.parametrize("body, field, words", [
-    ({k: v for k, v in VALID_HOUSE.items() if k != "bedrooms"}, "bedrooms", "Field required"),
-    ({**VALID_HOUSE, "bedrooms": "three"}, "bedrooms", "Input should be a number"),
-    ({**VALID_HOUSE, "garage_spaces": True}, "garage_spaces", "Input should be a number"),
-    ({**VALID_HOUSE, "neighbourhood": "atlantis"}, "neighbourhood", "riverside"),
-    ({**VALID_HOUSE, "living_area_sqft": -5}, "living_area_sqft", "greater than or equal"),
-    ({**VALID_HOUSE, "bathrooms": 2.25}, "bathrooms", "multiple of 0.5"),
-    ({**VALID_HOUSE, "bedroom": 3}, "bedroom", "Extra inputs"),
-])
+@pytest.mark.parametrize(
+    "body, field, words",
+    [
+        ({k: v for k, v in VALID_HOUSE.items() if k != "bedrooms"}, "bedrooms", "Field required"),
+        ({**VALID_HOUSE, "bedrooms": "three"}, "bedrooms", "Input should be a number"),
+        ({**VALID_HOUSE, "garage_spaces": True}, "garage_spaces", "Input should be a number"),
+        ({**VALID_HOUSE, "neighbourhood": "atlantis"}, "neighbourhood", "riverside"),
+        ({**VALID_HOUSE, "living_area_sqft": -5}, "living_area_sqft", "greater than or equal"),
+        ({**VALID_HOUSE, "bathrooms": 2.25}, "bathrooms", "multiple of 0.5"),
+        ({**VALID_HOUSE, "bedroom": 3}, "bedroom", "Extra inputs"),
+    ],
+)
 def test_bad_fields_get_422_naming_the_field_and_are_counted(client, db_path, body, field, words):
     response = client.post("/predict", json=body)
 
     assert response.status_code == 422
     errors = response.json()["detail"]
-    assert any(e["loc"][-1] == field and words in e["msg"] + str(e.get("ctx", "")) for e in errors), errors
+    assert any(
+        e["loc"][-1] == field and words in e["msg"] + str(e.get("ctx", "")) for e in errors
+    ), errors
     assert requests_counted(client, "/predict", 422) == 1
     client.app.state.service.monitoring.writer.flush()
     assert logged_rows(db_path) == 0
@@ -88,7 +105,9 @@ def test_non_finite_numbers_are_rejected_not_predicted(client, literal):
 
 
 def test_invalid_json_is_a_422_with_a_message(client):
-    response = client.post("/predict", content=b"{not json", headers={"content-type": "application/json"})
+    response = client.post(
+        "/predict", content=b"{not json", headers={"content-type": "application/json"}
+    )
 
     assert response.status_code == 422
     assert "JSON" in response.text
@@ -105,7 +124,9 @@ def test_huge_body_gets_413_counted_under_the_route(db_path):
 def test_huge_streamed_body_without_length_gets_413(db_path):
     with make_client(db_path, max_body_bytes=4_096) as client:
         chunks = (b"x" * 1_024 for _ in range(10))  # a generator: sent chunked, no Content-Length
-        response = client.post("/predict", content=chunks, headers={"content-type": "application/json"})
+        response = client.post(
+            "/predict", content=chunks, headers={"content-type": "application/json"}
+        )
         assert response.status_code == 413
 
 
@@ -119,11 +140,14 @@ def test_feedback_is_accepted_for_an_issued_request_id_and_logged(client, db_pat
     assert logged_rows(db_path, "actuals") == 1
 
 
-@pytest.mark.parametrize("feedback, words", [
-    ({"request_id": "not-issued-here", "actual": 1.0}, "should match pattern"),
-    ({"request_id": "house_price-" + "0" * 32, "actual": "mid"}, "must be a price"),
-    ({"request_id": "price_band-" + "0" * 32, "actual": "cheap"}, "must be one of budget"),
-])
+@pytest.mark.parametrize(
+    "feedback, words",
+    [
+        ({"request_id": "not-issued-here", "actual": 1.0}, "should match pattern"),
+        ({"request_id": "house_price-" + "0" * 32, "actual": "mid"}, "must be a price"),
+        ({"request_id": "price_band-" + "0" * 32, "actual": "cheap"}, "must be one of budget"),
+    ],
+)
 def test_feedback_that_cannot_match_a_prediction_is_a_422(client, feedback, words):
     response = client.post("/feedback", json=feedback)
 
@@ -162,7 +186,10 @@ def test_model_memory_is_measured_from_the_model_object(client):
 
     for name, model in service.models.items():
         measured = len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-        key = ("model_memory_usage_bytes", frozenset({"model_name": name, "version": "1.0.0"}.items()))
+        key = (
+            "model_memory_usage_bytes",
+            frozenset({"model_name": name, "version": "1.0.0"}.items()),
+        )
         assert samples[key] == measured
         assert client.get(f"/models/{name}").json()["memory_bytes"] == measured
     # Two different models, two different sizes: not a constant.
@@ -170,7 +197,10 @@ def test_model_memory_is_measured_from_the_model_object(client):
 
 
 def test_fault_headers_are_ignored_unless_faults_are_enabled(client, db_path):
-    assert client.post("/predict", json=VALID_HOUSE, headers={"X-Fault-Status": "503"}).status_code == 200
+    assert (
+        client.post("/predict", json=VALID_HOUSE, headers={"X-Fault-Status": "503"}).status_code
+        == 200
+    )
 
     with make_client(db_path.with_name("faults.db"), faults=True) as faulty:
         response = faulty.post("/predict", json=VALID_HOUSE, headers={"X-Fault-Status": "503"})
@@ -188,13 +218,23 @@ def test_without_instrumentation_nothing_is_logged_and_metrics_are_not_served(db
 def test_openapi_documents_every_route(client):
     paths = client.get("/openapi.json").json()["paths"]
 
-    assert {"/predict", "/predict/batch", "/feedback", "/health", "/models", "/models/{model_name}"} <= set(paths)
+    assert {
+        "/predict",
+        "/predict/batch",
+        "/feedback",
+        "/health",
+        "/models",
+        "/models/{model_name}",
+    } <= set(paths)
     assert client.get("/docs").status_code == 200
 
 
 def test_fault_hook_delays_and_rejects_bad_delays(db_path):
     with make_client(db_path, faults=True) as faulty:
-        assert faulty.post("/predict", json=VALID_HOUSE, headers={"X-Fault-Delay": "0.01"}).status_code == 200
+        assert (
+            faulty.post("/predict", json=VALID_HOUSE, headers={"X-Fault-Delay": "0.01"}).status_code
+            == 200
+        )
         for bad in ("nan", "-1", "60", "soon"):
             response = faulty.post("/predict", json=VALID_HOUSE, headers={"X-Fault-Delay": bad})
             assert response.status_code == 400 and "x-fault-delay" in response.text

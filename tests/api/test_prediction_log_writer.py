@@ -42,8 +42,13 @@ def rows(db) -> int:
 
 
 def record(i: int) -> dict:
-    return {"request_id": f"r{i}", "model_name": "m", "model_version": "1", "features": {"x": i},
-            "prediction": float(i)}
+    return {
+        "request_id": f"r{i}",
+        "model_name": "m",
+        "model_version": "1",
+        "features": {"x": i},
+        "prediction": float(i),
+    }
 
 
 def test_many_predictions_are_committed_in_few_transactions(tmp_path):
@@ -139,8 +144,10 @@ def test_a_batch_that_overflows_the_buffer_keeps_what_fits_and_counts_the_rest(t
 
 # --- the store's write path: multi-row INSERT statements instead of executemany ---------------------------
 
-PREDICTION_COLUMNS = ("request_id, ts, model_name, model_version, features, prediction, latency_seconds, "
-                      "typeof(prediction), typeof(latency_seconds)")
+PREDICTION_COLUMNS = (
+    "request_id, ts, model_name, model_version, features, prediction, latency_seconds, "
+    "typeof(prediction), typeof(latency_seconds)"
+)
 
 
 def stored(db, table="predictions", columns=PREDICTION_COLUMNS) -> list[tuple]:
@@ -148,14 +155,20 @@ def stored(db, table="predictions", columns=PREDICTION_COLUMNS) -> list[tuple]:
         return conn.execute(f"SELECT {columns} FROM {table} ORDER BY id").fetchall()
 
 
-def test_a_batch_spanning_several_statements_is_written_in_order_and_the_first_duplicate_wins(tmp_path):
+def test_a_batch_spanning_several_statements_is_written_in_order_and_the_first_duplicate_wins(
+    tmp_path,
+):
     store = PredictionStore(tmp_path / "log.db")
     n = ROWS_PER_STATEMENT * 2 + 44  # two full statements and a partial one
     batch = [record(i) for i in range(n)]
-    batch.insert(ROWS_PER_STATEMENT + 3, {**record(5), "prediction": -1.0})  # duplicate in another statement
+    batch.insert(
+        ROWS_PER_STATEMENT + 3, {**record(5), "prediction": -1.0}
+    )  # duplicate in another statement
 
     assert store.log_predictions(batch) == n
-    assert store.log_predictions([{**record(7), "prediction": -7.0}, record(n)]) == 1  # across batches
+    assert (
+        store.log_predictions([{**record(7), "prediction": -7.0}, record(n)]) == 1
+    )  # across batches
 
     rows = stored(tmp_path / "log.db", columns="request_id, prediction")
     assert rows == [(f"r{i}", float(i)) for i in range(n + 1)]
@@ -163,22 +176,63 @@ def test_a_batch_spanning_several_statements_is_written_in_order_and_the_first_d
 
 def test_the_batched_insert_stores_exactly_what_a_row_by_row_insert_would(tmp_path):
     tricky = [
-        {"request_id": "int", "model_name": "m", "model_version": "1", "features": {"x": 1, "y": "a"},
-         "prediction": 3, "latency_seconds": 1, "ts": 100},
-        {"request_id": "text", "model_name": "m", "model_version": "2",
-         "features": {"band": "hög €\n\"q\"", "n": None, "tags": ["a", 1, {"k": False}]},
-         "prediction": "high", "latency_seconds": None, "ts": 101.5},
-        {"request_id": "nan", "model_name": "m", "model_version": "1",
-         "features": {"x": float("nan"), "y": float("-inf"), "z": 0.1 + 0.2}, "prediction": float("nan"),
-         "latency_seconds": float("inf"), "ts": 102.25},
-        {"request_id": "numpy", "model_name": "m", "model_version": "1",
-         "features": {"x": np.float64(2.5), "k": np.int64(3), "flag": True}, "prediction": np.float32(1.5),
-         "latency_seconds": np.float64(0.004), "ts": np.float64(103.0)},
-        {"request_id": "missing", "model_name": "m", "model_version": "1", "features": {}, "ts": 104.0},
-        {"request_id": 42, "model_name": "m", "model_version": 3, "features": {"x": 1e300}, "prediction": True,
-         "latency_seconds": 0.5, "ts": 105},
+        {
+            "request_id": "int",
+            "model_name": "m",
+            "model_version": "1",
+            "features": {"x": 1, "y": "a"},
+            "prediction": 3,
+            "latency_seconds": 1,
+            "ts": 100,
+        },
+        {
+            "request_id": "text",
+            "model_name": "m",
+            "model_version": "2",
+            "features": {"band": 'hög €\n"q"', "n": None, "tags": ["a", 1, {"k": False}]},
+            "prediction": "high",
+            "latency_seconds": None,
+            "ts": 101.5,
+        },
+        {
+            "request_id": "nan",
+            "model_name": "m",
+            "model_version": "1",
+            "features": {"x": float("nan"), "y": float("-inf"), "z": 0.1 + 0.2},
+            "prediction": float("nan"),
+            "latency_seconds": float("inf"),
+            "ts": 102.25,
+        },
+        {
+            "request_id": "numpy",
+            "model_name": "m",
+            "model_version": "1",
+            "features": {"x": np.float64(2.5), "k": np.int64(3), "flag": True},
+            "prediction": np.float32(1.5),
+            "latency_seconds": np.float64(0.004),
+            "ts": np.float64(103.0),
+        },
+        {
+            "request_id": "missing",
+            "model_name": "m",
+            "model_version": "1",
+            "features": {},
+            "ts": 104.0,
+        },
+        {
+            "request_id": 42,
+            "model_name": "m",
+            "model_version": 3,
+            "features": {"x": 1e300},
+            "prediction": True,
+            "latency_seconds": 0.5,
+            "ts": 105,
+        },
     ]
-    batch = [*tricky, *({**row, "request_id": f"{row['request_id']}-{i}"} for i in range(40) for row in tricky)]
+    batch = [
+        *tricky,
+        *({**row, "request_id": f"{row['request_id']}-{i}"} for i in range(40) for row in tricky),
+    ]
     batched = PredictionStore(tmp_path / "batched.db")
     assert batched.log_predictions(batch) == len(batch)
 
@@ -192,18 +246,33 @@ def test_the_batched_insert_stores_exactly_what_a_row_by_row_insert_would(tmp_pa
 
     with sqlite3.connect(row_by_row) as conn:
         for row in batch:
-            features = json.dumps({k: finite(v) for k, v in row["features"].items()}, separators=(",", ":"))
+            features = json.dumps(
+                {k: finite(v) for k, v in row["features"].items()}, separators=(",", ":")
+            )
             prediction = finite(row.get("prediction"))
             latency = finite(row.get("latency_seconds"))
-            conn.execute("INSERT OR IGNORE INTO predictions (request_id, ts, model_name, model_version, features,"
-                         " prediction, latency_seconds) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (str(row["request_id"]), float(row["ts"]), str(row["model_name"]), str(row["model_version"]),
-                          features, int(prediction) if isinstance(prediction, bool) else prediction,
-                          None if latency is None else float(latency)))
+            conn.execute(
+                "INSERT OR IGNORE INTO predictions (request_id, ts, model_name, model_version, features,"
+                " prediction, latency_seconds) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(row["request_id"]),
+                    float(row["ts"]),
+                    str(row["model_name"]),
+                    str(row["model_version"]),
+                    features,
+                    int(prediction) if isinstance(prediction, bool) else prediction,
+                    None if latency is None else float(latency),
+                ),
+            )
 
     assert stored(tmp_path / "batched.db") == stored(row_by_row)
-    assert stored(tmp_path / "batched.db")[2][4:] == ('{"x":null,"y":null,"z":0.30000000000000004}', None, None,
-                                                       "null", "null")
+    assert stored(tmp_path / "batched.db")[2][4:] == (
+        '{"x":null,"y":null,"z":0.30000000000000004}',
+        None,
+        None,
+        "null",
+        "null",
+    )
 
 
 def test_a_record_without_a_required_key_is_rejected_and_nothing_of_its_batch_is_written(tmp_path):
@@ -216,11 +285,16 @@ def test_a_record_without_a_required_key_is_rejected_and_nothing_of_its_batch_is
     assert rows(tmp_path / "log.db") == 0
 
 
-@pytest.mark.parametrize("features, error", [
-    ({"x": object()}, "Object of type object is not JSON serializable"),
-    ([("x", 1)], "features must be a mapping"),
-])
-def test_features_that_cannot_be_logged_as_json_are_rejected_with_the_reason(tmp_path, features, error):
+@pytest.mark.parametrize(
+    "features, error",
+    [
+        ({"x": object()}, "Object of type object is not JSON serializable"),
+        ([("x", 1)], "features must be a mapping"),
+    ],
+)
+def test_features_that_cannot_be_logged_as_json_are_rejected_with_the_reason(
+    tmp_path, features, error
+):
     store = PredictionStore(tmp_path / "log.db")
 
     with pytest.raises(TypeError, match=error):
@@ -234,5 +308,6 @@ def test_actuals_spanning_several_statements_keep_the_first_value_per_request(tm
     actuals = [(f"r{i}", float(i), 1.0) for i in range(n)] + [("r3", -3.0, 2.0)]
 
     assert store.log_actuals(actuals) == n
-    assert stored(tmp_path / "log.db", "actuals", "request_id, actual, ts") == [(f"r{i}", float(i), 1.0)
-                                                                                for i in range(n)]
+    assert stored(tmp_path / "log.db", "actuals", "request_id, actual, ts") == [
+        (f"r{i}", float(i), 1.0) for i in range(n)
+    ]

@@ -14,31 +14,51 @@ from tests.support.processes import ROOT
 def test_defaults_match_the_documented_ones():
     settings = Settings.from_env({})
 
-    assert (settings.host, settings.port, settings.db_path) == ("127.0.0.1", 8000, "data/metrics.db")
+    assert (settings.host, settings.port, settings.db_path) == (
+        "127.0.0.1",
+        8000,
+        "data/metrics.db",
+    )
     assert settings.instrumentation is True and settings.faults is False
 
 
 def test_environment_overrides_and_switches():
-    settings = Settings.from_env({"API_PORT": "9000", "METRICS_DB_PATH": "/tmp/x.db", "ML_API_FAULTS": "true",
-                                  "ML_API_INSTRUMENTATION": "0", "MAX_BODY_BYTES": "2048"})
+    settings = Settings.from_env(
+        {
+            "API_PORT": "9000",
+            "METRICS_DB_PATH": "/tmp/x.db",
+            "ML_API_FAULTS": "true",
+            "ML_API_INSTRUMENTATION": "0",
+            "MAX_BODY_BYTES": "2048",
+        }
+    )
 
     assert (settings.port, settings.db_path, settings.max_body_bytes) == (9000, "/tmp/x.db", 2048)
     assert settings.faults is True and settings.instrumentation is False
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"API_PORT": "eighty"}, "API_PORT='eighty' is not an integer"),
-    ({"API_PORT": "70000"}, "API_PORT=70000 is outside 1..65535"),
-    ({"MAX_BODY_BYTES": "10"}, "MAX_BODY_BYTES=10 is outside"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"API_PORT": "eighty"}, "API_PORT='eighty' is not an integer"),
+        ({"API_PORT": "70000"}, "API_PORT=70000 is outside 1..65535"),
+        ({"MAX_BODY_BYTES": "10"}, "MAX_BODY_BYTES=10 is outside"),
+    ],
+)
 def test_bad_values_name_the_variable(env, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
 
 
 def test_the_server_refuses_to_start_with_a_bad_setting():
-    result = subprocess.run([sys.executable, "-m", "ml_api"], env={"API_PORT": "eighty", "PATH": ""},
-                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "ml_api"],
+        env={"API_PORT": "eighty", "PATH": ""},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
 
     assert result.returncode == 2
     assert "API_PORT='eighty' is not an integer" in result.stderr
@@ -46,8 +66,13 @@ def test_the_server_refuses_to_start_with_a_bad_setting():
 
 @pytest.mark.parametrize("module", ["ml_api", "ml_api.simulate"])
 def test_commands_have_help(module):
-    result = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", module, "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
 
     assert result.returncode == 0
     assert "METRICS_DB_PATH" in result.stdout or "--inject" in result.stdout

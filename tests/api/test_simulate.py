@@ -16,7 +16,9 @@ from tests.support.processes import ROOT
 
 
 def plan_rows(injections: str = "", n: int = 400, seed: int = 3) -> list:
-    config = SimulationConfig(count=n, seed=seed, injections=tuple(parse_injection(s) for s in injections.split() if s))
+    config = SimulationConfig(
+        count=n, seed=seed, injections=tuple(parse_injection(s) for s in injections.split() if s)
+    )
     plan = TrafficPlan(config)
     return [plan.next_request(elapsed=10.0) for _ in range(n)]
 
@@ -25,16 +27,28 @@ def column(requests, name):
     return np.array([r.body[name] for r in requests], dtype=float)
 
 
-@pytest.mark.parametrize("url", ["http://example.com:8000", "http://10.0.0.5:8000", "https://127.0.0.1:8000",
-                                 "http://127.0.0.1.evil.example:80"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com:8000",
+        "http://10.0.0.5:8000",
+        "https://127.0.0.1:8000",
+        "http://127.0.0.1.evil.example:80",
+    ],
+)
 def test_refuses_targets_other_than_this_machine(url):
     with pytest.raises(ValueError, match="only targets"):
         check_local_url(url)
 
 
 def test_the_command_line_refuses_a_remote_target_before_sending_anything():
-    result = subprocess.run([sys.executable, "-m", "ml_api.simulate", "--url", "http://example.com", "--count", "1"],
-                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "ml_api.simulate", "--url", "http://example.com", "--count", "1"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
 
     assert result.returncode == 2
     assert "refusing to send traffic" in result.stderr
@@ -45,14 +59,17 @@ def test_the_simulator_must_be_bounded():
         SimulationConfig()
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("drift", "drift needs feature names"),
-    ("drift:living_area", "unknown: living_area"),
-    ("outage", "unknown injection 'outage'"),
-    ("errors:2", "share of requests"),
-    ("latency:30", "between 0 and 5 seconds"),
-    ("errors@30-10", "END must be after START"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("drift", "drift needs feature names"),
+        ("drift:living_area", "unknown: living_area"),
+        ("outage", "unknown injection 'outage'"),
+        ("errors:2", "share of requests"),
+        ("latency:30", "between 0 and 5 seconds"),
+        ("errors@30-10", "END must be after START"),
+    ],
+)
 def test_bad_injection_specs_say_what_is_wrong(spec, message):
     with pytest.raises(ValueError, match=message):
         parse_injection(spec)

@@ -33,8 +33,10 @@ def grafana_schema_errors(dashboard: dict) -> list[str]:
         if IN_CI:
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
-            for e in _grafana_validator().iter_errors(dashboard)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+        for e in _grafana_validator().iter_errors(dashboard)
+    ]
 
 
 def concrete_promql(expr: str) -> str:
@@ -85,4 +87,8 @@ def snapshot(directory: Path) -> dict[str, bytes]:
     """Every file under ``directory`` with its bytes (to prove nothing changed)."""
     if not directory.exists():
         return {}
-    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }

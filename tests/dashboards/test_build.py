@@ -15,7 +15,7 @@ from mlmon.errors import SourceError
 from tests.dashboards.support import SOURCES, mlmon, snapshot, write_source
 from tests.support.processes import ROOT
 
-GOOD = '''
+GOOD = """
 from mlmon.dsl import panels as p, query as q
 from mlmon.dsl.dashboard import dashboard as build
 from mlmon.dsl.layout import row
@@ -26,10 +26,11 @@ dashboard = build(
               p.timeseries("Requests", "Requests per second.", q.rate("api_requests_total", by=("endpoint",))),
               p.stat("Active", "Requests in flight.", q.sum(q.series("api_active_requests"))))],
 )
-'''
+"""
 
 BROKEN = {
-    "unknown metric": ('''
+    "unknown metric": (
+        """
 from mlmon.dsl import panels as p, query as q
 from mlmon.dsl.dashboard import dashboard as build
 from mlmon.dsl.layout import row
@@ -42,16 +43,27 @@ dashboard = build(
                   "p95 latency.",
                   q.histogram_quantile(0.95, "api_request_duraton_seconds")))],
 )
-''', ["broken.py:12", "'Latency p95'", "api_request_duraton_seconds", "did you mean api_request_duration_seconds"]),
-    "unknown label": ('''
+""",
+        [
+            "broken.py:12",
+            "'Latency p95'",
+            "api_request_duraton_seconds",
+            "did you mean api_request_duration_seconds",
+        ],
+    ),
+    "unknown label": (
+        """
 from mlmon.dsl import panels as p, query as q
 from mlmon.dsl.dashboard import dashboard as build
 from mlmon.dsl.layout import row
 
 dashboard = build(title="Broken", uid="broken", description="Broken.", rows=[row("Drift",
     p.stat("Drifted", "Drift.", q.sum(q.series("data_drift_detected", feture="x"))))])
-''', ["broken.py:7", "'Drifted'", "feture", "did you mean feature"]),
-    "unknown metric on its own line": ('''
+""",
+        ["broken.py:7", "'Drifted'", "feture", "did you mean feature"],
+    ),
+    "unknown metric on its own line": (
+        """
 from mlmon.dsl import panels as p, query as q
 from mlmon.dsl.dashboard import dashboard as build
 from mlmon.dsl.layout import row
@@ -64,8 +76,11 @@ dashboard = build(title="Broken", uid="broken", description="Broken.", rows=[row
         q.series("model_acuracy"),
     ),
 )])
-''', ["broken.py:11", "'Accuracy'", "did you mean model_accuracy"]),
-    "overlapping panels": ('''
+""",
+        ["broken.py:11", "'Accuracy'", "did you mean model_accuracy"],
+    ),
+    "overlapping panels": (
+        """
 from grafanalib.core import GridPos
 from mlmon.dsl import panels as p, query as q
 from mlmon.dsl.dashboard import dashboard as build
@@ -75,40 +90,57 @@ first = p.stat("First", "One.", q.sum(q.series("api_active_requests")))
 second = p.stat("Second", "Two.", q.sum(q.series("api_active_requests")))
 second.gridPos = GridPos(h=4, w=6, x=2, y=0)
 dashboard = build(title="Broken", uid="broken", description="Broken.", rows=[row(None, first, second)])
-''', ["broken.py", "'Second'", "panels[1].gridPos", "overlaps 'First'"]),
-    "undefined variable": ('''
+""",
+        ["broken.py", "'Second'", "panels[1].gridPos", "overlaps 'First'"],
+    ),
+    "undefined variable": (
+        """
 from mlmon.dsl import panels as p, query as q
 from mlmon.dsl.dashboard import dashboard as build
 from mlmon.dsl.layout import row
 
 dashboard = build(title="Broken", uid="broken", description="Broken.", rows=[row(None,
     p.stat("Accuracy", "Accuracy.", q.max(q.series("model_accuracy", model_name="$model"))))])
-''', ["broken.py", "'Accuracy'", "$model is used but not defined", "panels[0].targets[0].expr"]),
-    "module that raises": ('''
+""",
+        ["broken.py", "'Accuracy'", "$model is used but not defined", "panels[0].targets[0].expr"],
+    ),
+    "module that raises": (
+        """
 from mlmon.dsl import panels as p, query as q
 
 THRESHOLD = 1 / 0
 dashboard = None
-''', ["broken.py:4", "ZeroDivisionError"]),
-    "no dashboard": ('''
+""",
+        ["broken.py:4", "ZeroDivisionError"],
+    ),
+    "no dashboard": (
+        """
 from mlmon.dsl import query as q
 board = q.series("api_active_requests")
-''', ["broken.py", "defines no 'dashboard'"]),
-    "missing description": ('''
+""",
+        ["broken.py", "defines no 'dashboard'"],
+    ),
+    "missing description": (
+        """
 from mlmon.dsl import panels as p, query as q
 from mlmon.dsl.dashboard import dashboard as build
 from mlmon.dsl.layout import row
 
 dashboard = build(title="Broken", uid="broken", description="Broken.", rows=[row(None,
     p.stat("Silent", "", q.sum(q.series("api_active_requests"))))])
-''', ["broken.py:7", "'Silent'", "no description"]),
-    "legacy graph panel": ('''
+""",
+        ["broken.py:7", "'Silent'", "no description"],
+    ),
+    "legacy graph panel": (
+        """
 from grafanalib.core import Dashboard, Graph, GridPos, Target
 
 dashboard = Dashboard(title="Broken", uid="broken", panels=[
     Graph(title="Old", description="Legacy.", targets=[Target(expr="api_active_requests", refId="A")],
           gridPos=GridPos(h=8, w=12, x=0, y=0))])
-''', ["broken.py", "'Old'", "legacy panel type 'graph'", "use TimeSeries"]),
+""",
+        ["broken.py", "'Old'", "legacy panel type 'graph'", "use TimeSeries"],
+    ),
 }
 
 
@@ -144,7 +176,9 @@ def test_broken_source_names_file_and_panel_and_writes_nothing(project, capsys, 
 
 def test_failing_alert_compiler_writes_no_dashboard_either(project, capsys, monkeypatch):
     def compile_alerts(src_dir: Path) -> dict[str, bytes]:
-        raise SourceError("threshold must be a number", source="alerts_src/api.py", item="HighLatency")
+        raise SourceError(
+            "threshold must be a number", source="alerts_src/api.py", item="HighLatency"
+        )
 
     (project / "alerts_src").mkdir()
     monkeypatch.setattr(build_command, "_alert_compiler", lambda: compile_alerts)
@@ -158,11 +192,17 @@ def test_alert_outputs_are_written_and_their_stale_files_removed(project, capsys
     stale = project / "generated" / "alerts" / "prometheus" / "old.rules.yml"
     stale.parent.mkdir(parents=True)
     stale.write_text("groups: []\n")
-    monkeypatch.setattr(build_command, "_alert_compiler",
-                        lambda: lambda src: {"alerts/prometheus/api.rules.yml": b"groups: []\n"})
+    monkeypatch.setattr(
+        build_command,
+        "_alert_compiler",
+        lambda: lambda src: {"alerts/prometheus/api.rules.yml": b"groups: []\n"},
+    )
     code, out, _ = mlmon(capsys, "build")
     assert code == 0 and "1 dashboards, 1 alert files" in out
-    assert set(snapshot(project / "generated")) == {"dashboards/tiny.json", "alerts/prometheus/api.rules.yml"}
+    assert set(snapshot(project / "generated")) == {
+        "dashboards/tiny.json",
+        "alerts/prometheus/api.rules.yml",
+    }
 
 
 def test_check_lists_stale_missing_and_extra_files_without_writing(project, capsys):
@@ -170,7 +210,11 @@ def test_check_lists_stale_missing_and_extra_files_without_writing(project, caps
     assert mlmon(capsys, "build", "--only", "dashboards", "--check")[0] == 0
     (project / "generated/dashboards/tiny.json").write_text("{}\n")
     (project / "generated/dashboards/removed.json").write_text("{}\n")
-    write_source(project / "dashboards_src", "second", GOOD.replace('"Tiny", uid="tiny"', '"Second", uid="second"'))
+    write_source(
+        project / "dashboards_src",
+        "second",
+        GOOD.replace('"Tiny", uid="tiny"', '"Second", uid="second"'),
+    )
     before = snapshot(project / "generated")
     code, out, err = mlmon(capsys, "build", "--only", "dashboards", "--check")
     assert code == 1
@@ -182,7 +226,11 @@ def test_check_lists_stale_missing_and_extra_files_without_writing(project, caps
 
 
 def test_removed_source_removes_its_output(project, capsys):
-    write_source(project / "dashboards_src", "second", GOOD.replace('"Tiny", uid="tiny"', '"Second", uid="second"'))
+    write_source(
+        project / "dashboards_src",
+        "second",
+        GOOD.replace('"Tiny", uid="tiny"', '"Second", uid="second"'),
+    )
     assert mlmon(capsys, "build", "--only", "dashboards")[0] == 0
     (project / "dashboards_src/second.py").unlink()
     code, out, _ = mlmon(capsys, "build", "--only", "dashboards")
@@ -208,25 +256,40 @@ def test_build_is_byte_identical_across_processes(tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / f"out{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-m", "mlmon", "build", "--only", "dashboards", "--out", str(out)],
-                       cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "mlmon", "build", "--only", "dashboards", "--out", str(out)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         outputs.append(snapshot(out))
     assert outputs[0] == outputs[1]
-    committed = {f"dashboards/{name}": data for name, data in snapshot(ROOT / "generated" / "dashboards").items()}
+    committed = {
+        f"dashboards/{name}": data
+        for name, data in snapshot(ROOT / "generated" / "dashboards").items()
+    }
     assert outputs[0] == committed and len(committed) == 4
 
 
 def test_project_sources_build_into_a_fresh_directory(tmp_path, monkeypatch, capsys):
-    shutil.copytree(SOURCES, tmp_path / "dashboards_src", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        SOURCES, tmp_path / "dashboards_src", ignore=shutil.ignore_patterns("__pycache__")
+    )
     monkeypatch.chdir(tmp_path)
     code, out, _ = mlmon(capsys, "build", "--only", "dashboards")
     assert code == 0 and "4 dashboards" in out
-    assert snapshot(tmp_path / "generated" / "dashboards") == snapshot(ROOT / "generated" / "dashboards")
+    assert snapshot(tmp_path / "generated" / "dashboards") == snapshot(
+        ROOT / "generated" / "dashboards"
+    )
 
 
 def test_readme_example_builds(tmp_path, monkeypatch, capsys):
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("<!-- section:dashboards -->"):readme.index("<!-- /section:dashboards -->")]
+    section = readme[
+        readme.index("<!-- section:dashboards -->") : readme.index("<!-- /section:dashboards -->")
+    ]
     example = section.split("```python\n", 1)[1].split("```", 1)[0]
     write_source(tmp_path / "dashboards_src", "example", example)
     monkeypatch.chdir(tmp_path)
@@ -237,7 +300,11 @@ def test_readme_example_builds(tmp_path, monkeypatch, capsys):
 
 def test_disk_failure_while_writing_leaves_generated_untouched(project, capsys, monkeypatch):
     assert mlmon(capsys, "build", "--only", "dashboards")[0] == 0
-    write_source(project / "dashboards_src", "second", GOOD.replace('"Tiny", uid="tiny"', '"Second", uid="second"'))
+    write_source(
+        project / "dashboards_src",
+        "second",
+        GOOD.replace('"Tiny", uid="tiny"', '"Second", uid="second"'),
+    )
     (project / "dashboards_src/tiny.py").write_text(GOOD.replace("A test dashboard.", "Changed."))
     before = snapshot(project / "generated")
     calls = []

@@ -14,7 +14,9 @@ from mlmon.errors import CatalogError, SourceError
 def parses(expr: q.Expr) -> str:
     """The PromQL text, after checking Prometheus' own grammar accepts it (variables substituted)."""
     text = str(expr)
-    concrete = (text.replace("$__rate_interval", "1m").replace("$model", "m").replace("$version", "v"))
+    concrete = (
+        text.replace("$__rate_interval", "1m").replace("$model", "m").replace("$version", "v")
+    )
     promql_parser.parse(concrete)
     return text
 
@@ -26,15 +28,22 @@ def test_rate_of_a_counter_summed_by_a_label():
 
 
 def test_fixed_windows_for_alerts():
-    assert parses(q.increase("daily_predictions_total", "1d")) == "increase(daily_predictions_total[1d])"
-    assert parses(q.rate("api_requests_total", "5m", status=Re("5.."))) == \
-        'rate(api_requests_total{status=~"5.."}[5m])'
+    assert (
+        parses(q.increase("daily_predictions_total", "1d"))
+        == "increase(daily_predictions_total[1d])"
+    )
+    assert (
+        parses(q.rate("api_requests_total", "5m", status=Re("5..")))
+        == 'rate(api_requests_total{status=~"5.."}[5m])'
+    )
 
 
 def test_histogram_quantile_goes_through_buckets_and_le():
     expr = q.histogram_quantile(0.95, "api_request_duration_seconds", by=("endpoint",), window="5m")
-    assert parses(expr) == ("histogram_quantile(0.95, sum by (le, endpoint) "
-                            "(rate(api_request_duration_seconds_bucket[5m])))")
+    assert parses(expr) == (
+        "histogram_quantile(0.95, sum by (le, endpoint) "
+        "(rate(api_request_duration_seconds_bucket[5m])))"
+    )
     assert expr.unit is Unit.SECONDS
 
 
@@ -44,7 +53,9 @@ def test_grafana_variables_become_regex_matchers():
 
 
 def test_matcher_kinds_and_escaping():
-    expr = q.series("api_requests_total", method=Ne("GET"), endpoint=NotRe(r"/health|/metrics\.txt"))
+    expr = q.series(
+        "api_requests_total", method=Ne("GET"), endpoint=NotRe(r"/health|/metrics\.txt")
+    )
     assert parses(expr) == r'api_requests_total{method!="GET", endpoint!~"/health|/metrics\\.txt"}'
 
 
@@ -64,7 +75,9 @@ def test_precedence_parenthesises_only_where_needed():
 
 
 def test_vector_matching_checks_shared_labels():
-    expr = q.series("model_mae").and_(q.series("model_info", task="regression"), on=("model_name", "version"))
+    expr = q.series("model_mae").and_(
+        q.series("model_info", task="regression"), on=("model_name", "version")
+    )
     assert parses(expr) == 'model_mae and on (model_name, version) model_info{task="regression"}'
     with pytest.raises(CatalogError, match="task"):
         q.series("model_mae").binop("*", q.series("model_info"), on=("task",))
@@ -82,27 +95,33 @@ def test_label_values_variable_query():
         q.label_values("model_info", "model_nam")
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda: q.series("model_acuracy"), "did you mean model_accuracy"),
-    (lambda: q.series("api_requests_total", stauts="200"), "did you mean status"),
-    (lambda: q.series("api_requests_total", status="6xx"), "can never match"),
-    (lambda: q.series("api_requests_total", method=Re("GET|FETCH")), "FETCH"),
-    (lambda: q.rate("model_accuracy"), "needs a counter"),
-    (lambda: q.rate("api_requests_total", by=("model",)), "label 'model'"),
-    (lambda: q.histogram_quantile(0.9, "model_mae"), "needs a histogram"),
-    (lambda: q.series("api_request_duration_seconds"), "is a histogram"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: q.series("model_acuracy"), "did you mean model_accuracy"),
+        (lambda: q.series("api_requests_total", stauts="200"), "did you mean status"),
+        (lambda: q.series("api_requests_total", status="6xx"), "can never match"),
+        (lambda: q.series("api_requests_total", method=Re("GET|FETCH")), "FETCH"),
+        (lambda: q.rate("model_accuracy"), "needs a counter"),
+        (lambda: q.rate("api_requests_total", by=("model",)), "label 'model'"),
+        (lambda: q.histogram_quantile(0.9, "model_mae"), "needs a histogram"),
+        (lambda: q.series("api_request_duration_seconds"), "is a histogram"),
+    ],
+)
 def test_catalog_errors_say_what_to_fix(build, message):
     with pytest.raises(CatalogError, match=message):
         build()
 
 
-@pytest.mark.parametrize("build", [
-    lambda: q.rate("api_requests_total", "5 minutes"),
-    lambda: q.histogram_quantile(1.5, "api_request_duration_seconds"),
-    lambda: q.sum("api_active_requests", by="endpoint"),
-    lambda: q.number(1).and_(q.series("api_active_requests")),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: q.rate("api_requests_total", "5 minutes"),
+        lambda: q.histogram_quantile(1.5, "api_request_duration_seconds"),
+        lambda: q.sum("api_active_requests", by="endpoint"),
+        lambda: q.number(1).and_(q.series("api_active_requests")),
+    ],
+)
 def test_malformed_queries_are_source_errors(build):
     with pytest.raises(SourceError):
         build()

@@ -19,8 +19,22 @@ pytestmark = pytest.mark.slow
 
 def demo(tmp_path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "mlmon", "demo", "--no-build", "--state-dir", str(tmp_path / "state"), *args],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        [
+            sys.executable,
+            "-m",
+            "mlmon",
+            "demo",
+            "--no-build",
+            "--state-dir",
+            str(tmp_path / "state"),
+            *args,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
 
 
 def urls(output: str) -> list[str]:
@@ -67,6 +81,10 @@ def test_ctrl_c_stops_everything_cleanly_even_without_prometheus(tmp_path):
     output = "".join(lines) + rest
 
     assert proc.returncode == 0, output
-    assert "Prometheus: not installed, skipped (Debian/Ubuntu: apt-get install prometheus)" in output
-    assert "stopping (signal received)" in output and "final state:" in output and "stopped." in output
+    assert (
+        "Prometheus: not installed, skipped (Debian/Ubuntu: apt-get install prometheus)" in output
+    )
+    assert (
+        "stopping (signal received)" in output and "final state:" in output and "stopped." in output
+    )
     assert_services_stopped(output)

@@ -12,10 +12,14 @@ from exporter.cycle import Exporter
 def exposition(exporter: Exporter) -> str:
     return generate_latest(registry_for(lambda: exporter.snapshot)).decode()
 
+
 def samples(text: str) -> dict[tuple[str, frozenset], float]:
     """{(sample name, labels): value} of an exposition."""
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def value(exporter: Exporter, name: str, **labels: str) -> float:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -36,8 +36,11 @@ def _insert_raw(path: Path, request_id: str, features_json: str, model: str = RE
     """What a non-Python writer might put in the log."""
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("INSERT INTO predictions (request_id, ts, model_name, model_version, features, prediction)"
-                     " VALUES (?, 2000, ?, 'v1', ?, 1.0)", (request_id, model, features_json))
+        conn.execute(
+            "INSERT INTO predictions (request_id, ts, model_name, model_version, features, prediction)"
+            " VALUES (?, 2000, ?, 'v1', ?, 1.0)",
+            (request_id, model, features_json),
+        )
     conn.close()
 
 
@@ -49,8 +52,18 @@ def _good_row(**changes) -> dict:
 
 def _log_rows(path: Path, rows: list[dict], model: str = REGRESSION) -> None:
     with PredictionStore(path) as store:
-        store.log_predictions([{"request_id": f"bad-{model}-{i}", "model_name": model, "model_version": "v1",
-                                "features": row, "prediction": 1.0} for i, row in enumerate(rows)])
+        store.log_predictions(
+            [
+                {
+                    "request_id": f"bad-{model}-{i}",
+                    "model_name": model,
+                    "model_version": "v1",
+                    "features": row,
+                    "prediction": 1.0,
+                }
+                for i, row in enumerate(rows)
+            ]
+        )
 
 
 @dataclass
@@ -82,7 +95,9 @@ def _create_empty_log(path: Path) -> None:
 
 def _no_rows_yet(path: Path) -> None:
     with PredictionStore(path) as store:
-        store.set_reference(REGRESSION, feature_rows(100, np.random.default_rng(0)), task="regression")
+        store.set_reference(
+            REGRESSION, feature_rows(100, np.random.default_rng(0)), task="regression"
+        )
 
 
 def _three_rows(path: Path) -> None:
@@ -91,43 +106,140 @@ def _three_rows(path: Path) -> None:
 
 
 def _previous_values_kept(found: Found) -> tuple[bool, ...]:
-    return (_get(found, "model_mae", model_name=REGRESSION, version="v1") is not None,
-            _get(found, "data_drift_pvalue", model_name=REGRESSION, feature="area", test="ks") is not None)
+    return (
+        _get(found, "model_mae", model_name=REGRESSION, version="v1") is not None,
+        _get(found, "data_drift_pvalue", model_name=REGRESSION, feature="area", test="ks")
+        is not None,
+    )
 
 
 CASES = [
-    Case("missing file", lambda p: None, good_first=False, error_stage="open_db", log_mentions="does not exist yet",
-         check=lambda f: _get(f, "exporter_last_success_timestamp_seconds") == 0),
-    Case("empty tables", _create_empty_log, good_first=False,
-         check=lambda f: _get(f, "exporter_last_success_timestamp_seconds") > 0),
-    Case("window with 0 rows", _no_rows_yet, good_first=False, check=lambda f: (
-        _get(f, "data_drift_test_skipped", model_name=REGRESSION, feature="area", reason="no_current_values") == 1,
-        _get(f, "data_drift_detected", model_name=REGRESSION, feature="area") == 0)),
-    Case("window with 3 rows", _three_rows, good_first=False, check=lambda f: (
-        _get(f, "data_drift_test_skipped", model_name=REGRESSION, feature="area", reason="too_few_rows") == 1,
-        _get(f, "data_drift_detected", model_name=REGRESSION, feature="city") == 0,
-        _get(f, "monitoring_window_rows", model_name=REGRESSION, window="current") == 3)),
-    Case("NaN, ±inf and strings in a numeric feature", lambda p: (
-        _insert_raw(p, "nan", json.dumps(_good_row(area=float("nan")))),  # Python's json writes NaN
-        _insert_raw(p, "inf", json.dumps(_good_row(area=float("inf")))),
-        _insert_raw(p, "-inf", json.dumps(_good_row(area=float("-inf")))),
-        _insert_raw(p, "string", json.dumps(_good_row(area="123 m2")))),
+    Case(
+        "missing file",
+        lambda p: None,
+        good_first=False,
+        error_stage="open_db",
+        log_mentions="does not exist yet",
+        check=lambda f: _get(f, "exporter_last_success_timestamp_seconds") == 0,
+    ),
+    Case(
+        "empty tables",
+        _create_empty_log,
+        good_first=False,
+        check=lambda f: _get(f, "exporter_last_success_timestamp_seconds") > 0,
+    ),
+    Case(
+        "window with 0 rows",
+        _no_rows_yet,
+        good_first=False,
+        check=lambda f: (
+            _get(
+                f,
+                "data_drift_test_skipped",
+                model_name=REGRESSION,
+                feature="area",
+                reason="no_current_values",
+            )
+            == 1,
+            _get(f, "data_drift_detected", model_name=REGRESSION, feature="area") == 0,
+        ),
+    ),
+    Case(
+        "window with 3 rows",
+        _three_rows,
+        good_first=False,
+        check=lambda f: (
+            _get(
+                f,
+                "data_drift_test_skipped",
+                model_name=REGRESSION,
+                feature="area",
+                reason="too_few_rows",
+            )
+            == 1,
+            _get(f, "data_drift_detected", model_name=REGRESSION, feature="city") == 0,
+            _get(f, "monitoring_window_rows", model_name=REGRESSION, window="current") == 3,
+        ),
+    ),
+    Case(
+        "NaN, ±inf and strings in a numeric feature",
+        lambda p: (
+            _insert_raw(
+                p, "nan", json.dumps(_good_row(area=float("nan")))
+            ),  # Python's json writes NaN
+            _insert_raw(p, "inf", json.dumps(_good_row(area=float("inf")))),
+            _insert_raw(p, "-inf", json.dumps(_good_row(area=float("-inf")))),
+            _insert_raw(p, "string", json.dumps(_good_row(area="123 m2"))),
+        ),
         check=lambda f: (
             _get(f, "missing_values_count", model_name=REGRESSION, column="area") == 3,
-            _get(f, "schema_violations_count", model_name=REGRESSION, column="area", kind="wrong_type") == 1,
-            _get(f, "schema_violations_count", model_name=REGRESSION, column="area", kind="missing_required") == 3)),
-    Case("features that are not JSON", lambda p: _insert_raw(p, "broken-json", '{"area": 12'),
-         error_stage="read", log_mentions="broken-json",
-         check=lambda f: _get(f, "missing_values_count", model_name=REGRESSION, column="city") == 1),
-    Case("a feature absent from the reference", lambda p: _log_rows(p, [_good_row(garage=True)]),
-         check=lambda f: _get(f, "schema_violations_count", model_name=REGRESSION, column="garage",
-                              kind="unknown_field") == 1),
-    Case("a model with no reference", lambda p: _log_rows(p, [_good_row() for _ in range(40)], model="new_model"),
-         check=lambda f: _get(f, "data_drift_test_skipped", model_name="new_model", feature="area",
-                              reason="no_reference") == 1),
-    Case("DB locked by another process", _lock, error_stage="read", log_mentions="locked",
-         check=_previous_values_kept),
-    Case("DB corrupted", _corrupt, error_stage="read", log_mentions="cannot be read", check=_previous_values_kept),
+            _get(
+                f,
+                "schema_violations_count",
+                model_name=REGRESSION,
+                column="area",
+                kind="wrong_type",
+            )
+            == 1,
+            _get(
+                f,
+                "schema_violations_count",
+                model_name=REGRESSION,
+                column="area",
+                kind="missing_required",
+            )
+            == 3,
+        ),
+    ),
+    Case(
+        "features that are not JSON",
+        lambda p: _insert_raw(p, "broken-json", '{"area": 12'),
+        error_stage="read",
+        log_mentions="broken-json",
+        check=lambda f: _get(f, "missing_values_count", model_name=REGRESSION, column="city") == 1,
+    ),
+    Case(
+        "a feature absent from the reference",
+        lambda p: _log_rows(p, [_good_row(garage=True)]),
+        check=lambda f: (
+            _get(
+                f,
+                "schema_violations_count",
+                model_name=REGRESSION,
+                column="garage",
+                kind="unknown_field",
+            )
+            == 1
+        ),
+    ),
+    Case(
+        "a model with no reference",
+        lambda p: _log_rows(p, [_good_row() for _ in range(40)], model="new_model"),
+        check=lambda f: (
+            _get(
+                f,
+                "data_drift_test_skipped",
+                model_name="new_model",
+                feature="area",
+                reason="no_reference",
+            )
+            == 1
+        ),
+    ),
+    Case(
+        "DB locked by another process",
+        _lock,
+        error_stage="read",
+        log_mentions="locked",
+        check=_previous_values_kept,
+    ),
+    Case(
+        "DB corrupted",
+        _corrupt,
+        error_stage="read",
+        log_mentions="cannot be read",
+        check=_previous_values_kept,
+    ),
 ]
 
 
@@ -136,7 +248,7 @@ def test_bad_input_keeps_the_exporter_serving(case: Case, tmp_path, caplog):
     path = tmp_path / "log.db"
     exporter = Exporter(ExporterConfig(db_path=path))
     server = MetricsServer(registry_for(lambda: exporter.snapshot), "127.0.0.1", 0).start()
-    url = "http://127.0.0.1:%d/metrics" % server.address[1]
+    url = f"http://127.0.0.1:{server.address[1]}/metrics"
     held = None
     try:
         if case.good_first:

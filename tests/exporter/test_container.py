@@ -38,15 +38,26 @@ def _module_level_imports(tree: ast.Module) -> set[str]:
             found.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module.split(".")[0])
-        elif isinstance(node, ast.If) and not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+        elif isinstance(node, ast.If) and not (
+            isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        ):
             pending.extend(node.body + node.orelse)
         elif isinstance(node, ast.Try):
-            pending.extend(node.body + node.orelse + node.finalbody + [s for h in node.handlers for s in h.body])
+            pending.extend(
+                node.body
+                + node.orelse
+                + node.finalbody
+                + [s for h in node.handlers for s in h.body]
+            )
     return found
 
 
 def test_exporter_modules_import_only_the_standard_library_and_its_requirements():
-    allowed = set(sys.stdlib_module_names) | {"exporter"} | {_import_name(n) for n in _requirement_names()}
+    allowed = (
+        set(sys.stdlib_module_names)
+        | {"exporter"}
+        | {_import_name(n) for n in _requirement_names()}
+    )
     offenders = {}
     for path in sorted(EXPORTER.rglob("*.py")):
         outside = _module_level_imports(ast.parse(path.read_text(), str(path))) - allowed
@@ -72,8 +83,12 @@ def test_dockerfile_is_slim_pinned_non_root_and_health_checked():
     assert "/metrics" in healthcheck and "urllib" in healthcheck  # curl is not in the slim image
     assert re.search(r"^EXPOSE\s+8001\b", text, re.M)
     # the code's default address is 127.0.0.1: in the container Prometheus scrapes from another host
-    for variable in ("PROMETHEUS_PORT=8001", "METRICS_DB_PATH=/app/data/metrics.db", "EXPORT_INTERVAL=30",
-                     "EXPORTER_BIND_ADDRESS=0.0.0.0"):
+    for variable in (
+        "PROMETHEUS_PORT=8001",
+        "METRICS_DB_PATH=/app/data/metrics.db",
+        "EXPORT_INTERVAL=30",
+        "EXPORTER_BIND_ADDRESS=0.0.0.0",
+    ):
         assert variable in text
     copies = re.findall(r"^COPY\s+(\S+)", text, re.M)
     assert copies and all(source.startswith("exporter") for source in copies)
@@ -117,12 +132,16 @@ def _isolated_python(tmp_path: Path) -> Path:
 def test_exporter_runs_with_only_its_requirements_installed(tmp_path):
     python = _isolated_python(tmp_path)
     app = tmp_path / "app"
-    shutil.copytree(EXPORTER, app / "exporter", ignore=shutil.ignore_patterns("__pycache__", "Dockerfile"))
+    shutil.copytree(
+        EXPORTER, app / "exporter", ignore=shutil.ignore_patterns("__pycache__", "Dockerfile")
+    )
     write_log(tmp_path / "log.db", current_rows=60).close()
     run = dict(capture_output=True, text=True, cwd=app, timeout=120)
     isolation = subprocess.run([str(python), "-s", "-E", "-c", "import yaml"], **run)
     assert isolation.returncode != 0, "the test venv must not see the development packages"
-    result = subprocess.run([str(python), "-s", "-E", "-m", "exporter", "--once", "--db", str(tmp_path / "log.db")],
-                            **run)
+    result = subprocess.run(
+        [str(python), "-s", "-E", "-m", "exporter", "--once", "--db", str(tmp_path / "log.db")],
+        **run,
+    )
     assert result.returncode == 0, result.stderr
     assert f'daily_predictions_total{{model_name="{REGRESSION}"}} 60.0' in result.stdout

@@ -14,8 +14,14 @@ from tests.support.processes import ROOT
 
 
 def _record(i: int, model: str = "m") -> dict:
-    return {"request_id": f"r{i}", "model_name": model, "model_version": "1", "features": {"x": float(i)},
-            "prediction": float(i) * 2, "latency_seconds": 0.01}
+    return {
+        "request_id": f"r{i}",
+        "model_name": model,
+        "model_version": "1",
+        "features": {"x": float(i)},
+        "prediction": float(i) * 2,
+        "latency_seconds": 0.01,
+    }
 
 
 def test_schema_is_created_in_wal_mode(tmp_path):
@@ -40,7 +46,9 @@ def test_predictions_and_late_or_early_actuals_are_joined(tmp_path):
         assert store.log_actual("late", 3.5)
         second = store.read_changes(first.last_prediction_id, first.last_actual_id)
         assert second.predictions == []
-        assert [(a.request_id, a.actual, a.model_name) for a in second.actuals] == [("late", 3.5, "m")]
+        assert [(a.request_id, a.actual, a.model_name) for a in second.actuals] == [
+            ("late", 3.5, "m")
+        ]
 
 
 def test_duplicates_keep_the_first_value(tmp_path):
@@ -50,12 +58,16 @@ def test_duplicates_keep_the_first_value(tmp_path):
         assert store.log_actual("r", 1.0)
         assert not store.log_actual("r", 2.0)
         changes = store.read_changes(0, 0)
-        assert [(p.model_version, p.prediction, p.actual) for p in changes.predictions] == [("1", 1.0, 1.0)]
+        assert [(p.model_version, p.prediction, p.actual) for p in changes.predictions] == [
+            ("1", 1.0, 1.0)
+        ]
 
 
 def test_non_finite_values_are_logged_as_null(tmp_path):
     with PredictionStore(tmp_path / "log.db") as store:
-        store.log_prediction("r", "m", "1", {"x": float("nan"), "y": float("inf"), "z": "a"}, float("nan"))
+        store.log_prediction(
+            "r", "m", "1", {"x": float("nan"), "y": float("inf"), "z": "a"}, float("nan")
+        )
         row = store.read_changes(0, 0).predictions[0]
         assert row.features_json == '{"x":null,"y":null,"z":"a"}'
         assert row.prediction is None
@@ -63,7 +75,12 @@ def test_non_finite_values_are_logged_as_null(tmp_path):
 
 def test_reference_round_trips_by_rows_or_columns(tmp_path):
     with PredictionStore(tmp_path / "log.db") as store:
-        assert store.set_reference("m", [{"x": 1.0, "c": "a"}, {"x": 2.0}], targets=[10, 20], task="regression") == 2
+        assert (
+            store.set_reference(
+                "m", [{"x": 1.0, "c": "a"}, {"x": 2.0}], targets=[10, 20], task="regression"
+            )
+            == 2
+        )
         ref = store.read_reference("m")
         assert ref.features == {"x": [1.0, 2.0], "c": ["a", None]}
         assert ref.targets == [10, 20] and ref.task == "regression" and ref.rows == 2
@@ -98,7 +115,7 @@ def test_concurrent_writers_and_a_reader_lose_nothing(tmp_path):
                 records = [_record(w * 100_000 + i) for i in range(start, start + batch)]
                 store.log_predictions(records)
                 store.log_actual(f"r{w * 100_000 + start}", 1.0)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
 
     def read() -> None:
@@ -112,7 +129,7 @@ def test_concurrent_writers_and_a_reader_lose_nothing(tmp_path):
                 last_p, last_a = changes.last_prediction_id, changes.last_actual_id
                 if finished and not changes.predictions:
                     return
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             reader.close()
@@ -160,7 +177,10 @@ for start in range(0, 200, 20):
 def test_writer_processes_and_a_reading_process_lose_nothing(tmp_path):
     path = tmp_path / "log.db"
     PredictionStore(path).close()
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"p{k}"], cwd=ROOT) for k in range(3)]
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"p{k}"], cwd=ROOT)
+        for k in range(3)
+    ]
     reader = PredictionStore(path, create=False)
     seen: set[int] = set()
     last_p = last_a = 0

@@ -8,12 +8,27 @@ from exporter.schema import FeatureSchema, FeatureSpec
 from exporter.store import PredictionRecord
 from exporter.window import ModelWindow, parse_batch
 
-SCHEMA = FeatureSchema((FeatureSpec("x", "numeric"), FeatureSpec("c", "categorical", categories=("a", "b"))))
+SCHEMA = FeatureSchema(
+    (FeatureSpec("x", "numeric"), FeatureSpec("c", "categorical", categories=("a", "b")))
+)
 
 
 def _records(first: int, count: int) -> list[PredictionRecord]:
-    return [PredictionRecord(i, f"r{i}", float(i), "m", "v1", f'{{"x": {i}, "c": "{"ab"[i % 2]}"}}', float(i),
-                             None, None, None) for i in range(first, first + count)]
+    return [
+        PredictionRecord(
+            i,
+            f"r{i}",
+            float(i),
+            "m",
+            "v1",
+            f'{{"x": {i}, "c": "{"ab"[i % 2]}"}}',
+            float(i),
+            None,
+            None,
+            None,
+        )
+        for i in range(first, first + count)
+    ]
 
 
 def _window(capacity: int, max_age: float | None = None) -> ModelWindow:
@@ -54,10 +69,16 @@ def test_expiry_by_age_on_a_wrapped_window():
 
 def test_statuses_follow_the_rows_they_belong_to():
     window = _window(3)
-    bad = PredictionRecord(99, "bad", 99.0, "m", "v1", '{"x": "text", "c": "zzz", "extra": 1}', 1.0, None, None, None)
+    bad = PredictionRecord(
+        99, "bad", 99.0, "m", "v1", '{"x": "text", "c": "zzz", "extra": 1}', 1.0, None, None, None
+    )
     window.append(parse_batch(SCHEMA, _records(0, 2) + [bad]))
     counts = window.columns.violation_counts()
-    assert counts == {("x", "wrong_type"): 1, ("c", "unknown_category"): 1, ("extra", "unknown_field"): 1}
+    assert counts == {
+        ("x", "wrong_type"): 1,
+        ("c", "unknown_category"): 1,
+        ("extra", "unknown_field"): 1,
+    }
     window.append(parse_batch(SCHEMA, _records(10, 3)))  # the bad row leaves the window
     assert window.columns.violation_counts() == {}
     assert np.isfinite(window.columns.values["x"]).all()

@@ -26,8 +26,14 @@ def sleeps(monkeypatch) -> list[float]:
 @pytest.fixture
 def fake(monkeypatch, tmp_path, sleeps):
     require_schemas()
-    for name in ("GRAFANA_TOKEN", "GRAFANA_USER", "GRAFANA_PASSWORD", "GRAFANA_ORG_ID", "GRAFANA_CA_BUNDLE",
-                 "GRAFANA_TIMEOUT"):
+    for name in (
+        "GRAFANA_TOKEN",
+        "GRAFANA_USER",
+        "GRAFANA_PASSWORD",
+        "GRAFANA_ORG_ID",
+        "GRAFANA_CA_BUNDLE",
+        "GRAFANA_TIMEOUT",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GRAFANA_URL", FakeGrafana.url)
     monkeypatch.setenv("GRAFANA_TOKEN", TOKEN)
@@ -35,7 +41,9 @@ def fake(monkeypatch, tmp_path, sleeps):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         grafana = FakeGrafana(token=TOKEN).install(mock)
         yield grafana
-    assert grafana.violations == [], "requests Grafana would reject:\n" + "\n".join(grafana.violations)
+    assert grafana.violations == [], "requests Grafana would reject:\n" + "\n".join(
+        grafana.violations
+    )
 
 
 @pytest.fixture

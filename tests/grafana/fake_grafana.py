@@ -24,9 +24,10 @@ import re
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import jsonschema
@@ -56,8 +57,14 @@ class _Spec:
         for template, ops in spec["paths"].items():
             regex = re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
             for method, op in ops.items():
-                body = next((p["schema"] for p in op.get("parameters", []) if p.get("in") == "body"), None)
-                validator = jsonschema.Draft4Validator({**body, "definitions": definitions}) if body else None
+                body = next(
+                    (p["schema"] for p in op.get("parameters", []) if p.get("in") == "body"), None
+                )
+                validator = (
+                    jsonschema.Draft4Validator({**body, "definitions": definitions})
+                    if body
+                    else None
+                )
                 self.operations.append((method.upper(), regex, validator))
 
     def find(self, method: str, path: str) -> tuple[bool, Any]:
@@ -96,11 +103,20 @@ def _prometheus_duration(value: Any) -> str:
     """How Grafana echoes a rule's ``for``: Prometheus' model.Duration spelling (``300s`` -> ``5m``)."""
     if isinstance(value, str):
         units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-        seconds = sum(float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)", value))
+        seconds = sum(
+            float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)", value)
+        )
     else:
         seconds = value / 1e9  # the OpenAPI file's int64 nanoseconds
     text, rest = "", int(seconds)
-    for unit, size in (("y", 31536000), ("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit, size in (
+        ("y", 31536000),
+        ("w", 604800),
+        ("d", 86400),
+        ("h", 3600),
+        ("m", 60),
+        ("s", 1),
+    ):
         if rest >= size:
             text += f"{rest // size}{unit}"
             rest %= size
@@ -132,10 +148,19 @@ class Reply(Exception):
 class FakeGrafana:
     url = "http://grafana.test:3000"
 
-    def __init__(self, *, token: str | None = "glsa_fake_token_for_tests", user: str | None = None,
-                 password: str | None = None, latency: float = 0.0, version: str = "11.3.0",
-                 url: str | None = None):
-        self.url = url or FakeGrafana.url  # may carry a sub-path, like Grafana behind a reverse proxy
+    def __init__(
+        self,
+        *,
+        token: str | None = "glsa_fake_token_for_tests",
+        user: str | None = None,
+        password: str | None = None,
+        latency: float = 0.0,
+        version: str = "11.3.0",
+        url: str | None = None,
+    ):
+        self.url = (
+            url or FakeGrafana.url
+        )  # may carry a sub-path, like Grafana behind a reverse proxy
         self.token, self.user, self.password = token, user, password
         self.latency = latency
         self.version = version
@@ -156,7 +181,7 @@ class FakeGrafana:
 
     # -- wiring --------------------------------------------------------------------------
 
-    def install(self, mock: responses.RequestsMock) -> "FakeGrafana":
+    def install(self, mock: responses.RequestsMock) -> FakeGrafana:
         self.mock = mock  # tests add other hosts' answers to the same mock
         pattern = re.compile(re.escape(self.url) + r"/.*")
         for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
@@ -172,7 +197,9 @@ class FakeGrafana:
     def forbid(self, method: str, path_prefix: str) -> None:
         self.forbidden.add((method, path_prefix))
 
-    def ui_edit(self, uid: str, change: Callable[[dict[str, Any]], None], user: str = "alice") -> None:
+    def ui_edit(
+        self, uid: str, change: Callable[[dict[str, Any]], None], user: str = "alice"
+    ) -> None:
         """Someone saves the dashboard in the UI: new version, no mlmon message."""
         with self._lock:
             entry = self.dashboards[uid]
@@ -198,13 +225,17 @@ class FakeGrafana:
         prefix = urlsplit(self.url).path.rstrip("/") + "/api"
         path = unquote(parts.path)
         assert path.startswith(prefix + "/"), f"request outside {prefix}: {request.method} {path}"
-        api_path = path[len(prefix):]
+        api_path = path[len(prefix) :]
         method = request.method
         self.requests.append((method, path))
         self.headers_seen.append(dict(request.headers))
-        self.transport_seen.append({k: getattr(request, "req_kwargs", {}).get(k) for k in ("verify", "timeout")})
+        self.transport_seen.append(
+            {k: getattr(request, "req_kwargs", {}).get(k) for k in ("verify", "timeout")}
+        )
         if self.latency:
-            time.sleep(self.latency)  # simulated network latency, outside the lock (benchmarks only)
+            time.sleep(
+                self.latency
+            )  # simulated network latency, outside the lock (benchmarks only)
         fault = self._next_fault(method, api_path)
         if fault is not None and not fault.after:
             return self._fail(fault, method, path)
@@ -220,15 +251,25 @@ class FakeGrafana:
             if validator is not None:
                 errors = sorted(validator.iter_errors(body), key=str)
                 if errors:
-                    return self._violation(f"{method} {path}: body violates the OpenAPI schema: {errors[0].message}")
+                    return self._violation(
+                        f"{method} {path}: body violates the OpenAPI schema: {errors[0].message}"
+                    )
         auth = self._authenticate(request.headers.get("Authorization", ""))
         if auth is None and api_path != "/health":  # Grafana answers its health check anonymously
             return 401, {}, json.dumps({"message": "Invalid API key"})
         if any(method == m and api_path.startswith(p) for m, p in self.forbidden):
-            return 403, {}, json.dumps({"message": "You'll need additional permissions to perform this action."})
+            return (
+                403,
+                {},
+                json.dumps(
+                    {"message": "You'll need additional permissions to perform this action."}
+                ),
+            )
         try:
             with self._lock:
-                status, payload = self._route(method, api_path, query, body, dict(request.headers), auth)
+                status, payload = self._route(
+                    method, api_path, query, body, dict(request.headers), auth
+                )
         except Reply as reply:
             return reply.code, {}, json.dumps(reply.body)
         if fault is not None:
@@ -265,8 +306,15 @@ class FakeGrafana:
                 return user
         return None
 
-    def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any, headers: dict[str, str],
-               login: str | None) -> tuple[int, Any]:
+    def _route(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        body: Any,
+        headers: dict[str, str],
+        login: str | None,
+    ) -> tuple[int, Any]:
         segments = path.strip("/").split("/")
         if path == "/health":
             return 200, {"commit": "fake", "database": "ok", "version": self.version}
@@ -298,10 +346,20 @@ class FakeGrafana:
             parent = body.get("parentUid") or None
             if parent and parent not in self.folders:
                 raise Reply(404, "parent folder not found")
-            if any(f["title"] == body["title"] and f.get("parentUid") == parent for f in self.folders.values()):
+            if any(
+                f["title"] == body["title"] and f.get("parentUid") == parent
+                for f in self.folders.values()
+            ):
                 raise Reply(409, "a folder with the same name already exists")
-            folder = {"id": next(self._ids), "uid": uid, "title": body["title"], "version": 1,
-                      "created": TIMESTAMP, "updated": TIMESTAMP, "url": f"/dashboards/f/{uid}/"}
+            folder = {
+                "id": next(self._ids),
+                "uid": uid,
+                "title": body["title"],
+                "version": 1,
+                "created": TIMESTAMP,
+                "updated": TIMESTAMP,
+                "url": f"/dashboards/f/{uid}/",
+            }
             if parent:
                 folder["parentUid"] = parent
             self.folders[uid] = folder
@@ -313,7 +371,9 @@ class FakeGrafana:
             return 200, folder
         if method == "PUT":
             if not body.get("overwrite") and body.get("version") != folder["version"]:
-                raise Reply(412, "the folder has been changed by someone else", status="version-mismatch")
+                raise Reply(
+                    412, "the folder has been changed by someone else", status="version-mismatch"
+                )
             folder.update(title=body.get("title", folder["title"]), version=folder["version"] + 1)
             return 200, folder
         if method == "POST" and rest[1:] == ["move"]:
@@ -333,27 +393,49 @@ class FakeGrafana:
             dash, meta = entry["dashboard"], entry["meta"]
             if tags and not tags <= set(dash.get("tags", [])):
                 continue
-            hits.append({"id": dash["id"], "uid": uid, "title": dash.get("title", ""), "type": "dash-db",
-                         "tags": dash.get("tags", []), "folderUid": meta.get("folderUid", ""),
-                         "folderTitle": meta.get("folderTitle", ""), "url": meta["url"], "uri": f"db/{uid}"})
+            hits.append(
+                {
+                    "id": dash["id"],
+                    "uid": uid,
+                    "title": dash.get("title", ""),
+                    "type": "dash-db",
+                    "tags": dash.get("tags", []),
+                    "folderUid": meta.get("folderUid", ""),
+                    "folderTitle": meta.get("folderTitle", ""),
+                    "url": meta["url"],
+                    "uri": f"db/{uid}",
+                }
+            )
         limit = int(query.get("limit", ["1000"])[0])
         page = int(query.get("page", ["1"])[0])
-        return hits[(page - 1) * limit: page * limit]
+        return hits[(page - 1) * limit : page * limit]
 
     def _bump(self, entry: dict[str, Any], message: str, user: str) -> None:
         entry["dashboard"]["version"] = entry["meta"]["version"] = entry["meta"]["version"] + 1
         entry["meta"]["updatedBy"] = user
-        entry["versions"].insert(0, {"version": entry["meta"]["version"], "message": message, "createdBy": user,
-                                     "created": TIMESTAMP, "uid": entry["dashboard"]["uid"]})
+        entry["versions"].insert(
+            0,
+            {
+                "version": entry["meta"]["version"],
+                "message": message,
+                "createdBy": user,
+                "created": TIMESTAMP,
+                "uid": entry["dashboard"]["uid"],
+            },
+        )
 
     def _save_dashboard(self, body: dict[str, Any], login: str) -> tuple[int, Any]:
         dash = copy.deepcopy(body["dashboard"])
         errors = sorted(_spec_cache["dashboard"].iter_errors(dash), key=str)
         if errors:
-            self.violations.append(f"dashboard {dash.get('uid')}: {errors[0].message} at {list(errors[0].path)}")
+            self.violations.append(
+                f"dashboard {dash.get('uid')}: {errors[0].message} at {list(errors[0].path)}"
+            )
             raise Reply(422, "fake Grafana: dashboard violates dashboard.jsonschema.json")
         if "folderUid" not in body:
-            self.violations.append(f"dashboard {dash.get('uid')}: sent without folderUid (Grafana moves it to root)")
+            self.violations.append(
+                f"dashboard {dash.get('uid')}: sent without folderUid (Grafana moves it to root)"
+            )
         folder_uid = body.get("folderUid") or ""
         if folder_uid and folder_uid not in self.folders:
             raise Reply(400, "folder not found", status="not-found")
@@ -364,33 +446,62 @@ class FakeGrafana:
         existing = self.dashboards.get(uid)
         overwrite = bool(body.get("overwrite"))
         for other_uid, other in self.dashboards.items():
-            if other_uid != uid and other["dashboard"].get("title") == dash.get("title") and \
-                    other["meta"].get("folderUid", "") == folder_uid and not overwrite:
-                raise Reply(412, "A dashboard with the same name in the folder already exists", status="name-exists")
+            if (
+                other_uid != uid
+                and other["dashboard"].get("title") == dash.get("title")
+                and other["meta"].get("folderUid", "") == folder_uid
+                and not overwrite
+            ):
+                raise Reply(
+                    412,
+                    "A dashboard with the same name in the folder already exists",
+                    status="name-exists",
+                )
         if existing is not None:
             if existing["meta"].get("provisioned") and not existing["meta"].get("allowUiUpdates"):
                 raise Reply(400, "Cannot save provisioned dashboard")
             if existing["meta"].get("plugin") and not overwrite:
                 raise Reply(412, "The dashboard belongs to plugin", status="plugin-dashboard")
             if not overwrite and dash.get("version") != existing["meta"]["version"]:
-                raise Reply(412, "The dashboard has been changed by someone else", status="version-mismatch")
+                raise Reply(
+                    412, "The dashboard has been changed by someone else", status="version-mismatch"
+                )
             dash["id"] = existing["dashboard"]["id"]
             entry = existing
             entry["dashboard"] = dash
         else:
             dash["id"] = next(self._ids)
-            entry = {"versions": [], "meta": {"version": 0, "created": TIMESTAMP, "createdBy": login,
-                                              "url": f"/d/{uid}/", "slug": uid}}
+            entry = {
+                "versions": [],
+                "meta": {
+                    "version": 0,
+                    "created": TIMESTAMP,
+                    "createdBy": login,
+                    "url": f"/d/{uid}/",
+                    "slug": uid,
+                },
+            }
             self.dashboards[uid] = entry
             entry["dashboard"] = dash
         dash["uid"] = uid
         folder = self.folders.get(folder_uid, {})
-        entry["meta"].update(folderUid=folder_uid, folderTitle=folder.get("title", "General"), updated=TIMESTAMP)
+        entry["meta"].update(
+            folderUid=folder_uid, folderTitle=folder.get("title", "General"), updated=TIMESTAMP
+        )
         self._bump(entry, message=body.get("message", ""), user=login)
-        return 200, {"id": dash["id"], "uid": uid, "url": entry["meta"]["url"], "status": "success",
-                     "version": entry["meta"]["version"], "title": dash.get("title", ""), "folderUid": folder_uid}
+        return 200, {
+            "id": dash["id"],
+            "uid": uid,
+            "url": entry["meta"]["url"],
+            "status": "success",
+            "version": entry["meta"]["version"],
+            "title": dash.get("title", ""),
+            "folderUid": folder_uid,
+        }
 
-    def _dashboard(self, method: str, uid: str, rest: list[str], query: dict[str, list[str]]) -> tuple[int, Any]:
+    def _dashboard(
+        self, method: str, uid: str, rest: list[str], query: dict[str, list[str]]
+    ) -> tuple[int, Any]:
         entry = self.dashboards.get(uid)
         if entry is None:
             raise Reply(404, "Dashboard not found")
@@ -398,17 +509,24 @@ class FakeGrafana:
             limit = int(query.get("limit", ["0"])[0]) or None
             return 200, entry["versions"][:limit]
         if method == "GET" and not rest:
-            return 200, {"dashboard": copy.deepcopy(entry["dashboard"]), "meta": copy.deepcopy(entry["meta"])}
+            return 200, {
+                "dashboard": copy.deepcopy(entry["dashboard"]),
+                "meta": copy.deepcopy(entry["meta"]),
+            }
         if method == "DELETE" and not rest:
             del self.dashboards[uid]
-            return 200, {"title": entry["dashboard"].get("title"), "message": "Dashboard deleted",
-                         "id": entry["dashboard"]["id"]}
+            return 200, {
+                "title": entry["dashboard"].get("title"),
+                "message": "Dashboard deleted",
+                "id": entry["dashboard"]["id"],
+            }
         raise Reply(405, "method not allowed")
 
     # -- alert rule groups ---------------------------------------------------------------
 
-    def _rule_group(self, method: str, folder_uid: str, group: str, body: Any,
-                    headers: dict[str, str]) -> tuple[int, Any]:
+    def _rule_group(
+        self, method: str, folder_uid: str, group: str, body: Any, headers: dict[str, str]
+    ) -> tuple[int, Any]:
         key = (folder_uid, group)
         if method == "GET":
             if key not in self.rule_groups:
@@ -427,18 +545,36 @@ class FakeGrafana:
         provenance = "" if headers.get("X-Disable-Provenance") == "true" else "api"
         previous = {r["title"]: r for r in self.rule_groups.get(key, {}).get("rules", [])}
         if any(r.get("provenance") == "file" for r in previous.values()):
-            raise Reply(409, f"cannot update with provided provenance '{provenance}', needed 'file'")
+            raise Reply(
+                409, f"cannot update with provided provenance '{provenance}', needed 'file'"
+            )
         rules = []
         for rule in body.get("rules", []):
             if rule.get("folderUID") != folder_uid or rule.get("ruleGroup") != group:
-                raise Reply(400, f"rule {rule.get('title')!r}: folderUID/ruleGroup must match the group")
+                raise Reply(
+                    400, f"rule {rule.get('title')!r}: folderUID/ruleGroup must match the group"
+                )
             old = previous.get(rule["title"], {})
             rule = {**rule, "for": _prometheus_duration(rule.get("for", 0))}
-            rules.append({"isPaused": False, "notification_settings": None, "record": None, **rule,
-                          "id": old.get("id") or next(self._ids), "uid": rule.get("uid") or old.get("uid")
-                          or f"r{next(self._ids)}", "updated": TIMESTAMP, "provenance": provenance, "orgID": 1})
-        self.rule_groups[key] = {"title": group, "folderUid": folder_uid, "interval": body.get("interval", 60),
-                                 "rules": rules}
+            rules.append(
+                {
+                    "isPaused": False,
+                    "notification_settings": None,
+                    "record": None,
+                    **rule,
+                    "id": old.get("id") or next(self._ids),
+                    "uid": rule.get("uid") or old.get("uid") or f"r{next(self._ids)}",
+                    "updated": TIMESTAMP,
+                    "provenance": provenance,
+                    "orgID": 1,
+                }
+            )
+        self.rule_groups[key] = {
+            "title": group,
+            "folderUid": folder_uid,
+            "interval": body.get("interval", 60),
+            "rules": rules,
+        }
         return 200, copy.deepcopy(self.rule_groups[key])
 
     # -- datasources ---------------------------------------------------------------------
@@ -448,10 +584,21 @@ class FakeGrafana:
             if any(d["name"] == body["name"] for d in self.datasources.values()):
                 raise Reply(409, "data source with the same name already exists")
             uid = body.get("uid") or f"ds{next(self._ids)}"
-            self.datasources[uid] = {"id": next(self._ids), "orgId": 1, "version": 1, "readOnly": False,
-                                     "basicAuth": False, **body, "uid": uid}
-            return 200, {"datasource": self.datasources[uid], "id": self.datasources[uid]["id"],
-                         "message": "Datasource added", "name": body["name"]}
+            self.datasources[uid] = {
+                "id": next(self._ids),
+                "orgId": 1,
+                "version": 1,
+                "readOnly": False,
+                "basicAuth": False,
+                **body,
+                "uid": uid,
+            }
+            return 200, {
+                "datasource": self.datasources[uid],
+                "id": self.datasources[uid]["id"],
+                "message": "Datasource added",
+                "name": body["name"],
+            }
         if rest[:1] == ["uid"] and len(rest) == 2:
             current = self.datasources.get(rest[1])
             if current is None:
@@ -461,6 +608,10 @@ class FakeGrafana:
             if method == "PUT":
                 current.update(body)
                 current["version"] += 1
-                return 200, {"datasource": current, "id": current["id"], "message": "Datasource updated",
-                             "name": current["name"]}
+                return 200, {
+                    "datasource": current,
+                    "id": current["id"],
+                    "message": "Datasource updated",
+                    "name": current["name"],
+                }
         raise Reply(405, "method not allowed")

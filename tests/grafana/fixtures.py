@@ -9,7 +9,9 @@ from typing import Any
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 
 
-def panel(panel_id: int, expr: str, title: str | None = None, unit: str = "short") -> dict[str, Any]:
+def panel(
+    panel_id: int, expr: str, title: str | None = None, unit: str = "short"
+) -> dict[str, Any]:
     return {
         "id": panel_id,
         "type": "timeseries",
@@ -22,7 +24,9 @@ def panel(panel_id: int, expr: str, title: str | None = None, unit: str = "short
     }
 
 
-def dashboard(uid: str, title: str, tags: list[str] | None = None, panels: int = 3) -> dict[str, Any]:
+def dashboard(
+    uid: str, title: str, tags: list[str] | None = None, panels: int = 3
+) -> dict[str, Any]:
     return {
         "uid": uid,
         "title": title,
@@ -32,56 +36,92 @@ def dashboard(uid: str, title: str, tags: list[str] | None = None, panels: int =
         "timezone": "browser",
         "time": {"from": "now-6h", "to": "now"},
         "refresh": "30s",
-        "templating": {"list": [{"name": "datasource", "type": "datasource", "query": "prometheus",
-                                 "label": "Datasource"}]},
+        "templating": {
+            "list": [
+                {
+                    "name": "datasource",
+                    "type": "datasource",
+                    "query": "prometheus",
+                    "label": "Datasource",
+                }
+            ]
+        },
         "annotations": {"list": []},
-        "panels": [panel(i, f'sum(rate(api_requests_total{{endpoint="/predict", n="{i}"}}[5m]))')
-                   for i in range(1, panels + 1)],
+        "panels": [
+            panel(i, f'sum(rate(api_requests_total{{endpoint="/predict", n="{i}"}}[5m]))')
+            for i in range(1, panels + 1)
+        ],
     }
 
 
 def rule_group(folder_uid: str = "mlmon-alerts", title: str = "model-quality") -> dict[str, Any]:
-    query = {"refId": "A", "datasourceUid": "prometheus", "relativeTimeRange": {"from": 600, "to": 0},
-             "model": {"refId": "A", "expr": 'model_accuracy{model_name="house-price"}', "instant": True}}
-    threshold = {"refId": "C", "datasourceUid": "__expr__", "relativeTimeRange": {"from": 0, "to": 0},
-                 "model": {"refId": "C", "type": "threshold", "expression": "A",
-                           "conditions": [{"evaluator": {"type": "lt", "params": [0.8]}}]}}
+    query = {
+        "refId": "A",
+        "datasourceUid": "prometheus",
+        "relativeTimeRange": {"from": 600, "to": 0},
+        "model": {
+            "refId": "A",
+            "expr": 'model_accuracy{model_name="house-price"}',
+            "instant": True,
+        },
+    }
+    threshold = {
+        "refId": "C",
+        "datasourceUid": "__expr__",
+        "relativeTimeRange": {"from": 0, "to": 0},
+        "model": {
+            "refId": "C",
+            "type": "threshold",
+            "expression": "A",
+            "conditions": [{"evaluator": {"type": "lt", "params": [0.8]}}],
+        },
+    }
     return {
         "title": title,
         "folderUid": folder_uid,
         "interval": "1m",
-        "rules": [{
-            "uid": "mlmon-accuracy-low",
-            "title": "Model accuracy low",
-            "condition": "C",
-            "data": [query, threshold],
-            "noDataState": "NoData",
-            "execErrState": "Error",
-            "for": "5m",
-            "labels": {"severity": "warning"},
-            "annotations": {"summary": "Accuracy below 80%"},
-        }],
+        "rules": [
+            {
+                "uid": "mlmon-accuracy-low",
+                "title": "Model accuracy low",
+                "condition": "C",
+                "data": [query, threshold],
+                "noDataState": "NoData",
+                "execErrState": "Error",
+                "for": "5m",
+                "labels": {"severity": "warning"},
+                "annotations": {"summary": "Accuracy below 80%"},
+            }
+        ],
     }
 
 
-def write_generated(root: Path, dashboards: list[dict[str, Any]], groups: list[dict[str, Any]]) -> Path:
+def write_generated(
+    root: Path, dashboards: list[dict[str, Any]], groups: list[dict[str, Any]]
+) -> Path:
     """Lay out ``root/generated`` the way `mlmon build` does."""
     generated = root / "generated"
     (generated / "dashboards").mkdir(parents=True, exist_ok=True)
     (generated / "alerts" / "grafana").mkdir(parents=True, exist_ok=True)
     for dash in dashboards:
-        (generated / "dashboards" / f"{dash['uid']}.json").write_text(json.dumps(dash, indent=2, sort_keys=True))
+        (generated / "dashboards" / f"{dash['uid']}.json").write_text(
+            json.dumps(dash, indent=2, sort_keys=True)
+        )
     for group in groups:
         name = f"{group['folderUid']}-{group['title']}.json"
-        (generated / "alerts" / "grafana" / name).write_text(json.dumps(group, indent=2, sort_keys=True))
+        (generated / "alerts" / "grafana" / name).write_text(
+            json.dumps(group, indent=2, sort_keys=True)
+        )
     return generated
 
 
 def standard_tree(root: Path) -> Path:
     return write_generated(
         root,
-        [dashboard("mlmon-api", "API overview", ["api"]),
-         dashboard("mlmon-drift", "Data drift", ["drift"]),
-         dashboard("mlmon-model", "Model performance", ["model"])],
+        [
+            dashboard("mlmon-api", "API overview", ["api"]),
+            dashboard("mlmon-drift", "Data drift", ["drift"]),
+            dashboard("mlmon-model", "Model performance", ["model"]),
+        ],
         [rule_group()],
     )

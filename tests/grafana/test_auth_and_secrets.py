@@ -54,13 +54,22 @@ def test_403_says_which_permission_is_missing(fake, tree, mlmon, caplog):
     fake.forbid("PUT", "/v1/provisioning")
     result = mlmon("push")
     assert result.code == 1
-    assert ("the service-account token from GRAFANA_TOKEN is not allowed to do this (403 Forbidden" in result.out)
+    assert (
+        "the service-account token from GRAFANA_TOKEN is not allowed to do this (403 Forbidden"
+        in result.out
+    )
     assert "it needs alert.provisioning:write" in result.out
     assert TOKEN not in _everything_printed(result, caplog)
 
 
-@pytest.mark.parametrize("fault", [Fault(500), Fault(raise_=requests.exceptions.ConnectionError),
-                                   Fault(raise_=requests.exceptions.ReadTimeout)])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(500),
+        Fault(raise_=requests.exceptions.ConnectionError),
+        Fault(raise_=requests.exceptions.ReadTimeout),
+    ],
+)
 def test_token_never_leaks_through_failures(fake, tree, mlmon, caplog, fault):
     caplog.set_level(logging.DEBUG)
     fake.fail("GET", r"^/health$", *[fault] * 4)
@@ -79,18 +88,38 @@ def _exception_texts(exc: BaseException) -> str:
     return "\n".join(texts)
 
 
-@pytest.mark.parametrize("fault", [Fault(401), Fault(403), Fault(412), Fault(500), Fault(400),
-                                   Fault(raise_=requests.exceptions.ConnectionError)])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(401),
+        Fault(403),
+        Fault(412),
+        Fault(500),
+        Fault(400),
+        Fault(raise_=requests.exceptions.ConnectionError),
+    ],
+)
 def test_raised_errors_reprs_and_tracebacks_hold_no_token(fake, fault):
     target = load_target(env={"GRAFANA_URL": fake.url, "GRAFANA_TOKEN": TOKEN})
     client = GrafanaClient(target, sleep=lambda s: None)
     fake.folders["f"] = {"id": 1, "uid": "f", "title": "F", "version": 1}
     fake.fail("POST", r"^/dashboards/db$", *[fault] * 4)
     with pytest.raises(GrafanaError) as caught:
-        client.upsert_dashboard({"uid": "x", "title": "X", "schemaVersion": 39, "templating": {"list": []},
-                                 "annotations": {"list": []}}, "f", "mlmon push")
+        client.upsert_dashboard(
+            {
+                "uid": "x",
+                "title": "X",
+                "schemaVersion": 39,
+                "templating": {"list": []},
+                "annotations": {"list": []},
+            },
+            "f",
+            "mlmon push",
+        )
     assert TOKEN not in _exception_texts(caught.value)
-    assert TOKEN not in repr(target) + repr(client) + repr(client._api.client.s.auth) + repr(vars(target))
+    assert TOKEN not in repr(target) + repr(client) + repr(client._api.client.s.auth) + repr(
+        vars(target)
+    )
 
 
 def test_secret_does_not_print_or_pickle():
@@ -128,5 +157,10 @@ def test_missing_credential_says_what_to_set(fake, tree, mlmon, monkeypatch):
     monkeypatch.delenv("GRAFANA_TOKEN")
     result = mlmon("push")
     assert result.code == 1
-    assert "requires authentication (401) and no credential is set: export GRAFANA_TOKEN" in result.err
-    assert fake.requests[0] == ("GET", "/api/health")  # anonymous health check first, then the refusal
+    assert (
+        "requires authentication (401) and no credential is set: export GRAFANA_TOKEN" in result.err
+    )
+    assert fake.requests[0] == (
+        "GET",
+        "/api/health",
+    )  # anonymous health check first, then the refusal

@@ -40,10 +40,15 @@ def test_overwrite_forces_the_source_version(fake, tree, mlmon):
 def test_concurrent_ui_save_between_read_and_write_gets_412_reported(fake, tree, mlmon):
     assert mlmon("push").code == 0
     _change_source(tree, "mlmon-drift", "max(data_drift_pvalue)")
-    fake.before_write["mlmon-drift"] = lambda: fake.ui_edit("mlmon-drift", _retitle_panel, user="bob")
+    fake.before_write["mlmon-drift"] = lambda: fake.ui_edit(
+        "mlmon-drift", _retitle_panel, user="bob"
+    )
     result = mlmon("push")
     assert result.code == 1
-    assert "dashboard 'Data drift' (uid mlmon-drift): Grafana refused the update (version-mismatch)" in result.out
+    assert (
+        "dashboard 'Data drift' (uid mlmon-drift): Grafana refused the update (version-mismatch)"
+        in result.out
+    )
     assert "someone saved it in Grafana" in result.out
     assert fake.dashboards["mlmon-drift"]["dashboard"]["panels"][0]["title"] == "edited in the UI"
 
@@ -56,7 +61,9 @@ def test_name_taken_by_another_dashboard_is_explained(fake, tree, mlmon):
     path.write_text(json.dumps(model))
     result = mlmon("push")
     assert result.code == 1
-    assert "(name-exists): another dashboard in the same folder already has this title" in result.out
+    assert (
+        "(name-exists): another dashboard in the same folder already has this title" in result.out
+    )
 
 
 def test_plugin_dashboard_is_explained(fake, tree, mlmon):
@@ -73,10 +80,11 @@ def test_unmanaged_dashboard_with_same_uid_is_not_taken_over(fake, tree, mlmon):
     from tests.grafana.fixtures import dashboard
 
     fake.folders["team"] = {"id": 500, "uid": "team", "title": "Team", "version": 1}
-    fake.dashboards["mlmon-api"] = {"dashboard": {**dashboard("mlmon-api", "Team's API board"), "id": 7,
-                                                  "version": 4},
-                                    "meta": {"version": 4, "folderUid": "team", "url": "/d/mlmon-api/"},
-                                    "versions": [{"version": 4, "message": ""}]}
+    fake.dashboards["mlmon-api"] = {
+        "dashboard": {**dashboard("mlmon-api", "Team's API board"), "id": 7, "version": 4},
+        "meta": {"version": 4, "folderUid": "team", "url": "/d/mlmon-api/"},
+        "versions": [{"version": 4, "message": ""}],
+    }
     result = mlmon("push")
     assert result.code == 1
     assert "mlmon does not manage it (no 'mlmon' tag)" in result.out
@@ -105,7 +113,10 @@ def test_file_provisioned_dashboard_with_ui_updates_is_pushed(fake, tree, mlmon)
     _change_source(tree, "mlmon-model", "model_rmse")
     result = mlmon("push")
     assert result.code == 0, result.text
-    assert fake.dashboards["mlmon-model"]["dashboard"]["panels"][0]["targets"][0]["expr"] == "model_rmse"
+    assert (
+        fake.dashboards["mlmon-model"]["dashboard"]["panels"][0]["targets"][0]["expr"]
+        == "model_rmse"
+    )
 
 
 def test_file_provisioned_rule_group_refusal_is_explained(fake, tree, mlmon):
@@ -119,5 +130,8 @@ def test_file_provisioned_rule_group_refusal_is_explained(fake, tree, mlmon):
     write_generated(tree.parent, [], [group])
     result = mlmon("push")
     assert result.code == 1
-    assert "rule group 'model-quality' in folder 'mlmon-alerts': Grafana refused the update" in result.out
+    assert (
+        "rule group 'model-quality' in folder 'mlmon-alerts': Grafana refused the update"
+        in result.out
+    )
     assert "provisioned another way" in result.out

@@ -40,7 +40,7 @@ def test_diff_shows_panels_added_removed_changed_and_query_text(fake, tree, mlmo
         "    + panel 9 'R²'",
     ]
     start = lines.index(expected[0])
-    assert lines[start:start + len(expected)] == expected
+    assert lines[start : start + len(expected)] == expected
     # no server-managed noise
     assert "version" not in result.out and '"id"' not in result.out
 
@@ -56,18 +56,28 @@ def test_dry_run_prints_plan_and_writes_nothing(fake, tree, mlmon):
 
 
 def test_prune_deletes_only_managed_resources(fake, tmp_path, mlmon):
-    generated = write_generated(tmp_path, [dashboard("keep", "Keep"), dashboard("gone", "Gone")],
-                                [rule_group(title="keep-group"), rule_group(title="gone-group")])
+    generated = write_generated(
+        tmp_path,
+        [dashboard("keep", "Keep"), dashboard("gone", "Gone")],
+        [rule_group(title="keep-group"), rule_group(title="gone-group")],
+    )
     assert mlmon("push").code == 0
     # a dashboard and a rule group mlmon does not manage
     fake.folders["team"] = {"id": 500, "uid": "team", "title": "Team", "version": 1}
-    fake.dashboards["handmade"] = {"dashboard": {**dashboard("handmade", "Handmade"), "id": 501, "version": 1},
-                                   "meta": {"version": 1, "folderUid": "team", "url": "/d/handmade/"},
-                                   "versions": []}
+    fake.dashboards["handmade"] = {
+        "dashboard": {**dashboard("handmade", "Handmade"), "id": 501, "version": 1},
+        "meta": {"version": 1, "folderUid": "team", "url": "/d/handmade/"},
+        "versions": [],
+    }
     team_group = rule_group(folder_uid="team", title="team-group")
     team_group["interval"] = 60
-    fake.rule_groups[("team", "team-group")] = {**team_group, "rules": [
-        {**r, "folderUID": "team", "ruleGroup": "team-group", "orgID": 1} for r in team_group["rules"]]}
+    fake.rule_groups[("team", "team-group")] = {
+        **team_group,
+        "rules": [
+            {**r, "folderUID": "team", "ruleGroup": "team-group", "orgID": 1}
+            for r in team_group["rules"]
+        ],
+    }
     (generated / "dashboards" / "gone.json").unlink()
     (generated / "alerts" / "grafana" / "mlmon-alerts-gone-group.json").unlink()
 
@@ -85,5 +95,7 @@ def test_prune_deletes_only_managed_resources(fake, tmp_path, mlmon):
     assert result.code == 0, result.text
     assert set(fake.dashboards) == {"keep", "handmade"}
     assert set(fake.rule_groups) == {("mlmon-alerts", "keep-group"), ("team", "team-group")}
-    assert sorted(fake.writes()) == [("DELETE", "/api/dashboards/uid/gone"),
-                                     ("DELETE", "/api/v1/provisioning/folder/mlmon-alerts/rule-groups/gone-group")]
+    assert sorted(fake.writes()) == [
+        ("DELETE", "/api/dashboards/uid/gone"),
+        ("DELETE", "/api/v1/provisioning/folder/mlmon-alerts/rule-groups/gone-group"),
+    ]

@@ -10,8 +10,13 @@ from tests.grafana.fake_grafana import Fault
 
 
 def test_500_then_429_then_timeout_are_retried_then_succeed(fake, tree, mlmon, sleeps, caplog):
-    fake.fail("POST", r"^/dashboards/db$", Fault(500), Fault(429, {"Retry-After": "7"}),
-              Fault(raise_=requests.exceptions.ReadTimeout))
+    fake.fail(
+        "POST",
+        r"^/dashboards/db$",
+        Fault(500),
+        Fault(429, {"Retry-After": "7"}),
+        Fault(raise_=requests.exceptions.ReadTimeout),
+    )
     fake.fail("GET", r"^/health$", Fault(raise_=requests.exceptions.ConnectionError), Fault(503))
     result = mlmon("push", "--concurrency", "1")  # one dashboard meets the whole sequence
     assert result.code == 0, result.text
@@ -29,11 +34,16 @@ def test_4xx_is_not_retried(fake, tree, mlmon, sleeps):
     assert result.code == 1
     assert sleeps == []
     assert sum(1 for m, p in fake.requests if m == "PUT") == 1
-    assert "rule group 'model-quality' in folder 'mlmon-alerts': Grafana refused it with 400" in result.out
+    assert (
+        "rule group 'model-quality' in folder 'mlmon-alerts': Grafana refused it with 400"
+        in result.out
+    )
 
 
 def test_permanent_500_fails_with_partial_report_and_rerun_converges(fake, tree, mlmon, sleeps):
-    fake.fail("POST", r"^/dashboards/db$", *[Fault(500)] * 4)  # the first dashboard exhausts its 4 attempts
+    fake.fail(
+        "POST", r"^/dashboards/db$", *[Fault(500)] * 4
+    )  # the first dashboard exhausts its 4 attempts
     result = mlmon("push", "--concurrency", "1")
     assert result.code == 1
     assert "NOT applied (1):" in result.out
@@ -51,7 +61,10 @@ def test_failed_folder_skips_its_dashboards(fake, tree, mlmon):
     fake.fail("POST", r"^/folders$", Fault(400))
     result = mlmon("push", "--concurrency", "1")
     assert result.code == 1
-    assert "skipped: dashboard mlmon-api 'API overview': its folder 'mlmon' could not be created" in result.out
+    assert (
+        "skipped: dashboard mlmon-api 'API overview': its folder 'mlmon' could not be created"
+        in result.out
+    )
     assert fake.dashboards == {}
 
 
@@ -65,8 +78,12 @@ def test_unreachable_grafana_is_a_clear_error(fake, tree, mlmon, sleeps):
 
 def test_url_that_is_not_grafana_is_reported(fake, tree, mlmon, monkeypatch):
     monkeypatch.setenv("GRAFANA_URL", "http://not-grafana.test")
-    fake.mock.add("GET", "http://not-grafana.test/api/health", body="<html>hello</html>",
-                  content_type="text/html")
+    fake.mock.add(
+        "GET",
+        "http://not-grafana.test/api/health",
+        body="<html>hello</html>",
+        content_type="text/html",
+    )
     result = mlmon("diff")
     assert result.code == 1
     assert "http://not-grafana.test is not a Grafana" in result.err
@@ -75,7 +92,9 @@ def test_url_that_is_not_grafana_is_reported(fake, tree, mlmon, monkeypatch):
 
 def test_404_on_health_means_wrong_url(fake, tree, mlmon, monkeypatch):
     monkeypatch.setenv("GRAFANA_URL", "http://other.test/grafana")
-    fake.mock.add("GET", "http://other.test/grafana/api/health", status=404, json={"error": "not found"})
+    fake.mock.add(
+        "GET", "http://other.test/grafana/api/health", status=404, json={"error": "not found"}
+    )
     result = mlmon("push")
     assert result.code == 1
     assert "is not a Grafana: GET /api/health answered 404" in result.err
@@ -84,7 +103,7 @@ def test_404_on_health_means_wrong_url(fake, tree, mlmon, monkeypatch):
 def test_write_applied_but_answer_lost_converges_without_false_conflict(fake, tree, mlmon, sleeps):
     assert mlmon("push").code == 0
     path = tree / "dashboards" / "mlmon-api.json"
-    path.write_text(path.read_text().replace("n=\\\"1\\\"", "n=\\\"one\\\""))
+    path.write_text(path.read_text().replace('n=\\"1\\"', 'n=\\"one\\"'))
     fake.fail("POST", r"^/dashboards/db$", Fault(502, after=True))
     result = mlmon("push")
     assert result.code == 0, result.text  # the retry's 412 is recognised as our own earlier write

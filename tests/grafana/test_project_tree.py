@@ -19,7 +19,9 @@ def test_project_generated_tree_pushes_and_second_push_is_a_no_op(fake, mlmon):
     result = mlmon("push", "--generated", str(GENERATED))
     assert result.code == 0, result.text
     assert set(fake.dashboards) == {json.loads(p.read_text())["uid"] for p in dashboards}
-    assert {title for _, title in fake.rule_groups} == {json.loads(p.read_text())["title"] for p in groups}
+    assert {title for _, title in fake.rule_groups} == {
+        json.loads(p.read_text())["title"] for p in groups
+    }
     fake.reset_log()
     again = mlmon("push", "--generated", str(GENERATED))
     assert again.code == 0, again.text

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 
-
 def test_pull_by_uid_writes_clean_json(fake, tree, mlmon, tmp_path):
     assert mlmon("push").code == 0
     fake.ui_edit("mlmon-api", lambda d: d["panels"][0].update(title="edited"))
@@ -31,8 +30,11 @@ def test_pull_folder_by_title(fake, tree, mlmon, tmp_path):
     assert mlmon("push").code == 0
     result = mlmon("pull", "--folder", "ML Monitoring")
     assert result.code == 0, result.text
-    assert sorted(p.name for p in (tmp_path / "pulled").iterdir()) == ["mlmon-api.json", "mlmon-drift.json",
-                                                                         "mlmon-model.json"]
+    assert sorted(p.name for p in (tmp_path / "pulled").iterdir()) == [
+        "mlmon-api.json",
+        "mlmon-drift.json",
+        "mlmon-model.json",
+    ]
 
 
 def test_pull_unknown_uid_is_a_clear_error(fake, tree, mlmon):

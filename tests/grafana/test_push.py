@@ -21,7 +21,9 @@ def test_first_push_to_empty_grafana_creates_everything(fake, tree, mlmon):
     assert group["interval"] == 60 and group["rules"][0]["title"] == "Model accuracy low"
     # a progress line per resource and a summary table
     assert "created   dashboard mlmon-api 'API overview'" in result.out
-    header, *rows = [line for line in result.out.splitlines() if line.split()[:1] in (["created"], ["dashboard"])]
+    header, *rows = [
+        line for line in result.out.splitlines() if line.split()[:1] in (["created"], ["dashboard"])
+    ]
     assert header.split()[:2] == ["created", "updated"]
     assert rows[0].split()[:2] == ["dashboard", "3"]
 
@@ -48,7 +50,10 @@ def test_one_changed_panel_is_exactly_one_write(fake, tree, mlmon):
     result = mlmon("push")
     assert result.code == 0, result.text
     assert fake.writes() == [("POST", "/api/dashboards/db")]
-    assert fake.dashboards["mlmon-drift"]["dashboard"]["panels"][1]["targets"][0]["expr"] == "max(data_drift_pvalue)"
+    assert (
+        fake.dashboards["mlmon-drift"]["dashboard"]["panels"][1]["targets"][0]["expr"]
+        == "max(data_drift_pvalue)"
+    )
     assert fake.dashboards["mlmon-drift"]["meta"]["version"] == 2
 
 
@@ -58,7 +63,9 @@ def test_dashboards_go_to_configured_nested_folders(fake, tmp_path, mlmon):
         '[[folders]]\nuid = "ml-drift"\ntitle = "Drift"\nparent = "ml"\n'
         '[dashboard_folders]\ndefault = "ml"\ndrift = "ml-drift"\n'
     )
-    write_generated(tmp_path, [dashboard("d1", "Drift", ["drift"]), dashboard("d2", "API", ["api"])], [])
+    write_generated(
+        tmp_path, [dashboard("d1", "Drift", ["drift"]), dashboard("d2", "API", ["api"])], []
+    )
     result = mlmon("push")
     assert result.code == 0, result.text
     assert fake.folders["ml-drift"]["parentUid"] == "ml"
@@ -83,10 +90,14 @@ def test_changed_rule_is_one_put_and_server_fields_are_not_noise(fake, tree, mlm
     write_generated(tree.parent, [], [group])
     diff = mlmon("diff")
     assert "~ update    rule-group mlmon-alerts/model-quality" in diff.out
-    assert "    ~ rule 'Model accuracy low'" in diff.out and '        ~ for: "5m" -> "10m"' in diff.out
+    assert (
+        "    ~ rule 'Model accuracy low'" in diff.out and '        ~ for: "5m" -> "10m"' in diff.out
+    )
     result = mlmon("push")
     assert result.code == 0, result.text
-    assert fake.writes() == [("PUT", "/api/v1/provisioning/folder/mlmon-alerts/rule-groups/model-quality")]
+    assert fake.writes() == [
+        ("PUT", "/api/v1/provisioning/folder/mlmon-alerts/rule-groups/model-quality")
+    ]
     assert fake.rule_groups[("mlmon-alerts", "model-quality")]["rules"][0]["for"] == "10m"
 
 
@@ -126,7 +137,12 @@ def test_duration_spelled_differently_by_grafana_is_not_a_change(fake, tmp_path,
 
 def test_folder_title_and_parent_follow_the_config(fake, tmp_path, mlmon):
     fake.folders["ml"] = {"id": 1, "uid": "ml", "title": "ML", "version": 1}
-    fake.folders["ml-drift"] = {"id": 2, "uid": "ml-drift", "title": "Old drift title", "version": 5}
+    fake.folders["ml-drift"] = {
+        "id": 2,
+        "uid": "ml-drift",
+        "title": "Old drift title",
+        "version": 5,
+    }
     (tmp_path / "mlmon.toml").write_text(
         '[[folders]]\nuid = "ml"\ntitle = "ML"\n'
         '[[folders]]\nuid = "ml-drift"\ntitle = "Drift"\nparent = "ml"\n'
@@ -138,7 +154,10 @@ def test_folder_title_and_parent_follow_the_config(fake, tmp_path, mlmon):
     assert '    ~ parentUid: null -> "ml"' in diff.out
     result = mlmon("push")
     assert result.code == 0, result.text
-    assert fake.folders["ml-drift"]["title"] == "Drift" and fake.folders["ml-drift"]["parentUid"] == "ml"
+    assert (
+        fake.folders["ml-drift"]["title"] == "Drift"
+        and fake.folders["ml-drift"]["parentUid"] == "ml"
+    )
     fake.reset_log()
     assert mlmon("push").code == 0 and fake.writes() == []
 
@@ -147,8 +166,13 @@ def test_version_message_names_the_git_revision(fake, tree, mlmon, tmp_path):
     import subprocess
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-                              cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
 
     git("init", "-q")
     git("add", "generated")

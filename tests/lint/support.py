@@ -38,7 +38,9 @@ def panel(dashboard: dict[str, Any], title: str) -> dict[str, Any]:
     raise KeyError(title)
 
 
-def lint_data(tmp_path: Path, data: Any, name: str = "dashboard.json", config: str | None = None) -> Report:
+def lint_data(
+    tmp_path: Path, data: Any, name: str = "dashboard.json", config: str | None = None
+) -> Report:
     path = tmp_path / name
     path.write_text(json.dumps(data) if name.endswith(".json") else yaml.safe_dump(data))
     if config is not None:

@@ -26,7 +26,9 @@ def test_clean_rule_files_pass(tmp_path):
 
 @pytest.mark.parametrize("lint", [_grafana, _prometheus])
 def test_missing_annotations_are_reported(tmp_path, lint):
-    [finding] = findings(lint(tmp_path, lambda r: r["annotations"].pop("description")), "alert-annotations")
+    [finding] = findings(
+        lint(tmp_path, lambda r: r["annotations"].pop("description")), "alert-annotations"
+    )
     assert "no description" in finding.message and finding.location.kind == "alert"
 
 
@@ -55,6 +57,7 @@ def test_condition_must_name_a_refid(tmp_path):
 def test_expression_inputs_must_be_refids(tmp_path):
     def break_input(rule):
         rule["data"][2]["model"]["expression"] = "X"
+
     [finding] = findings(_grafana(tmp_path, break_input), "alert-condition")
     assert "references 'X'" in finding.message
 
@@ -62,18 +65,37 @@ def test_expression_inputs_must_be_refids(tmp_path):
 def test_math_expression_references_are_checked(tmp_path):
     def math(rule):
         rule["data"][1]["model"] = {"refId": "B", "type": "math", "expression": "$A * 100 + ${Z}"}
+
     [finding] = findings(_grafana(tmp_path, math), "alert-condition")
     assert "'Z'" in finding.message
 
 
 def test_file_provisioning_shape_and_ruler_shape_are_read(tmp_path):
     rule = clean_grafana_rules()["rules"][0]
-    provisioning = {"apiVersion": 1, "groups": [{"orgId": 1, "name": "g", "folder": "mlmon", "interval": "1m",
-                                                   "rules": [{**rule, "condition": "Z"}]}]}
+    provisioning = {
+        "apiVersion": 1,
+        "groups": [
+            {
+                "orgId": 1,
+                "name": "g",
+                "folder": "mlmon",
+                "interval": "1m",
+                "rules": [{**rule, "condition": "Z"}],
+            }
+        ],
+    }
     assert len(findings(lint_data(tmp_path, provisioning, "alerting.yml"), "alert-condition")) == 1
-    ruler = {"name": "g", "interval": "1m", "rules": [{
-        "for": "5m", "labels": rule["labels"], "annotations": rule["annotations"],
-        "grafana_alert": {"title": rule["title"], "condition": "C", "data": rule["data"]},
-    }]}
+    ruler = {
+        "name": "g",
+        "interval": "1m",
+        "rules": [
+            {
+                "for": "5m",
+                "labels": rule["labels"],
+                "annotations": rule["annotations"],
+                "grafana_alert": {"title": rule["title"], "condition": "C", "data": rule["data"]},
+            }
+        ],
+    }
     report = lint_data(tmp_path, ruler, "ruler.json")
     assert report.alert_rules == 1 and report.findings == []

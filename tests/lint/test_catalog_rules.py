@@ -3,7 +3,12 @@
 import pytest
 
 from tests.lint.support import (
-    clean_dashboard, clean_grafana_rules, clean_prometheus_rules, findings, lint_data, set_expr,
+    clean_dashboard,
+    clean_grafana_rules,
+    clean_prometheus_rules,
+    findings,
+    lint_data,
+    set_expr,
 )
 
 
@@ -11,47 +16,70 @@ def _lint_expr(tmp_path, expr):
     return lint_data(tmp_path, set_expr(clean_dashboard(), "Accuracy", expr))
 
 
-@pytest.mark.parametrize("expr", [
-    "up{job=\"exporter\"}",
-    "scrape_duration_seconds",
-    "sum by (model_name, version) (model_accuracy)",
-    "model_accuracy * on (model_name, version) group_left (task) model_info",
-    "label_replace(model_accuracy, \"model\", \"$1\", \"model_name\", \"(.*)\") * on (model) group_left () "
-    "label_replace(drift_columns_count, \"model\", \"$1\", \"model_name\", \"(.*)\")",
-    "sum without (version) (model_accuracy)",
-    "count_values(\"value\", drift_columns_count) > 0",
-    "topk(3, data_drift_psi) by (feature)",
-    "{__name__=\"model_accuracy\", model_name=~\"$model\"}",
-    "sum by ($group) (model_accuracy)",
-    "absent(model_accuracy{model_name=\"house\"})",
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'up{job="exporter"}',
+        "scrape_duration_seconds",
+        "sum by (model_name, version) (model_accuracy)",
+        "model_accuracy * on (model_name, version) group_left (task) model_info",
+        'label_replace(model_accuracy, "model", "$1", "model_name", "(.*)") * on (model) group_left () '
+        'label_replace(drift_columns_count, "model", "$1", "model_name", "(.*)")',
+        "sum without (version) (model_accuracy)",
+        'count_values("value", drift_columns_count) > 0',
+        "topk(3, data_drift_psi) by (feature)",
+        '{__name__="model_accuracy", model_name=~"$model"}',
+        "sum by ($group) (model_accuracy)",
+        'absent(model_accuracy{model_name="house"})',
+    ],
+)
 def test_catalog_metrics_and_labels_pass(tmp_path, expr):
     report = _lint_expr(tmp_path, expr)
     assert [f for f in report.findings if f.rule.startswith("catalog-")] == []
 
 
-@pytest.mark.parametrize("expr, says", [
-    ("model_acuracy", "did you mean model_accuracy"),
-    ("api_request_duration_seconds", "is a histogram"),
-    ("node_cpu_seconds_total", "not in the metric catalog"),
-])
+@pytest.mark.parametrize(
+    "expr, says",
+    [
+        ("model_acuracy", "did you mean model_accuracy"),
+        ("api_request_duration_seconds", "is a histogram"),
+        ("node_cpu_seconds_total", "not in the metric catalog"),
+    ],
+)
 def test_unknown_metric_is_reported_with_a_suggestion(tmp_path, expr, says):
     [finding] = findings(_lint_expr(tmp_path, expr), "catalog-metric")
     assert says in finding.message
     assert (finding.location.panel, finding.location.query) == ("Accuracy", expr)
 
 
-@pytest.mark.parametrize("expr, label, clause", [
-    ("model_accuracy{modelname=\"house\"}", "modelname", "{...}"),
-    ("sum by (feature) (model_accuracy)", "feature", "by (feature)"),
-    ("sum by (model_name) (model_accuracy) / on (version) sum by (model_name) (model_info)", "version", "on (version)"),
-    ("model_accuracy * on (model_name, version) group_left (stage) model_info", "stage", "group_left (stage)"),
-    ("histogram_quantile(0.9, sum by (le) (rate(prediction_latency_seconds_bucket[$__rate_interval]))) "
-     "* on (model_name) group_left () model_info", "model_name", "on (model_name)"),
-])
+@pytest.mark.parametrize(
+    "expr, label, clause",
+    [
+        ('model_accuracy{modelname="house"}', "modelname", "{...}"),
+        ("sum by (feature) (model_accuracy)", "feature", "by (feature)"),
+        (
+            "sum by (model_name) (model_accuracy) / on (version) sum by (model_name) (model_info)",
+            "version",
+            "on (version)",
+        ),
+        (
+            "model_accuracy * on (model_name, version) group_left (stage) model_info",
+            "stage",
+            "group_left (stage)",
+        ),
+        (
+            "histogram_quantile(0.9, sum by (le) (rate(prediction_latency_seconds_bucket[$__rate_interval]))) "
+            "* on (model_name) group_left () model_info",
+            "model_name",
+            "on (model_name)",
+        ),
+    ],
+)
 def test_labels_that_cannot_exist_are_reported(tmp_path, expr, label, clause):
     problems = findings(_lint_expr(tmp_path, expr), "catalog-label")
-    assert any(f"label '{label}' in {clause}" in f.message for f in problems), [f.message for f in problems]
+    assert any(f"label '{label}' in {clause}" in f.message for f in problems), [
+        f.message for f in problems
+    ]
 
 
 def test_variable_queries_are_checked_against_the_catalog(tmp_path):
@@ -63,7 +91,7 @@ def test_variable_queries_are_checked_against_the_catalog(tmp_path):
 
 def test_alert_expressions_are_checked_against_the_catalog(tmp_path):
     rules = clean_grafana_rules()
-    rules["rules"][0]["data"][0]["model"]["expr"] = "model_accuracy{model=\"house\"} < 0.8"
+    rules["rules"][0]["data"][0]["model"]["expr"] = 'model_accuracy{model="house"} < 0.8'
     [finding] = findings(lint_data(tmp_path, rules, "rules.json"), "catalog-label")
     assert finding.location.panel == "Model accuracy low" and finding.location.kind == "alert"
     prom = clean_prometheus_rules()
@@ -72,37 +100,58 @@ def test_alert_expressions_are_checked_against_the_catalog(tmp_path):
     assert "api_requests_total" in finding.message
 
 
-@pytest.mark.parametrize("expr", [
-    "api_requests_total{status=\"503\"}",
-    "api_requests_total{status=~\"500|503\", method=\"POST\"}",
-    "api_requests_total{status=~\"5..\"}",
-    "data_drift_pvalue{test=\"chi2\"}",
-    "data_drift_pvalue{test=~\"k.*\"}",
-    "sum(rate(exporter_errors_total{stage=~\"dr.*|qual.*\"}[$__rate_interval]))",
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'api_requests_total{status="503"}',
+        'api_requests_total{status=~"500|503", method="POST"}',
+        'api_requests_total{status=~"5.."}',
+        'data_drift_pvalue{test="chi2"}',
+        'data_drift_pvalue{test=~"k.*"}',
+        'sum(rate(exporter_errors_total{stage=~"dr.*|qual.*"}[$__rate_interval]))',
+    ],
+)
 def test_allowed_label_values_pass(tmp_path, expr):
     expr = f"sum(rate({expr}[$__rate_interval]))" if "total" in expr else expr
     assert findings(_lint_expr(tmp_path, expr), "catalog-label-value") == []
 
 
-@pytest.mark.parametrize("expr, value", [
-    ("sum(rate(api_requests_total{status=\"error\"}[$__rate_interval]))", "'error'"),
-    ("sum(rate(api_requests_total{method=~\"GET|FETCH\"}[$__rate_interval]))", "'FETCH'"),
-    ("data_drift_pvalue{test=\"kolmogorov\"}", "'kolmogorov'"),
-    ("data_drift_pvalue{test=~\"kolmo.*\"}", "=~'kolmo.*'"),
-])
+@pytest.mark.parametrize(
+    "expr, value",
+    [
+        ('sum(rate(api_requests_total{status="error"}[$__rate_interval]))', "'error'"),
+        ('sum(rate(api_requests_total{method=~"GET|FETCH"}[$__rate_interval]))', "'FETCH'"),
+        ('data_drift_pvalue{test="kolmogorov"}', "'kolmogorov'"),
+        ('data_drift_pvalue{test=~"kolmo.*"}', "=~'kolmo.*'"),
+    ],
+)
 def test_label_values_the_catalog_excludes_are_reported(tmp_path, expr, value):
     [finding] = findings(_lint_expr(tmp_path, expr), "catalog-label-value")
     assert value in finding.message and "can never match" in finding.message
 
 
-@pytest.mark.parametrize("expr, says", [
-    ("histogram_quantile(0.9, rate(api_requests_total[$__rate_interval]))", "not a histogram _bucket"),
-    ("histogram_quantile(0.9, sum(rate(api_request_duration_seconds_bucket[$__rate_interval])))", "without the le label"),
-    ("histogram_quantile(0.9, rate(api_request_duration_seconds_count[$__rate_interval]))", "not a histogram _bucket"),
-])
+@pytest.mark.parametrize(
+    "expr, says",
+    [
+        (
+            "histogram_quantile(0.9, rate(api_requests_total[$__rate_interval]))",
+            "not a histogram _bucket",
+        ),
+        (
+            "histogram_quantile(0.9, sum(rate(api_request_duration_seconds_bucket[$__rate_interval])))",
+            "without the le label",
+        ),
+        (
+            "histogram_quantile(0.9, rate(api_request_duration_seconds_count[$__rate_interval]))",
+            "not a histogram _bucket",
+        ),
+    ],
+)
 def test_histogram_quantile_needs_buckets_with_le(tmp_path, expr, says):
-    assert any(says in f.message for f in findings(_lint_expr(tmp_path, expr), "catalog-histogram-quantile"))
+    assert any(
+        says in f.message
+        for f in findings(_lint_expr(tmp_path, expr), "catalog-histogram-quantile")
+    )
 
 
 def test_histogram_quantile_over_buckets_by_le_passes(tmp_path):
@@ -111,7 +160,14 @@ def test_histogram_quantile_over_buckets_by_le_passes(tmp_path):
 
 
 def test_quantile_over_a_raw_counter_is_reported(tmp_path):
-    [finding] = findings(_lint_expr(tmp_path, "quantile(0.9, api_requests_total)"), "catalog-quantile-counter")
+    [finding] = findings(
+        _lint_expr(tmp_path, "quantile(0.9, api_requests_total)"), "catalog-quantile-counter"
+    )
     assert "api_requests_total" in finding.message
-    assert findings(_lint_expr(tmp_path, "quantile(0.9, rate(api_requests_total[$__rate_interval]))"),
-                    "catalog-quantile-counter") == []
+    assert (
+        findings(
+            _lint_expr(tmp_path, "quantile(0.9, rate(api_requests_total[$__rate_interval]))"),
+            "catalog-quantile-counter",
+        )
+        == []
+    )

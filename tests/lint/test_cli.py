@@ -14,14 +14,14 @@ def project(tmp_path, monkeypatch):
     """A project with a source module and the dashboard it compiles to, as mlmon lays them out."""
     (tmp_path / "dashboards_src").mkdir()
     (tmp_path / "dashboards_src" / "service.py").write_text(
-        'from mlmon.dsl import dashboard, timeseries\n\n'
-        'dashboard = dashboard(\n'
+        "from mlmon.dsl import dashboard, timeseries\n\n"
+        "dashboard = dashboard(\n"
         '    "Fixture: model service",\n'
-        '    panels=[\n'
+        "    panels=[\n"
         '        timeseries("Accuracy", "model_accuracy"),\n'
         "        timeseries('Error ratio', 'sum(rate(api_requests_total[5m]))'),\n"
-        '    ],\n'
-        ')\n'
+        "    ],\n"
+        ")\n"
         'TAGS = ["api"]  # the alert group\'s name too: alert findings must still map to alerts_src/\n'
     )
     generated = tmp_path / "generated" / "dashboards"
@@ -31,7 +31,9 @@ def project(tmp_path, monkeypatch):
 
 
 def _write(project, dashboard):
-    (project / "generated" / "dashboards" / "service.json").write_text(json.dumps(dashboard, indent=2))
+    (project / "generated" / "dashboards" / "service.json").write_text(
+        json.dumps(dashboard, indent=2)
+    )
 
 
 def test_clean_tree_exits_0_and_lints_generated_by_default(project, capsys):
@@ -54,10 +56,13 @@ def test_errors_exit_1_warnings_only_with_strict(project, capsys):
     assert "error   catalog-metric" in out and "query: model_acuracy" in out and "fix: " in out
 
 
-@pytest.mark.parametrize("args, says", [
-    (["lint", "missing.json"], "missing.json: no such file or directory"),
-    (["lint", "--config", "nope.yml"], "nope.yml: cannot read"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["lint", "missing.json"], "missing.json: no such file or directory"),
+        (["lint", "--config", "nope.yml"], "nope.yml: cannot read"),
+    ],
+)
 def test_missing_inputs_exit_2(project, capsys, args, says):
     _write(project, clean_dashboard())
     assert main(args) == 2
@@ -89,7 +94,10 @@ def test_json_format(project, capsys):
     data = json.loads(capsys.readouterr().out)
     [finding] = data["findings"]
     assert finding["rule"] == "catalog-metric" and finding["level"] == "error"
-    assert finding["location"]["panel"] == "Accuracy" and finding["location"]["query"] == "model_acuracy"
+    assert (
+        finding["location"]["panel"] == "Accuracy"
+        and finding["location"]["query"] == "model_acuracy"
+    )
     assert finding["source"] == {"file": "dashboards_src/service.py", "line": 6}
     assert data["summary"]["errors"] == 1
 
@@ -102,9 +110,16 @@ def test_github_format_points_at_the_source_line(project, capsys):
     _write(project, dashboard)
     assert main(["lint", "--format", "github"]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.startswith("::error file=dashboards_src/service.py,line=6,title=catalog-metric::") for line in lines)
-    assert any(line.startswith("::warning file=dashboards_src/service.py,line=7,title=target-rate-interval::")
-               for line in lines)
+    assert any(
+        line.startswith("::error file=dashboards_src/service.py,line=6,title=catalog-metric::")
+        for line in lines
+    )
+    assert any(
+        line.startswith(
+            "::warning file=dashboards_src/service.py,line=7,title=target-rate-interval::"
+        )
+        for line in lines
+    )
     # a panel whose title is not in the source: the dashboard's title line... or the JSON file
     drift = next(line for line in lines if "title=panel-units" in line)
     assert drift.startswith("::warning file=dashboards_src/service.py,line=4,")
@@ -125,7 +140,9 @@ def test_github_format_falls_back_to_the_json_line(tmp_path, monkeypatch, capsys
 def test_list_rules_and_help(capsys):
     assert main(["lint", "--list-rules"]) == 0
     out = capsys.readouterr().out
-    assert "catalog-metric  [error]" in out and "target-job-matcher  [error] (off by default)" in out
+    assert (
+        "catalog-metric  [error]" in out and "target-job-matcher  [error] (off by default)" in out
+    )
     with pytest.raises(SystemExit) as exit_:
         main(["lint", "--help"])
     assert exit_.value.code == 0
@@ -136,16 +153,19 @@ def test_github_format_points_alert_findings_at_alerts_src(project, capsys):
     (project / "alerts_src").mkdir()
     (project / "alerts_src" / "api.py").write_text(
         'group = rule_group("api", [\n'
-        '    alert(\n'
+        "    alert(\n"
         '        "HighErrorRate",\n'
         '        expr="...",\n'
-        '    ),\n'
-        '])\n'
+        "    ),\n"
+        "])\n"
     )
     rules_dir = project / "generated" / "alerts" / "prometheus"
     rules_dir.mkdir(parents=True)
     (rules_dir / "api.rules.yml").write_text(
-        (FIXTURES / "clean" / "api.rules.yml").read_text().replace("severity: critical", "severity: page"))
+        (FIXTURES / "clean" / "api.rules.yml")
+        .read_text()
+        .replace("severity: critical", "severity: page")
+    )
     assert main(["lint", "--format", "github", "generated/alerts"]) == 1
     [annotation] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::")]
     assert annotation.startswith("::error file=alerts_src/api.py,line=3,title=alert-severity::")
@@ -156,11 +176,14 @@ def test_extra_config_file_and_alert_grouping_in_text(project, capsys):
     rules_dir = project / "generated" / "alerts"
     rules_dir.mkdir(parents=True)
     (rules_dir / "api.rules.yml").write_text(
-        (FIXTURES / "clean" / "api.rules.yml").read_text().replace("for: 5m", "for: 0m"))
+        (FIXTURES / "clean" / "api.rules.yml").read_text().replace("for: 5m", "for: 0m")
+    )
     assert main(["lint"]) == 1
     out = capsys.readouterr().out
     assert "  rule group 'api'\n    alert 'HighErrorRate'\n      error   alert-for:" in out
     extra = project / "ci-lint.yml"
-    extra.write_text("exclusions:\n  - rule: alert-for\n    dashboard: api\n    reason: fires at once by design\n")
+    extra.write_text(
+        "exclusions:\n  - rule: alert-for\n    dashboard: api\n    reason: fires at once by design\n"
+    )
     assert main(["lint", "--config", str(extra)]) == 0
     assert "1 excluded with a reason" in capsys.readouterr().out

@@ -24,6 +24,9 @@ def test_every_exclusion_in_the_project_config_is_still_needed():
     from mlmon.lint.config import load
 
     used = {(e.rule, e.dashboard, e.panel) for _, e in report.excluded}
-    stale = [e for e in load(config).exclusions
-             if e.rule != "live-query" and (e.rule, e.dashboard, e.panel) not in used]  # live: see test_live.py
+    stale = [
+        e
+        for e in load(config).exclusions
+        if e.rule != "live-query" and (e.rule, e.dashboard, e.panel) not in used
+    ]  # live: see test_live.py
     assert stale == [], f"exclusions in {config} that match nothing any more: {stale}"

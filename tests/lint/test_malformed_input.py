@@ -12,14 +12,21 @@ def _mutations():
         def mutate(d):
             target = d
             for key in keys[:-1]:
-                target = target[key] if not isinstance(key, str) or not key.startswith("@") else panel(d, key[1:])
+                target = (
+                    target[key]
+                    if not isinstance(key, str) or not key.startswith("@")
+                    else panel(d, key[1:])
+                )
             target[keys[-1]] = value
+
         return mutate
 
     return {
         "panels not a list": set_path("panels", {"a": 1}),
         "panel is a string": set_path("panels", ["text", None, 3]),
-        "gridPos strings": set_path("@Accuracy", "gridPos", {"x": "a", "y": None, "w": [], "h": {}}),
+        "gridPos strings": set_path(
+            "@Accuracy", "gridPos", {"x": "a", "y": None, "w": [], "h": {}}
+        ),
         "gridPos list": set_path("@Accuracy", "gridPos", [0, 0, 12, 8]),
         "targets dict": set_path("@Accuracy", "targets", {"refId": "A"}),
         "target expr number": set_path("@Accuracy", "targets", [{"refId": "A", "expr": 42}]),
@@ -46,11 +53,20 @@ def test_malformed_dashboard_is_linted_without_crashing(tmp_path, name):
     assert report.dashboards == 1
 
 
-@pytest.mark.parametrize("rules", [
-    {"title": "g", "rules": ["not a rule", {"title": "x", "data": "nope"}]},
-    {"groups": [None, {"name": "g", "rules": None}, {"name": "h", "rules": [{"alert": "A", "expr": None}]}]},
-    [{"alert": "A", "expr": "up == 0", "labels": "critical"}],
-])
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {"title": "g", "rules": ["not a rule", {"title": "x", "data": "nope"}]},
+        {
+            "groups": [
+                None,
+                {"name": "g", "rules": None},
+                {"name": "h", "rules": [{"alert": "A", "expr": None}]},
+            ]
+        },
+        [{"alert": "A", "expr": "up == 0", "labels": "critical"}],
+    ],
+)
 def test_malformed_alert_rules_are_linted_without_crashing(tmp_path, rules):
     report = lint_data(tmp_path, rules, "rules.json")
     assert report.files == 1

@@ -33,8 +33,12 @@ def test_mixed_panel_checks_each_prometheus_target_and_skips_loki(tmp_path):
     mixed = panel(dashboard, "Accuracy")
     mixed["datasource"] = {"type": "datasource", "uid": "-- Mixed --"}
     mixed["targets"] = [
-        {"refId": "A", "expr": "model_accuracy", "datasource": {"type": "prometheus", "uid": "${datasource}"}},
-        {"refId": "B", "expr": "{app=\"api\"}", "datasource": {"type": "loki", "uid": "loki"}},
+        {
+            "refId": "A",
+            "expr": "model_accuracy",
+            "datasource": {"type": "prometheus", "uid": "${datasource}"},
+        },
+        {"refId": "B", "expr": '{app="api"}', "datasource": {"type": "loki", "uid": "loki"}},
     ]
     assert findings(lint_data(tmp_path, dashboard), RULE) == []
     mixed["targets"][0]["datasource"] = {"type": "prometheus", "uid": "prom-prod"}

@@ -18,6 +18,11 @@ def test_data_panel_without_targets_is_an_error(tmp_path):
 
 def test_library_panel_reference_is_not_reported(tmp_path):
     dashboard = clean_dashboard()
-    dashboard["panels"].append({"id": 20, "gridPos": {"x": 0, "y": 40, "w": 12, "h": 8},
-                                "libraryPanel": {"uid": "lib-1", "name": "Shared latency"}})
+    dashboard["panels"].append(
+        {
+            "id": 20,
+            "gridPos": {"x": 0, "y": 40, "w": 12, "h": 8},
+            "libraryPanel": {"uid": "lib-1", "name": "Shared latency"},
+        }
+    )
     assert findings(lint_data(tmp_path, dashboard), RULE) == []

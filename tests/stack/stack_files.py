@@ -49,7 +49,11 @@ def run_compose_config(env_file: Path, *extra_args: str) -> subprocess.Completed
     env = {k: v for k, v in os.environ.items() if not k.startswith(_COMPOSE_VARS_PREFIXES)}
     return subprocess.run(
         [binary, "--env-file", str(env_file), "-f", str(COMPOSE_FILE), *extra_args, "config"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
     )
 
 

@@ -10,7 +10,14 @@ import yaml
 
 from mlmon import promconfig
 from tests.stack.stack_files import (
-    COMPOSE_FILE, STACK, bind_mounts, example_env, mounts_by_target, raw_compose, resolved_compose, run_compose_config,
+    COMPOSE_FILE,
+    STACK,
+    bind_mounts,
+    example_env,
+    mounts_by_target,
+    raw_compose,
+    resolved_compose,
+    run_compose_config,
 )
 
 SERVICES = {"ml-api": 8000, "model-exporter": 8001, "prometheus": 9090, "grafana": 3000}
@@ -48,7 +55,9 @@ def test_compose_file_has_no_version_key_so_both_compose_generations_read_it() -
 
 
 @pytest.mark.parametrize("service, port", sorted(SERVICES.items()))
-def test_services_publish_their_ports_on_localhost_only(stack: dict, service: str, port: int) -> None:
+def test_services_publish_their_ports_on_localhost_only(
+    stack: dict, service: str, port: int
+) -> None:
     published = stack["services"][service]["ports"]
     assert any(str(port) in str(p) and "127.0.0.1" in str(p) for p in published), published
 
@@ -66,7 +75,9 @@ def test_every_service_has_a_health_check_and_a_restart_policy(stack: dict, serv
 @pytest.mark.parametrize("service", ["prometheus", "grafana", "alertmanager"])
 def test_third_party_images_are_pinned(stack: dict, service: str) -> None:
     image = stack["services"][service]["image"]
-    assert re.fullmatch(r"[\w./-]+:v?\d+\.\d+\.\d+", image), f"{service}: image {image!r} is not pinned to a version"
+    assert re.fullmatch(r"[\w./-]+:v?\d+\.\d+\.\d+", image), (
+        f"{service}: image {image!r} is not pinned to a version"
+    )
 
 
 def test_startup_order_waits_for_health(stack: dict) -> None:
@@ -79,7 +90,10 @@ def test_startup_order_waits_for_health(stack: dict) -> None:
 
 def test_api_and_exporter_share_the_prediction_log(stack: dict) -> None:
     services = stack["services"]
-    db_paths = {name: services[name]["environment"]["METRICS_DB_PATH"] for name in ("ml-api", "model-exporter")}
+    db_paths = {
+        name: services[name]["environment"]["METRICS_DB_PATH"]
+        for name in ("ml-api", "model-exporter")
+    }
     assert len(set(db_paths.values())) == 1
     db_dir = str(Path(db_paths["ml-api"]).parent)
     for name in db_paths:
@@ -90,8 +104,11 @@ def test_api_and_exporter_share_the_prediction_log(stack: dict) -> None:
 def test_exporter_gets_the_seed_environment_variables(tmp_path: Path) -> None:
     env_file = example_env(tmp_path, GF_SECURITY_ADMIN_PASSWORD=PASSWORD, EXPORT_INTERVAL="12")
     exporter = resolved_compose(env_file)["services"]["model-exporter"]
-    assert exporter["environment"] == {"PROMETHEUS_PORT": "8001", "METRICS_DB_PATH": "/app/data/metrics.db",
-                                       "EXPORT_INTERVAL": "12"}
+    assert exporter["environment"] == {
+        "PROMETHEUS_PORT": "8001",
+        "METRICS_DB_PATH": "/app/data/metrics.db",
+        "EXPORT_INTERVAL": "12",
+    }
 
 
 @pytest.mark.parametrize("service", ["ml-api", "model-exporter"])
@@ -109,8 +126,12 @@ def test_grafana_is_locked_down(stack: dict) -> None:
 
 
 def test_prometheus_retention_and_config_file_come_from_the_env(tmp_path: Path) -> None:
-    env_file = example_env(tmp_path, GF_SECURITY_ADMIN_PASSWORD=PASSWORD, PROMETHEUS_RETENTION="30d",
-                           PROMETHEUS_CONFIG="prometheus-alertmanager.yml")
+    env_file = example_env(
+        tmp_path,
+        GF_SECURITY_ADMIN_PASSWORD=PASSWORD,
+        PROMETHEUS_RETENTION="30d",
+        PROMETHEUS_CONFIG="prometheus-alertmanager.yml",
+    )
     command = resolved_compose(env_file)["services"]["prometheus"]["command"]
     assert "--storage.tsdb.retention.time=30d" in command
     assert "--config.file=/etc/prometheus/prometheus-alertmanager.yml" in command
@@ -127,7 +148,10 @@ def test_prometheus_default_config_file_is_a_committed_stack_config(stack: dict)
 
 def test_prometheus_sees_the_generated_rules_where_its_config_looks(stack: dict) -> None:
     mounts = mounts_by_target(stack["services"]["prometheus"])
-    assert Path(mounts[promconfig.STACK_RULES_DIR]).resolve() == (STACK.parent / "generated/alerts/prometheus").resolve()
+    assert (
+        Path(mounts[promconfig.STACK_RULES_DIR]).resolve()
+        == (STACK.parent / "generated/alerts/prometheus").resolve()
+    )
 
 
 def test_alertmanager_is_optional(stack: dict) -> None:
@@ -149,8 +173,12 @@ def test_bind_mounted_stack_files_exist(stack: dict) -> None:
 
 def test_alertmanager_config_routes_to_a_declared_receiver(stack: dict) -> None:
     mounts = mounts_by_target(stack["services"]["alertmanager"])
-    config_flag = next(a for a in stack["services"]["alertmanager"]["command"] if a.startswith("--config.file="))
+    config_flag = next(
+        a for a in stack["services"]["alertmanager"]["command"] if a.startswith("--config.file=")
+    )
     container_path = Path(config_flag.split("=", 1)[1])
-    config = yaml.safe_load(Path(mounts[str(container_path.parent)], container_path.name).read_text())
+    config = yaml.safe_load(
+        Path(mounts[str(container_path.parent)], container_path.name).read_text()
+    )
     receivers = {receiver["name"] for receiver in config["receivers"]}
     assert config["route"]["receiver"] in receivers

@@ -26,7 +26,10 @@ SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CRED
 # How to run each image's CMD on this machine instead of in a container.
 LOCAL_OVERRIDES = {
     "ml-api": lambda port: {"API_HOST": "127.0.0.1", "API_PORT": str(port)},
-    "model-exporter": lambda port: {"EXPORTER_BIND_ADDRESS": "127.0.0.1", "PROMETHEUS_PORT": str(port)},
+    "model-exporter": lambda port: {
+        "EXPORTER_BIND_ADDRESS": "127.0.0.1",
+        "PROMETHEUS_PORT": str(port),
+    },
 }
 
 
@@ -56,7 +59,10 @@ def image(request: pytest.FixtureRequest) -> tuple[str, Path, list[dockerfile.In
 
 def test_compose_builds_both_images_from_the_repository_root() -> None:
     assert set(BUILT) == {"ml-api", "model-exporter"}
-    assert {path.relative_to(ROOT).as_posix() for path in BUILT.values()} == {"ml_api/Dockerfile", "exporter/Dockerfile"}
+    assert {path.relative_to(ROOT).as_posix() for path in BUILT.values()} == {
+        "ml_api/Dockerfile",
+        "exporter/Dockerfile",
+    }
 
 
 def test_base_images_are_pinned(image) -> None:
@@ -71,16 +77,21 @@ def test_base_images_are_pinned(image) -> None:
             continue
         tag = base.rsplit("@", 1)[0].rpartition(":")[2] if ":" in base.split("/")[-1] else ""
         assert "@sha256:" in base or (re.search(r"\d+\.\d+", tag) and tag != "latest"), (
-            f"{path}:{instruction.line}: base image {base!r} is not pinned to a version")
+            f"{path}:{instruction.line}: base image {base!r} is not pinned to a version"
+        )
 
 
 def test_runs_as_a_non_root_user(image) -> None:
     name, path, instructions = image
     user = dockerfile.last(instructions, "USER")
     assert user is not None, f"{path}: no USER instruction, the container would run as root"
-    assert user.args.split(":")[0] not in {"root", "0"}, f"{path}:{user.line}: USER {user.args} is root"
+    assert user.args.split(":")[0] not in {"root", "0"}, (
+        f"{path}:{user.line}: USER {user.args} is root"
+    )
     # Nothing runs as root after the switch (a later USER root would undo it).
-    assert instructions.index(user) > max(i for i, ins in enumerate(instructions) if ins.keyword == "RUN")
+    assert instructions.index(user) > max(
+        i for i, ins in enumerate(instructions) if ins.keyword == "RUN"
+    )
 
 
 def test_has_a_health_check(image) -> None:
@@ -92,8 +103,12 @@ def test_exposes_the_port_compose_publishes(image) -> None:
     name, path, instructions = image
     published = raw_compose()["services"][name]["ports"]
     container_ports = {str(p).rsplit(":", 1)[1] for p in published}
-    exposed = {word.split("/")[0] for i in instructions if i.keyword == "EXPOSE" for word in i.args.split()}
-    assert container_ports <= exposed, f"{path}: EXPOSE {exposed} but compose publishes {container_ports}"
+    exposed = {
+        word.split("/")[0] for i in instructions if i.keyword == "EXPOSE" for word in i.args.split()
+    }
+    assert container_ports <= exposed, (
+        f"{path}: EXPOSE {exposed} but compose publishes {container_ports}"
+    )
 
 
 def test_no_secrets_are_baked_in(image) -> None:
@@ -102,13 +117,18 @@ def test_no_secrets_are_baked_in(image) -> None:
         if instruction.keyword in {"ENV", "ARG"}:
             for pair in instruction.args.split():
                 key, _, value = pair.partition("=")
-                assert not (SECRET_NAME.search(key) and value), f"{path}:{instruction.line}: secret in {pair!r}"
+                assert not (SECRET_NAME.search(key) and value), (
+                    f"{path}:{instruction.line}: secret in {pair!r}"
+                )
         if instruction.keyword in {"COPY", "ADD"}:
             sources = [w for w in instruction.args.split() if not w.startswith("--")][:-1]
             # Copying the whole context would put stack/.env (the Grafana password) into the image.
             assert "." not in sources and "./" not in sources, (
-                f"{path}:{instruction.line}: {instruction.keyword} of the whole build context")
-            assert not any(".env" in source for source in sources), f"{path}:{instruction.line}: copies an .env file"
+                f"{path}:{instruction.line}: {instruction.keyword} of the whole build context"
+            )
+            assert not any(".env" in source for source in sources), (
+                f"{path}:{instruction.line}: copies an .env file"
+            )
 
 
 def _local_command(argv: list[str], port: int, container_port: int) -> list[str]:
@@ -121,8 +141,11 @@ def test_cmd_serves_and_the_health_checks_pass(image, tmp_path: Path) -> None:
     compose_spec = raw_compose()["services"][name]
     container_port = int(str(compose_spec["ports"][0]).rsplit(":", 1)[1])
     port = free_port()
-    env = {**dockerfile.env(instructions), **LOCAL_OVERRIDES[name](port),
-           "METRICS_DB_PATH": str(tmp_path / "data" / "metrics.db")}
+    env = {
+        **dockerfile.env(instructions),
+        **LOCAL_OVERRIDES[name](port),
+        "METRICS_DB_PATH": str(tmp_path / "data" / "metrics.db"),
+    }
     (tmp_path / "data").mkdir()
     cmd = dockerfile.last(instructions, "CMD")
     assert cmd is not None, f"{path}: no CMD"
@@ -130,14 +153,25 @@ def test_cmd_serves_and_the_health_checks_pass(image, tmp_path: Path) -> None:
         "Dockerfile HEALTHCHECK": dockerfile.healthcheck_command(instructions),
         "compose healthcheck": compose_spec["healthcheck"]["test"][1:],
     }
-    with Process(_local_command(dockerfile.exec_form(cmd.args), port, container_port), tmp_path / f"{name}.log",
-                 env=env) as process:
+    with Process(
+        _local_command(dockerfile.exec_form(cmd.args), port, container_port),
+        tmp_path / f"{name}.log",
+        env=env,
+    ) as process:
         for what, check in checks.items():
+
             def healthy() -> bool:
                 process.check_alive()
                 # Health checks run inside the container, with its environment.
-                return subprocess.run(_local_command(check, port, container_port), capture_output=True,
-                                      timeout=10, env={**os.environ, **env}).returncode == 0
+                return (
+                    subprocess.run(
+                        _local_command(check, port, container_port),
+                        capture_output=True,
+                        timeout=10,
+                        env={**os.environ, **env},
+                    ).returncode
+                    == 0
+                )
 
             wait_until(healthy, timeout=90, interval=0.5, what=f"{name}'s {what} to pass")
 
@@ -150,15 +184,24 @@ def test_copied_files_exist_in_the_build_context(image) -> None:
         if any(w.startswith("--from") for w in instruction.args.split()):
             continue  # from another build stage
         for source in words[:-1]:
-            assert (context / source).exists(), f"{path}:{instruction.line}: {source} is not in the build context"
+            assert (context / source).exists(), (
+                f"{path}:{instruction.line}: {source} is not in the build context"
+            )
 
 
 def test_the_api_image_copies_everything_the_package_build_reads() -> None:
     """`pip install '.[api]'` in the image needs pyproject's readme and every package it installs."""
     instructions = dockerfile.parse(BUILT["ml-api"])
-    copied = {w.rstrip("/") for i in instructions if i.keyword == "COPY"
-              for w in [w for w in i.args.split() if not w.startswith("--")][:-1]}
+    copied = {
+        w.rstrip("/")
+        for i in instructions
+        if i.keyword == "COPY"
+        for w in [w for w in i.args.split() if not w.startswith("--")][:-1]
+    }
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    packages = {pattern.rstrip("*") for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    packages = {
+        pattern.rstrip("*")
+        for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
     assert {"pyproject.toml", project["project"]["readme"], *packages} <= copied
     assert any(i.keyword == "RUN" and "pip install '.[api]'" in i.args for i in instructions)

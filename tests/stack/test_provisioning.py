@@ -10,7 +10,13 @@ import pytest
 import yaml
 
 from mlmon import promconfig
-from tests.stack.stack_files import GENERATED, GRAFANA_PROVISIONING, STACK, raw_compose, require_generated
+from tests.stack.stack_files import (
+    GENERATED,
+    GRAFANA_PROVISIONING,
+    STACK,
+    raw_compose,
+    require_generated,
+)
 
 CONTAINER_PROVISIONING = "/etc/grafana/provisioning"
 
@@ -27,7 +33,9 @@ def grafana_mounts() -> dict[str, Path]:
 
 def load_yaml(path: Path) -> dict:
     document = yaml.safe_load(path.read_text())
-    assert isinstance(document, dict) and document.get("apiVersion") == 1, f"{path}: not a provisioning file"
+    assert isinstance(document, dict) and document.get("apiVersion") == 1, (
+        f"{path}: not a provisioning file"
+    )
     return document
 
 
@@ -74,14 +82,21 @@ def test_the_provider_folder_is_the_one_mlmon_push_uses() -> None:
 
 def test_the_alert_rules_file_is_mounted_into_grafanas_alerting_provisioning() -> None:
     mounts = grafana_mounts()
-    alerting = {target: source for target, source in mounts.items()
-                if target.startswith(f"{CONTAINER_PROVISIONING}/alerting/")}
-    assert list(alerting.values()) == [(GENERATED / "alerts" / "grafana" / "provisioning.yml").resolve()]
+    alerting = {
+        target: source
+        for target, source in mounts.items()
+        if target.startswith(f"{CONTAINER_PROVISIONING}/alerting/")
+    }
+    assert list(alerting.values()) == [
+        (GENERATED / "alerts" / "grafana" / "provisioning.yml").resolve()
+    ]
     assert all(target.endswith((".yml", ".yaml")) for target in alerting)
 
 
 def test_the_generated_alert_rules_use_the_provisioned_datasource() -> None:
-    path = require_generated(GENERATED / "alerts" / "grafana" / "provisioning.yml", "the alerts' file provisioning")
+    path = require_generated(
+        GENERATED / "alerts" / "grafana" / "provisioning.yml", "the alerts' file provisioning"
+    )
     document = load_yaml(path)
     rules = [rule for group in document["groups"] for rule in group["rules"]]
     assert rules, f"{path}: no alert rules"
@@ -94,10 +109,14 @@ def test_generated_rules_only_select_jobs_the_config_scrapes() -> None:
     """A rule on ``up{job="..."}`` with a job name no config defines would never fire."""
     files = sorted((GENERATED / "alerts" / "prometheus").glob("*.rules.yml"))
     if not files:
-        require_generated(GENERATED / "alerts" / "prometheus" / "*.rules.yml", "the Prometheus alert rules")
+        require_generated(
+            GENERATED / "alerts" / "prometheus" / "*.rules.yml", "the Prometheus alert rules"
+        )
     files.append(GENERATED / "alerts" / "grafana" / "provisioning.yml")
     text = "\n".join(path.read_text() for path in files if path.exists())
-    jobs = {job for match in re.findall(r'job\s*=~?\s*\\?"([^"\\]+)', text) for job in match.split("|")}
+    jobs = {
+        job for match in re.findall(r'job\s*=~?\s*\\?"([^"\\]+)', text) for job in match.split("|")
+    }
     assert jobs <= {promconfig.API_JOB, promconfig.EXPORTER_JOB}, jobs
 
 
@@ -107,13 +126,24 @@ def test_dashboards_default_to_the_provisioned_datasource(path: Path | None) -> 
         require_generated(GENERATED / "dashboards" / "*.json", "the compiled dashboards")
     dashboard = json.loads(path.read_text())
     uid = datasource()["uid"]
-    variables = [v for v in dashboard.get("templating", {}).get("list", []) if v.get("type") == "datasource"]
+    variables = [
+        v for v in dashboard.get("templating", {}).get("list", []) if v.get("type") == "datasource"
+    ]
     assert variables, f"{path.name}: no datasource variable"
     for variable in variables:
-        assert variable["current"]["value"] == uid, f"{path.name}: ${variable['name']} defaults to {variable['current']}"
+        assert variable["current"]["value"] == uid, (
+            f"{path.name}: ${variable['name']} defaults to {variable['current']}"
+        )
     # Panels use the variable or the provisioned uid, never another literal uid.
-    literal = {ds.get("uid") for ds in _datasource_refs(dashboard)} - {uid, None, "-- Grafana --", "grafana"}
-    assert all(str(u).startswith("$") for u in literal), f"{path.name}: unknown datasource uids {literal}"
+    literal = {ds.get("uid") for ds in _datasource_refs(dashboard)} - {
+        uid,
+        None,
+        "-- Grafana --",
+        "grafana",
+    }
+    assert all(str(u).startswith("$") for u in literal), (
+        f"{path.name}: unknown datasource uids {literal}"
+    )
 
 
 def _datasource_refs(node: object):

@@ -26,8 +26,12 @@ def checkout(tmp_path: Path) -> Path:
 
 
 def run_script(tree: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(tree / "scripts" / SETUP_SCRIPT.name), *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["bash", str(tree / "scripts" / SETUP_SCRIPT.name), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def password_of(env_file: Path) -> str:
@@ -68,10 +72,20 @@ def test_first_run_creates_a_private_env_with_a_random_password(checkout: Path) 
     assert password not in result.stdout + result.stderr
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     # Everything else is the example's.
-    without_password = [line for line in env_file.read_text().splitlines() if not line.startswith("GF_SECURITY_ADMIN_PASSWORD=")]
-    assert without_password == [line for line in ENV_EXAMPLE.read_text().splitlines()
-                                if not line.startswith("GF_SECURITY_ADMIN_PASSWORD=")]
-    assert sorted(p.name for p in (checkout / "stack").iterdir()) == [".env", ".env.example"]  # no temp file left
+    without_password = [
+        line
+        for line in env_file.read_text().splitlines()
+        if not line.startswith("GF_SECURITY_ADMIN_PASSWORD=")
+    ]
+    assert without_password == [
+        line
+        for line in ENV_EXAMPLE.read_text().splitlines()
+        if not line.startswith("GF_SECURITY_ADMIN_PASSWORD=")
+    ]
+    assert sorted(p.name for p in (checkout / "stack").iterdir()) == [
+        ".env",
+        ".env.example",
+    ]  # no temp file left
 
 
 def test_generated_env_is_accepted_by_compose(checkout: Path) -> None:
@@ -90,7 +104,9 @@ def test_rerun_keeps_the_existing_env(checkout: Path) -> None:
     assert env_file.read_text() == before
 
 
-def test_each_checkout_gets_its_own_password(checkout: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_each_checkout_gets_its_own_password(
+    checkout: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     other = tmp_path_factory.mktemp("other")
     shutil.copytree(checkout, other, dirs_exist_ok=True)
     for tree in (checkout, other):
@@ -105,12 +121,31 @@ def test_an_env_with_an_empty_password_is_refused(checkout: Path) -> None:
     assert "GF_SECURITY_ADMIN_PASSWORD is empty" in result.stderr
 
 
-def test_without_docker_it_says_so_and_points_at_the_demo(checkout: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_without_docker_it_says_so_and_points_at_the_demo(
+    checkout: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     bin_dir = tmp_path_factory.mktemp("bin")  # a PATH with the script's tools but no docker
-    for tool in ("bash", "dirname", "sed", "tail", "mktemp", "chmod", "mv", "head", "od", "tr", "cat"):
+    for tool in (
+        "bash",
+        "dirname",
+        "sed",
+        "tail",
+        "mktemp",
+        "chmod",
+        "mv",
+        "head",
+        "od",
+        "tr",
+        "cat",
+    ):
         (bin_dir / tool).symlink_to(shutil.which(tool))
-    result = subprocess.run([str(bin_dir / "bash"), str(checkout / "scripts" / SETUP_SCRIPT.name)],
-                            capture_output=True, text=True, timeout=60, env={"PATH": str(bin_dir)})
+    result = subprocess.run(
+        [str(bin_dir / "bash"), str(checkout / "scripts" / SETUP_SCRIPT.name)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": str(bin_dir)},
+    )
     assert result.returncode == 1
     assert "Docker is not installed" in result.stderr and "make demo" in result.stderr
 
@@ -124,9 +159,20 @@ def test_make_targets_call_the_script() -> None:
 def test_windows_script_mirrors_the_shell_script() -> None:
     """cmd.exe cannot run here; check what can go wrong without running it."""
     bat = (ROOT / "scripts" / "setup-monitoring.bat").read_bytes()
-    assert bat.count(b"\r\n") == bat.count(b"\n"), "cmd.exe needs CRLF line endings (labels misbehave with LF)"
+    assert bat.count(b"\r\n") == bat.count(b"\n"), (
+        "cmd.exe needs CRLF line endings (labels misbehave with LF)"
+    )
     text = bat.decode("ascii")
-    for needed in (r"stack\docker-compose.yml", r"stack\.env.example", "GF_SECURITY_ADMIN_PASSWORD", "up -d --build",
-                   "docker compose", "docker-compose", "--down", "--skip-build", "RandomNumberGenerator"):
+    for needed in (
+        r"stack\docker-compose.yml",
+        r"stack\.env.example",
+        "GF_SECURITY_ADMIN_PASSWORD",
+        "up -d --build",
+        "docker compose",
+        "docker-compose",
+        "--down",
+        "--skip-build",
+        "RandomNumberGenerator",
+    ):
         assert needed in text, needed
     assert "admin123" not in text

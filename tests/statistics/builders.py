@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -13,11 +14,15 @@ from exporter.statistics.reference import ReferenceProfile
 
 def schema_of(numeric: Sequence[str] = (), categorical: Sequence[str] = ()) -> FeatureSchema:
     """Unbounded numeric features and open categorical features (no range or category checks)."""
-    return FeatureSchema(tuple(FeatureSpec(name, "numeric") for name in numeric)
-                         + tuple(FeatureSpec(name, "categorical") for name in categorical))
+    return FeatureSchema(
+        tuple(FeatureSpec(name, "numeric") for name in numeric)
+        + tuple(FeatureSpec(name, "categorical") for name in categorical)
+    )
 
 
-def columns_of(schema: FeatureSchema, data: Mapping[str, Sequence[Any] | np.ndarray]) -> FeatureColumns:
+def columns_of(
+    schema: FeatureSchema, data: Mapping[str, Sequence[Any] | np.ndarray]
+) -> FeatureColumns:
     """Columns of equal length; NaN, ±inf and None are missing values."""
     lengths = {len(values) for values in data.values()}
     assert len(lengths) == 1, "columns must have equal lengths"
@@ -25,9 +30,13 @@ def columns_of(schema: FeatureSchema, data: Mapping[str, Sequence[Any] | np.ndar
     values, status = {}, {}
     for spec in schema:
         raw = data[spec.name]
-        values[spec.name], status[spec.name] = encode_column(spec, raw.tolist() if isinstance(raw, np.ndarray) else raw)
+        values[spec.name], status[spec.name] = encode_column(
+            spec, raw.tolist() if isinstance(raw, np.ndarray) else raw
+        )
     return FeatureColumns(schema, n_rows, values, status, {})
 
 
-def profile_of(schema: FeatureSchema, data: Mapping[str, Sequence[Any] | np.ndarray]) -> ReferenceProfile:
+def profile_of(
+    schema: FeatureSchema, data: Mapping[str, Sequence[Any] | np.ndarray]
+) -> ReferenceProfile:
     return ReferenceProfile.from_columns(columns_of(schema, data))

@@ -22,7 +22,9 @@ def draw(categories, shares, size):
 
 
 def drift_of(reference, current):
-    return compute_drift(profile_of(SCHEMA, {"city": reference}), columns_of(SCHEMA, {"city": current})).features["city"]
+    return compute_drift(
+        profile_of(SCHEMA, {"city": reference}), columns_of(SCHEMA, {"city": current})
+    ).features["city"]
 
 
 def test_pvalue_statistic_and_cramers_v_equal_scipy_on_the_2xk_table():
@@ -76,10 +78,14 @@ def test_merge_keeps_an_other_column_when_it_is_large_enough():
     assert merged.tolist() == [[1000, 1000, 90], [100, 100, 6]]
 
 
-@pytest.mark.parametrize("reference, current, reason", [
-    (["only"] * 100, ["only"] * 50, "constant_reference"),
-    (["a"] * 1000 + ["b"] * 2, ["a"] * 40, "low_expected_count"),
-], ids=["one category everywhere", "everything rare but one"])
+@pytest.mark.parametrize(
+    "reference, current, reason",
+    [
+        (["only"] * 100, ["only"] * 50, "constant_reference"),
+        (["a"] * 1000 + ["b"] * 2, ["a"] * 40, "low_expected_count"),
+    ],
+    ids=["one category everywhere", "everything rare but one"],
+)
 def test_untestable_tables_are_skipped_with_a_reason(reference, current, reason):
     result = drift_of(reference, current)
     assert result.skip_reason == reason
@@ -112,6 +118,9 @@ def test_two_sample_table_keeps_false_alarms_at_alpha_where_one_sample_chisquare
         ours += drift_of(reference, current).pvalue < 0.05
         ref_counts = np.array([reference.count(c) for c in categories])
         cur_counts = np.array([current.count(c) for c in categories])
-        one_sample += stats.chisquare(cur_counts, ref_counts / ref_counts.sum() * cur_counts.sum()).pvalue < 0.05
+        one_sample += (
+            stats.chisquare(cur_counts, ref_counts / ref_counts.sum() * cur_counts.sum()).pvalue
+            < 0.05
+        )
     assert stats.binomtest(int(ours), seeds, 0.05).pvalue > 0.01
     assert one_sample > 3 * ours  # the one-sample test treats the reference's noise as truth

@@ -7,13 +7,21 @@ import math
 import numpy as np
 
 from exporter.schema import FeatureSchema, FeatureSpec
-from exporter.statistics.columns import (MISSING, OK, OUT_OF_RANGE, UNKNOWN_CATEGORY, WRONG_TYPE,
-                                         FeatureColumns)
+from exporter.statistics.columns import (
+    MISSING,
+    OK,
+    OUT_OF_RANGE,
+    UNKNOWN_CATEGORY,
+    WRONG_TYPE,
+    FeatureColumns,
+)
 
-SCHEMA = FeatureSchema((
-    FeatureSpec("x", "numeric", minimum=0.0, maximum=10.0),
-    FeatureSpec("c", "categorical", required=False, categories=("a", "b")),
-))
+SCHEMA = FeatureSchema(
+    (
+        FeatureSpec("x", "numeric", minimum=0.0, maximum=10.0),
+        FeatureSpec("c", "categorical", required=False, categories=("a", "b")),
+    )
+)
 
 ROWS = [
     {"x": 1.5, "c": "a"},
@@ -25,7 +33,7 @@ ROWS = [
     {"x": "4.0", "c": True},
     {"x": 11.0, "c": "a", "extra": 1},
     {"x": True, "c": "a", "extra": 2, "more": 3},
-    {"x": 10 ** 400, "c": "b"},
+    {"x": 10**400, "c": "b"},
 ]
 
 
@@ -33,15 +41,38 @@ def test_every_bad_value_gets_a_status_and_none_raises():
     cols = FeatureColumns.from_rows(SCHEMA, ROWS)
 
     assert cols.n_rows == len(ROWS)
-    assert cols.status["x"].tolist() == [OK, OK, MISSING, MISSING, MISSING, MISSING, WRONG_TYPE, OUT_OF_RANGE,
-                                         WRONG_TYPE, MISSING]
+    assert cols.status["x"].tolist() == [
+        OK,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        MISSING,
+        WRONG_TYPE,
+        OUT_OF_RANGE,
+        WRONG_TYPE,
+        MISSING,
+    ]
     x = cols.values["x"]
     assert x[:2].tolist() == [1.5, 3.0] and x[7] == 11.0
     assert np.isnan(x[[2, 3, 4, 5, 6, 8, 9]]).all()
-    assert cols.status["c"].tolist() == [OK, OK, MISSING, UNKNOWN_CATEGORY, UNKNOWN_CATEGORY, WRONG_TYPE,
-                                         UNKNOWN_CATEGORY, OK, OK, OK]
+    assert cols.status["c"].tolist() == [
+        OK,
+        OK,
+        MISSING,
+        UNKNOWN_CATEGORY,
+        UNKNOWN_CATEGORY,
+        WRONG_TYPE,
+        UNKNOWN_CATEGORY,
+        OK,
+        OK,
+        OK,
+    ]
     assert cols.values["c"].tolist() == ["a", "b", None, "z", "7", None, "true", "a", "a", "b"]
-    assert {name: mask.tolist().count(True) for name, mask in cols.unknown_fields.items()} == {"extra": 2, "more": 1}
+    assert {name: mask.tolist().count(True) for name, mask in cols.unknown_fields.items()} == {
+        "extra": 2,
+        "more": 1,
+    }
 
 
 def test_violation_counts_per_column_and_kind():
@@ -59,7 +90,9 @@ def test_violation_counts_per_column_and_kind():
 
 def test_the_fast_and_slow_numeric_paths_agree():
     fast = FeatureColumns.from_rows(SCHEMA, [{"x": v} for v in (1, 2.5, None, math.nan, 12)])
-    slow = FeatureColumns.from_rows(SCHEMA, [{"x": v} for v in (1, 2.5, None, math.nan, 12, "s")]).slice(0, 5)
+    slow = FeatureColumns.from_rows(
+        SCHEMA, [{"x": v} for v in (1, 2.5, None, math.nan, 12, "s")]
+    ).slice(0, 5)
     np.testing.assert_array_equal(fast.values["x"], slow.values["x"])
     np.testing.assert_array_equal(fast.status["x"], slow.status["x"])
 
@@ -75,7 +108,9 @@ def test_a_window_appends_batches_and_keeps_the_newest_rows():
     newest = window.tail(3)
     assert newest.n_rows == 3
     assert newest.values["c"].tolist() == ["a", "a", "b"]
-    assert newest.violation_counts() == FeatureColumns.from_rows(SCHEMA, ROWS[-3:]).violation_counts()
+    assert (
+        newest.violation_counts() == FeatureColumns.from_rows(SCHEMA, ROWS[-3:]).violation_counts()
+    )
 
 
 def test_unknown_field_names_are_bounded():
@@ -87,16 +122,25 @@ def test_unknown_field_names_are_bounded():
 
 def test_the_fast_and_slow_categorical_paths_agree():
     values = ["a", "b", None, "z", 7, 7.0, 1.5, math.nan, math.inf, "a"]
-    fast = FeatureColumns.from_rows(SCHEMA, [{"c": v} for v in values])  # no booleans: encoded per distinct value
-    slow = FeatureColumns.from_rows(SCHEMA, [{"c": v} for v in values + [True]]).slice(0, len(values))
-    assert fast.values["c"].tolist() == slow.values["c"].tolist() == ["a", "b", None, "z", "7", "7", "1.5", None,
-                                                                       None, "a"]
+    fast = FeatureColumns.from_rows(
+        SCHEMA, [{"c": v} for v in values]
+    )  # no booleans: encoded per distinct value
+    slow = FeatureColumns.from_rows(SCHEMA, [{"c": v} for v in values + [True]]).slice(
+        0, len(values)
+    )
+    assert (
+        fast.values["c"].tolist()
+        == slow.values["c"].tolist()
+        == ["a", "b", None, "z", "7", "7", "1.5", None, None, "a"]
+    )
     np.testing.assert_array_equal(fast.status["c"], slow.status["c"])
 
 
 def test_rows_with_the_same_fields_parse_as_rows_that_differ():
     same = [{"x": float(i), "c": "ab"[i % 2], "extra": i} for i in range(6)]
-    reordered = same[:5] + [{"extra": 5, "c": "b", "x": 5.0}]  # one row lists its fields in another order
+    reordered = same[:5] + [
+        {"extra": 5, "c": "b", "x": 5.0}
+    ]  # one row lists its fields in another order
     fast, slow = FeatureColumns.from_rows(SCHEMA, same), FeatureColumns.from_rows(SCHEMA, reordered)
     for name in ("x", "c"):
         assert fast.values[name].tolist() == slow.values[name].tolist()

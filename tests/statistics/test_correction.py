@@ -16,7 +16,9 @@ SEEDS = 200
 ALPHA = 0.05
 
 
-def run(seed: int, shift: dict[str, float], config: DriftConfig, n_ref: int = 1000, n_cur: int = 200):
+def run(
+    seed: int, shift: dict[str, float], config: DriftConfig, n_ref: int = 1000, n_cur: int = 200
+):
     rng = np.random.default_rng(seed)
     reference = {name: rng.normal(size=n_ref) for name in FEATURES}
     current = {name: rng.normal(shift.get(name, 0.0), 1.0, size=n_cur) for name in FEATURES}
@@ -33,9 +35,15 @@ def test_false_alarm_rate_with_20_no_drift_features_is_about_alpha_after_bonferr
     # Bonferroni bounds the family-wise rate by α; with independent features it is 1-(1-α/20)^20 ≈ 0.049.
     # Check the count is compatible with that rate (two-sided binomial test at 1%), and not the 64% of no correction.
     expected_rate = 1 - (1 - ALPHA / len(FEATURES)) ** len(FEATURES)
-    assert stats.binomtest(alarms, SEEDS, expected_rate).pvalue > 0.01, f"{alarms} false alarms in {SEEDS} cycles"
-    uncorrected = sum(any(f.pvalue < ALPHA for f in report.features.values()) for report in null_reports)
-    assert uncorrected / SEEDS > 0.45, "without correction 20 features should alarm most of the time"
+    assert stats.binomtest(alarms, SEEDS, expected_rate).pvalue > 0.01, (
+        f"{alarms} false alarms in {SEEDS} cycles"
+    )
+    uncorrected = sum(
+        any(f.pvalue < ALPHA for f in report.features.values()) for report in null_reports
+    )
+    assert uncorrected / SEEDS > 0.45, (
+        "without correction 20 features should alarm most of the time"
+    )
 
 
 def test_raw_pvalues_under_no_drift_are_uniform(null_reports):
@@ -47,8 +55,12 @@ def test_raw_pvalues_under_no_drift_are_uniform(null_reports):
 
 def test_benjamini_hochberg_also_keeps_false_alarms_near_alpha_under_no_drift(null_reports):
     # Under no drift at all, BH's family-wise rate is α too; the raw p-values are the same, only the decision differs.
-    alarms = sum(bool((adjust_pvalues(np.array([f.pvalue for f in r.features.values()]), "bh") <= ALPHA).any())
-                 for r in null_reports)
+    alarms = sum(
+        bool(
+            (adjust_pvalues(np.array([f.pvalue for f in r.features.values()]), "bh") <= ALPHA).any()
+        )
+        for r in null_reports
+    )
     assert stats.binomtest(alarms, SEEDS, ALPHA).pvalue > 0.01
     bh = run(0, {}, DriftConfig(alpha=ALPHA, correction="bh"))
     expected = adjust_pvalues(np.array([f.pvalue for f in null_reports[0].features.values()]), "bh")
@@ -67,14 +79,18 @@ def test_known_shift_is_detected_in_the_drifted_features_only():
 def test_bh_has_more_power_than_bonferroni_when_several_features_drift():
     shifted = {name: 0.22 for name in FEATURES[:8]}
     bonferroni = sum(run(s, shifted, DriftConfig()).drift_columns_count for s in range(2000, 2030))
-    bh = sum(run(s, shifted, DriftConfig(correction="bh")).drift_columns_count for s in range(2000, 2030))
+    bh = sum(
+        run(s, shifted, DriftConfig(correction="bh")).drift_columns_count for s in range(2000, 2030)
+    )
     assert bh > bonferroni
 
 
 def test_bh_adjusted_pvalues_equal_scipy_false_discovery_control():
     rng = np.random.default_rng(11)
     pvalues = np.concatenate([rng.uniform(size=15), rng.uniform(0, 0.01, size=5)])
-    assert adjust_pvalues(pvalues, "bh") == pytest.approx(stats.false_discovery_control(pvalues, method="bh"), rel=1e-12)
+    assert adjust_pvalues(pvalues, "bh") == pytest.approx(
+        stats.false_discovery_control(pvalues, method="bh"), rel=1e-12
+    )
 
 
 def test_skipped_features_do_not_count_as_tests():
@@ -83,7 +99,9 @@ def test_skipped_features_do_not_count_as_tests():
     assert bonferroni[[0, 2]].tolist() == pytest.approx([0.02, 0.04])
     assert np.isnan(bonferroni[[1, 3]]).all()
     bh = adjust_pvalues(pvalues, "bh")
-    assert bh[[0, 2]].tolist() == pytest.approx(stats.false_discovery_control([0.01, 0.02]).tolist())
+    assert bh[[0, 2]].tolist() == pytest.approx(
+        stats.false_discovery_control([0.01, 0.02]).tolist()
+    )
 
 
 def test_unknown_correction_is_rejected_with_the_choices():

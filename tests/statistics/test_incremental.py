@@ -28,8 +28,12 @@ CITIES = np.array(["paris", "lyon", "nice", "brest"], dtype=object)
 def reference_data(n: int) -> dict[str, list]:
     return {
         "smooth": RNG.normal(size=n),
-        "ties": RNG.integers(1990, 2025, size=n).astype(float),  # heavy ties, shared with the window
-        "rounded": np.round(RNG.normal(size=n), 2),  # repeated values inside the window and the reference
+        "ties": RNG.integers(1990, 2025, size=n).astype(
+            float
+        ),  # heavy ties, shared with the window
+        "rounded": np.round(
+            RNG.normal(size=n), 2
+        ),  # repeated values inside the window and the reference
         "sparse": np.where(RNG.uniform(size=n) < 0.1, np.nan, RNG.exponential(size=n)),
         "city": RNG.choice(CITIES[:3], size=n).tolist(),
     }
@@ -40,8 +44,12 @@ def window_rows(n: int, shift: float) -> dict[str, list]:
         "smooth": RNG.normal(shift, 1.0, size=n),
         "ties": RNG.integers(1990, 2026, size=n).astype(float),
         "rounded": np.round(RNG.normal(shift, 1.0, size=n), 2),
-        "sparse": np.where(RNG.uniform(size=n) < 0.2 + shift, np.nan, RNG.exponential(1 + shift, size=n)),
-        "city": RNG.choice(CITIES, p=[0.4, 0.3, 0.2, 0.1], size=n).tolist(),  # "brest" is unseen in the reference
+        "sparse": np.where(
+            RNG.uniform(size=n) < 0.2 + shift, np.nan, RNG.exponential(1 + shift, size=n)
+        ),
+        "city": RNG.choice(
+            CITIES, p=[0.4, 0.3, 0.2, 0.1], size=n
+        ).tolist(),  # "brest" is unseen in the reference
     }
     rows["smooth"][::97] = np.inf
     return rows
@@ -52,17 +60,32 @@ def assert_same_report(incremental, scratch):
     assert incremental.drifted == scratch.drifted
     for name, expected in scratch.features.items():
         got = incremental.features[name]
-        assert (got.test, got.n_reference, got.n_current, got.skip_reason) == \
-               (expected.test, expected.n_reference, expected.n_current, expected.skip_reason), name
-        for field in ("statistic", "pvalue", "effect_size", "psi", "missing_rate_pvalue", "adjusted_pvalue"):
-            assert getattr(got, field) == pytest.approx(getattr(expected, field), rel=1e-9, abs=1e-12,
-                                                        nan_ok=True), (name, field)
+        assert (got.test, got.n_reference, got.n_current, got.skip_reason) == (
+            expected.test,
+            expected.n_reference,
+            expected.n_current,
+            expected.skip_reason,
+        ), name
+        for field in (
+            "statistic",
+            "pvalue",
+            "effect_size",
+            "psi",
+            "missing_rate_pvalue",
+            "adjusted_pvalue",
+        ):
+            assert getattr(got, field) == pytest.approx(
+                getattr(expected, field), rel=1e-9, abs=1e-12, nan_ok=True
+            ), (name, field)
 
 
 def test_a_sliding_window_matches_the_from_scratch_report_and_scipy_after_many_cycles():
     profile = profile_of(SCHEMA, reference_data(20_000))
     drift = IncrementalDrift(profile)
-    batches = [columns_of(SCHEMA, window_rows(int(RNG.integers(200, 900)), shift=0.002 * k)) for k in range(40)]
+    batches = [
+        columns_of(SCHEMA, window_rows(int(RNG.integers(200, 900)), shift=0.002 * k))
+        for k in range(40)
+    ]
     held: list = []
     for k, batch in enumerate(batches):
         drift.add(batch)
@@ -84,7 +107,8 @@ def test_a_sliding_window_matches_the_from_scratch_report_and_scipy_after_many_c
         assert report.features[name].statistic == pytest.approx(expected.statistic, abs=1e-12)
         assert report.features[name].pvalue == pytest.approx(expected.pvalue, abs=1e-9, rel=1e-9)
         assert report.features[name].effect_size == pytest.approx(
-            stats.wasserstein_distance(ref, current) / np.std(ref), rel=1e-9)
+            stats.wasserstein_distance(ref, current) / np.std(ref), rel=1e-9
+        )
 
 
 def test_values_that_leave_and_come_back_and_a_window_emptied_completely():
@@ -111,14 +135,31 @@ def test_removing_rows_that_were_never_added_is_reported():
 
 def _records(first: int, count: int, rng: np.random.Generator) -> list[PredictionRecord]:
     values = np.round(rng.normal(0.3, 1.0, size=count), 3)
-    return [PredictionRecord(i, f"r{i}", float(i), "m", "v1", f'{{"x": {v}, "c": "{"abc"[i % 3]}"}}', 1.0, None,
-                             None, None) for i, v in zip(range(first, first + count), values.tolist())]
+    return [
+        PredictionRecord(
+            i,
+            f"r{i}",
+            float(i),
+            "m",
+            "v1",
+            f'{{"x": {v}, "c": "{"abc"[i % 3]}"}}',
+            1.0,
+            None,
+            None,
+            None,
+        )
+        for i, v in zip(range(first, first + count), values.tolist())
+    ]
 
 
 def test_a_tracked_model_window_reports_what_compute_drift_gives_on_its_rows():
-    schema = FeatureSchema((FeatureSpec("x", "numeric"), FeatureSpec("c", "categorical", categories=("a", "b"))))
+    schema = FeatureSchema(
+        (FeatureSpec("x", "numeric"), FeatureSpec("c", "categorical", categories=("a", "b")))
+    )
     rng = np.random.default_rng(3)
-    profile = profile_of(schema, {"x": rng.normal(size=8_000), "c": rng.choice(["a", "b"], size=8_000).tolist()})
+    profile = profile_of(
+        schema, {"x": rng.normal(size=8_000), "c": rng.choice(["a", "b"], size=8_000).tolist()}
+    )
     window = ModelWindow(schema, capacity=2_500, max_age_seconds=4_000.0)
     window.append(parse_batch(schema, _records(0, 1_000, rng)))
     drift = IncrementalDrift(profile, DriftConfig(min_rows=30))
@@ -149,22 +190,43 @@ def test_prefix_sums_equal_a_full_cumulative_sum(n):
 
 
 def test_quality_counts_of_a_tracked_window_equal_compute_quality_on_its_rows():
-    schema = FeatureSchema((FeatureSpec("x", "numeric", minimum=-3.0, maximum=3.0),
-                            FeatureSpec("c", "categorical", categories=("a", "b"))))
+    schema = FeatureSchema(
+        (
+            FeatureSpec("x", "numeric", minimum=-3.0, maximum=3.0),
+            FeatureSpec("c", "categorical", categories=("a", "b")),
+        )
+    )
     rng = np.random.default_rng(8)
-    profile = profile_of(schema, {"x": rng.normal(size=4_000), "c": rng.choice(["a", "b"], size=4_000).tolist()})
+    profile = profile_of(
+        schema, {"x": rng.normal(size=4_000), "c": rng.choice(["a", "b"], size=4_000).tolist()}
+    )
     window = ModelWindow(schema, capacity=900)
     counts = QualityCounts(profile)
     window.track(counts)
     first = 0
-    for cycle in range(12):
+    for _cycle in range(12):
         rows = []
         for i in range(first, first + int(rng.integers(50, 400))):
-            x = rng.choice([float(rng.normal(0, 2)), None, "text", 40.0], p=[0.85, 0.05, 0.05, 0.05])
-            extra = {f"field{i % 25}": 1} if i % 7 == 0 else {}  # more unknown names than the window tracks
-            rows.append(PredictionRecord(i, f"r{i}", float(i), "m", "v1",
-                                         json.dumps({"x": x, "c": str(rng.choice(["a", "b", "z"])), **extra}),
-                                         1.0, None, None, None))
+            x = rng.choice(
+                [float(rng.normal(0, 2)), None, "text", 40.0], p=[0.85, 0.05, 0.05, 0.05]
+            )
+            extra = (
+                {f"field{i % 25}": 1} if i % 7 == 0 else {}
+            )  # more unknown names than the window tracks
+            rows.append(
+                PredictionRecord(
+                    i,
+                    f"r{i}",
+                    float(i),
+                    "m",
+                    "v1",
+                    json.dumps({"x": x, "c": str(rng.choice(["a", "b", "z"])), **extra}),
+                    1.0,
+                    None,
+                    None,
+                    None,
+                )
+            )
         window.append(parse_batch(schema, rows))
         first += len(rows)
         assert counts.report() == compute_quality(profile, window.columns)

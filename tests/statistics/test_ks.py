@@ -17,8 +17,14 @@ CASES = {
     "mean shift": (RNG.normal(size=5000), RNG.normal(0.3, 1.0, size=800)),
     "scale change": (RNG.normal(size=3000), RNG.normal(0, 1.5, size=3000)),
     "current larger than reference": (RNG.exponential(size=300), RNG.exponential(size=4000)),
-    "heavy ties": (RNG.integers(0, 6, size=4000).astype(float), RNG.integers(0, 7, size=900).astype(float)),
-    "ties shared across samples": (np.repeat([1.0, 2.0, 3.0], [50, 30, 20]), np.repeat([1.0, 2.0, 3.0], [10, 10, 15])),
+    "heavy ties": (
+        RNG.integers(0, 6, size=4000).astype(float),
+        RNG.integers(0, 7, size=900).astype(float),
+    ),
+    "ties shared across samples": (
+        np.repeat([1.0, 2.0, 3.0], [50, 30, 20]),
+        np.repeat([1.0, 2.0, 3.0], [10, 10, 15]),
+    ),
     "small samples": (RNG.normal(size=31), RNG.normal(0.5, 1, size=30)),
     "disjoint supports": (RNG.uniform(0, 1, size=500), RNG.uniform(2, 3, size=50)),
     "one value each, equal": (np.array([4.0]), np.array([4.0])),
@@ -45,7 +51,9 @@ def test_ks_statistic_and_pvalue_equal_scipy_asymp(reference, current):
 @pytest.mark.parametrize("reference, current", CASES.values(), ids=CASES.keys())
 def test_wasserstein_equals_scipy(reference, current):
     sample = SortedSample.search(np.sort(reference), np.sort(current))
-    assert wasserstein(sample) == pytest.approx(stats.wasserstein_distance(reference, current), rel=1e-9, abs=1e-12)
+    assert wasserstein(sample) == pytest.approx(
+        stats.wasserstein_distance(reference, current), rel=1e-9, abs=1e-12
+    )
 
 
 def test_compute_drift_reports_scipy_values_for_known_drift_and_no_drift():
@@ -76,10 +84,14 @@ def test_nan_and_inf_are_dropped_before_the_test():
     dirty[2::25] = -np.inf
     finite = dirty[np.isfinite(dirty)]
 
-    result = compute_drift(profile_of(schema, {"x": reference}), columns_of(schema, {"x": dirty})).features["x"]
+    result = compute_drift(
+        profile_of(schema, {"x": reference}), columns_of(schema, {"x": dirty})
+    ).features["x"]
 
     assert result.n_current == finite.size
-    assert result.pvalue == pytest.approx(stats.ks_2samp(reference, finite, method="asymp").pvalue, abs=1e-9, rel=1e-9)
+    assert result.pvalue == pytest.approx(
+        stats.ks_2samp(reference, finite, method="asymp").pvalue, abs=1e-9, rel=1e-9
+    )
 
 
 def test_auto_method_mirrors_scipy_exact_pvalue_for_small_samples():
@@ -87,13 +99,20 @@ def test_auto_method_mirrors_scipy_exact_pvalue_for_small_samples():
     reference, current = RNG.normal(size=400), RNG.normal(0.25, 1, size=90)
     config = DriftConfig(ks_method="auto")
 
-    result = compute_drift(profile_of(schema, {"x": reference}), columns_of(schema, {"x": current}), config)
+    result = compute_drift(
+        profile_of(schema, {"x": reference}), columns_of(schema, {"x": current}), config
+    )
 
-    assert result.features["x"].pvalue == pytest.approx(stats.ks_2samp(reference, current, method="auto").pvalue,
-                                                        abs=1e-12)
+    assert result.features["x"].pvalue == pytest.approx(
+        stats.ks_2samp(reference, current, method="auto").pvalue, abs=1e-12
+    )
 
 
-GRID = [(n, z) for n in (20, 141, 1_000, 9_091, 20_000) for z in (0.05, 0.3, 0.9, 1.3, 1.5, 2.0, 3.0, 6.0, 14.0, 20.0)]
+GRID = [
+    (n, z)
+    for n in (20, 141, 1_000, 9_091, 20_000)
+    for z in (0.05, 0.3, 0.9, 1.3, 1.5, 2.0, 3.0, 6.0, 14.0, 20.0)
+]
 
 
 @pytest.mark.parametrize("n_eff, z", GRID)

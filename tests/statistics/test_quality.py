@@ -12,20 +12,22 @@ from exporter.statistics import compute_quality
 from exporter.statistics.columns import FeatureColumns
 from exporter.statistics.reference import ReferenceProfile
 
-SCHEMA = FeatureSchema((
-    FeatureSpec("x", "numeric", minimum=-100.0, maximum=100.0),
-    FeatureSpec("c", "categorical", categories=("a", "b")),
-    FeatureSpec("opt", "numeric", required=False),
-))
+SCHEMA = FeatureSchema(
+    (
+        FeatureSpec("x", "numeric", minimum=-100.0, maximum=100.0),
+        FeatureSpec("c", "categorical", categories=("a", "b")),
+        FeatureSpec("opt", "numeric", required=False),
+    )
+)
 # x in the reference: 0..10 evenly, so Q1 = 2, Q3 = 8 and the fences are -16 and 26.
 REFERENCE_ROWS = [{"x": float(i % 11), "c": "ab"[i % 2], "opt": 1.0} for i in range(1100)]
 CURRENT_ROWS = [
     {"x": 5.0, "c": "a", "opt": 1.0},
-    {"x": 5.0, "c": "a", "opt": None},       # optional missing: not a violation, still not "good"
-    {"x": None, "c": "b", "opt": 1.0},       # required missing
-    {"x": 50.0, "c": "b", "opt": 1.0},       # outlier (beyond Q3 + 3·IQR), inside the schema range
-    {"x": 500.0, "c": "b", "opt": 1.0},      # outlier and out of range
-    {"x": "7", "c": "zz", "opt": 1.0},       # wrong type, unknown category
+    {"x": 5.0, "c": "a", "opt": None},  # optional missing: not a violation, still not "good"
+    {"x": None, "c": "b", "opt": 1.0},  # required missing
+    {"x": 50.0, "c": "b", "opt": 1.0},  # outlier (beyond Q3 + 3·IQR), inside the schema range
+    {"x": 500.0, "c": "b", "opt": 1.0},  # outlier and out of range
+    {"x": "7", "c": "zz", "opt": 1.0},  # wrong type, unknown category
     {"x": -20.0, "c": "a", "opt": 1.0, "new": 1},  # outlier below Q1 - 3·IQR; unknown field
     {"x": 1.0, "c": "a", "opt": 1.0},
 ]
@@ -75,7 +77,10 @@ def test_score_is_the_mean_share_of_good_values_per_column(report):
 
 def test_clean_data_scores_one_and_an_empty_window_has_no_score():
     reference = ReferenceProfile.from_columns(FeatureColumns.from_rows(SCHEMA, REFERENCE_ROWS))
-    assert compute_quality(reference, FeatureColumns.from_rows(SCHEMA, REFERENCE_ROWS[:50])).score == 1.0
+    assert (
+        compute_quality(reference, FeatureColumns.from_rows(SCHEMA, REFERENCE_ROWS[:50])).score
+        == 1.0
+    )
     empty = compute_quality(reference, FeatureColumns.empty(SCHEMA))
     assert math.isnan(empty.score)
     assert math.isnan(empty.columns["x"].completeness)

@@ -13,8 +13,14 @@ from exporter.schema import VIOLATION_KINDS as SCHEMA_KINDS
 from exporter.schema import FeatureSchema, FeatureSpec, SchemaConfigError, infer_feature
 
 REFERENCE = [
-    {"sqft": 1000.5 + 10 * i, "bedrooms": 1 + i % 4, "city": ["paris", "lyon"][i % 2], "garage": i % 3 == 0,
-     "year": 1900 + i, "note": None if i % 2 else "x"}
+    {
+        "sqft": 1000.5 + 10 * i,
+        "bedrooms": 1 + i % 4,
+        "city": ["paris", "lyon"][i % 2],
+        "garage": i % 3 == 0,
+        "year": 1900 + i,
+        "note": None if i % 2 else "x",
+    }
     for i in range(100)
 ]
 
@@ -25,14 +31,18 @@ def schema():
 
 
 def test_violation_kinds_are_the_catalogs():
-    assert all(get("schema_violations_count").allows_label_value("kind", kind) for kind in SCHEMA_KINDS)
+    assert all(
+        get("schema_violations_count").allows_label_value("kind", kind) for kind in SCHEMA_KINDS
+    )
     assert set(SCHEMA_KINDS) == set(VIOLATION_KINDS.split("|"))
 
 
 def test_kinds_are_inferred_from_the_values(schema):
     assert schema["sqft"].kind == "numeric"
     assert schema["year"].kind == "numeric"  # integers with more than 20 distinct values
-    assert schema["bedrooms"] == FeatureSpec("bedrooms", "categorical", categories=("1", "2", "3", "4"))
+    assert schema["bedrooms"] == FeatureSpec(
+        "bedrooms", "categorical", categories=("1", "2", "3", "4")
+    )
     assert schema["city"].categories == ("lyon", "paris")
     assert schema["garage"].categories == ("false", "true")
     assert schema.names == ("sqft", "bedrooms", "city", "garage", "year", "note")
@@ -57,26 +67,29 @@ def test_non_negative_features_stay_non_negative():
     assert signed["x"].minimum == pytest.approx(-10.5 - 0.25 * 49)
 
 
-@pytest.mark.parametrize("feature, value, kind", [
-    ("sqft", 1500.0, None),
-    ("sqft", 1500, None),
-    ("sqft", "1500", "wrong_type"),
-    ("sqft", True, "wrong_type"),
-    ("sqft", [1], "wrong_type"),
-    ("sqft", 10 ** 9, "out_of_range"),
-    ("sqft", -1.0, "out_of_range"),
-    ("sqft", None, "missing_required"),
-    ("sqft", math.nan, "missing_required"),
-    ("sqft", math.inf, "missing_required"),
-    ("note", None, None),
-    ("city", "paris", None),
-    ("city", "tokyo", "unknown_category"),
-    ("city", {"a": 1}, "wrong_type"),
-    ("bedrooms", 2.0, None),
-    ("bedrooms", "2", None),
-    ("bedrooms", 9, "unknown_category"),
-    ("garage", True, None),
-])
+@pytest.mark.parametrize(
+    "feature, value, kind",
+    [
+        ("sqft", 1500.0, None),
+        ("sqft", 1500, None),
+        ("sqft", "1500", "wrong_type"),
+        ("sqft", True, "wrong_type"),
+        ("sqft", [1], "wrong_type"),
+        ("sqft", 10**9, "out_of_range"),
+        ("sqft", -1.0, "out_of_range"),
+        ("sqft", None, "missing_required"),
+        ("sqft", math.nan, "missing_required"),
+        ("sqft", math.inf, "missing_required"),
+        ("note", None, None),
+        ("city", "paris", None),
+        ("city", "tokyo", "unknown_category"),
+        ("city", {"a": 1}, "wrong_type"),
+        ("bedrooms", 2.0, None),
+        ("bedrooms", "2", None),
+        ("bedrooms", 9, "unknown_category"),
+        ("garage", True, None),
+    ],
+)
 def test_violation_of_a_raw_value(schema, feature, value, kind):
     assert schema[feature].violation(value) == kind
 
@@ -84,19 +97,28 @@ def test_violation_of_a_raw_value(schema, feature, value, kind):
 def test_row_violations_include_absent_required_and_unknown_fields(schema):
     row = dict(REFERENCE[0], city="tokyo", extra=1)
     del row["sqft"]
-    assert sorted(schema.violations(row)) == [("city", "unknown_category"), ("extra", "unknown_field"),
-                                               ("sqft", "missing_required")]
+    assert sorted(schema.violations(row)) == [
+        ("city", "unknown_category"),
+        ("extra", "unknown_field"),
+        ("sqft", "missing_required"),
+    ]
 
 
 def test_overrides_from_a_json_file_replace_only_the_keys_given(schema, tmp_path):
     path = tmp_path / "schema.json"
-    path.write_text(json.dumps({"features": {
-        "sqft": {"min": 0, "max": 50000},
-        "bedrooms": {"kind": "numeric", "range": None},
-        "city": {"categories": ["paris", "lyon", "nice"]},
-        "note": {"required": True},
-        "zip": {"kind": "categorical", "required": False},
-    }}))
+    path.write_text(
+        json.dumps(
+            {
+                "features": {
+                    "sqft": {"min": 0, "max": 50000},
+                    "bedrooms": {"kind": "numeric", "range": None},
+                    "city": {"categories": ["paris", "lyon", "nice"]},
+                    "note": {"required": True},
+                    "zip": {"kind": "categorical", "required": False},
+                }
+            }
+        )
+    )
 
     overridden = schema.with_override_file(path)
 
@@ -115,15 +137,24 @@ def test_per_model_sections(schema, tmp_path):
     assert schema.with_override_file(path, "other") == schema
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", r"schema.json:1:2: not valid JSON"),
-    ('{"features": {"sqft": {"kind": "number"}}}', r"feature 'sqft': \"kind\" must be one of"),
-    ('{"features": {"sqft": {"maximum": 3}}}', r"feature 'sqft': unknown key\(s\) \['maximum'\]"),
-    ('{"features": {"sqft": {"min": "0"}}}', r"feature 'sqft': \"min\" must be a number"),
-    ('{"features": {"sqft": {"min": 5, "max": 1}}}', r"feature 'sqft': .*greater than max"),
-    ('{"features": {"new": {"required": false}}}', r"feature 'new': not in the reference data, so \"kind\" is required"),
-    ('{"features": []}', r"\"features\" must be an object"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", r"schema.json:1:2: not valid JSON"),
+        ('{"features": {"sqft": {"kind": "number"}}}', r"feature 'sqft': \"kind\" must be one of"),
+        (
+            '{"features": {"sqft": {"maximum": 3}}}',
+            r"feature 'sqft': unknown key\(s\) \['maximum'\]",
+        ),
+        ('{"features": {"sqft": {"min": "0"}}}', r"feature 'sqft': \"min\" must be a number"),
+        ('{"features": {"sqft": {"min": 5, "max": 1}}}', r"feature 'sqft': .*greater than max"),
+        (
+            '{"features": {"new": {"required": false}}}',
+            r"feature 'new': not in the reference data, so \"kind\" is required",
+        ),
+        ('{"features": []}', r"\"features\" must be an object"),
+    ],
+)
 def test_bad_override_files_name_the_file_and_the_feature(schema, tmp_path, content, message):
     path = tmp_path / "schema.json"
     path.write_text(content)
@@ -154,7 +185,9 @@ def _scanned(name, raw):
 
 _COLUMN_RNG = np.random.default_rng(7)
 COLUMNS = {
-    "floats with gaps": [None if i % 7 == 0 else float(v) for i, v in enumerate(_COLUMN_RNG.normal(5, 2, 500))],
+    "floats with gaps": [
+        None if i % 7 == 0 else float(v) for i, v in enumerate(_COLUMN_RNG.normal(5, 2, 500))
+    ],
     "nan and inf are missing": [math.nan, math.inf, -math.inf, 1.5, 2.5] * 20,
     "few integers": [int(v) for v in _COLUMN_RNG.integers(1, 6, 300)],
     "integral floats": [float(v) for v in _COLUMN_RNG.integers(0, 4, 300)] + [None],
@@ -167,7 +200,7 @@ COLUMNS = {
     "empty": [],
     "booleans": [True, False, None] * 5,
     "mixed": [1, "x", 2.5, True, None, {"nested": 1}],
-    "huge integers": [2 ** 60, 2 ** 60 + 1, 3] * 10,
+    "huge integers": [2**60, 2**60 + 1, 3] * 10,
 }
 
 
@@ -178,7 +211,9 @@ def test_column_inference_equals_the_value_by_value_rules(raw):
 
 def test_infer_on_rows_equals_infer_per_column():
     columns = {name: raw for name, raw in COLUMNS.items() if len(raw) == 100}
-    rows = [{name: raw[i] for name, raw in columns.items() if raw[i] is not None} for i in range(100)]
+    rows = [
+        {name: raw[i] for name, raw in columns.items() if raw[i] is not None} for i in range(100)
+    ]
     schema = FeatureSchema.infer(rows)
     assert schema.names == tuple(columns)
     assert all(schema[name] == _scanned(name, raw) for name, raw in columns.items())

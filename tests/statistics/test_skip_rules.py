@@ -22,7 +22,11 @@ def drift(current, reference=REFERENCE, config=DriftConfig()):
 
 def assert_skipped(result, reason):
     assert result.skip_reason == reason
-    assert math.isnan(result.pvalue) and math.isnan(result.statistic) and math.isnan(result.effect_size)
+    assert (
+        math.isnan(result.pvalue)
+        and math.isnan(result.statistic)
+        and math.isnan(result.effect_size)
+    )
     assert not result.drift_detected
 
 
@@ -44,8 +48,9 @@ def test_min_rows_is_configurable():
     x = RNG.normal(size=10)
     report = drift({"x": x, "c": ["a", "b"] * 5}, config=DriftConfig(min_rows=10))
     assert report.features["x"].skip_reason is None
-    assert report.features["x"].pvalue == pytest.approx(stats.ks_2samp(REFERENCE["x"], x, method="asymp").pvalue,
-                                                        rel=1e-9)
+    assert report.features["x"].pvalue == pytest.approx(
+        stats.ks_2samp(REFERENCE["x"], x, method="asymp").pvalue, rel=1e-9
+    )
 
 
 def test_feature_absent_from_the_window_is_skipped_as_no_current_values():
@@ -69,7 +74,10 @@ def test_skipped_features_do_not_dilute_the_correction():
 
 
 def test_missing_rate_change_has_the_two_proportion_pvalue():
-    reference = {"x": np.where(RNG.uniform(size=1000) < 0.05, np.nan, RNG.normal(size=1000)), "c": ["a"] * 1000}
+    reference = {
+        "x": np.where(RNG.uniform(size=1000) < 0.05, np.nan, RNG.normal(size=1000)),
+        "c": ["a"] * 1000,
+    }
     current_x = np.where(RNG.uniform(size=400) < 0.2, np.nan, RNG.normal(size=400))
     report = drift({"x": current_x, "c": ["a"] * 400}, reference=reference)
 

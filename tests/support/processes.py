@@ -17,8 +17,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,9 @@ def require_tool(name: str) -> str:
     path = shutil.which(name)
     if path:
         return path
-    reason = f"{name!r} is not installed (Debian: apt-get install prometheus docker-compose shellcheck)"
+    reason = (
+        f"{name!r} is not installed (Debian: apt-get install prometheus docker-compose shellcheck)"
+    )
     if IN_CI:
         pytest.fail(f"{reason}; CI must install it (.ci/run)", pytrace=False)
     pytest.skip(reason)
@@ -51,23 +54,28 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
         return err.code, err.read()
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.2, what: str = "condition") -> Any:
+def wait_until(
+    predicate: Callable[[], Any], timeout: float, interval: float = 0.2, what: str = "condition"
+) -> Any:
     """Poll ``predicate`` until it returns a truthy value; raise TimeoutError naming ``what``."""
     deadline = time.monotonic() + timeout
     last_exc: BaseException | None = None
     while time.monotonic() < deadline:
         try:
             value = predicate()
-        except Exception as exc:  # noqa: BLE001 - polled services may not be up yet
+        except Exception as exc:
             last_exc = exc
         else:
             if value:
                 return value
         time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}" + (f" (last error: {last_exc})" if last_exc else ""))
+    raise TimeoutError(
+        f"timed out after {timeout:.0f}s waiting for {what}"
+        + (f" (last error: {last_exc})" if last_exc else "")
+    )
 
 
-def wait_http_ok(url: str, timeout: float = 30.0, proc: "Process | None" = None) -> None:
+def wait_http_ok(url: str, timeout: float = 30.0, proc: Process | None = None) -> None:
     def ready() -> bool:
         if proc is not None:
             proc.check_alive()
@@ -79,12 +87,20 @@ def wait_http_ok(url: str, timeout: float = 30.0, proc: "Process | None" = None)
 class Process:
     """A child process whose output goes to a log file; stopped on exit of the ``with`` block."""
 
-    def __init__(self, args: list[str], log_path: Path, env: dict[str, str] | None = None, cwd: Path | None = None):
+    def __init__(
+        self,
+        args: list[str],
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ):
         self.args = args
         self.log_path = log_path
         self._log = open(log_path, "wb")
         full_env = {**os.environ, **(env or {})}
-        self.popen = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=full_env, cwd=cwd or ROOT)
+        self.popen = subprocess.Popen(
+            args, stdout=self._log, stderr=subprocess.STDOUT, env=full_env, cwd=cwd or ROOT
+        )
 
     def check_alive(self) -> None:
         if self.popen.poll() is not None:
@@ -108,14 +124,16 @@ class Process:
         self._log.close()
         return self.popen.returncode
 
-    def __enter__(self) -> "Process":
+    def __enter__(self) -> Process:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
-def python_process(module_args: list[str], log_path: Path, env: dict[str, str] | None = None) -> Process:
+def python_process(
+    module_args: list[str], log_path: Path, env: dict[str, str] | None = None
+) -> Process:
     """Run ``python -m ...`` with the interpreter running the tests."""
     return Process([sys.executable, *module_args], log_path, env=env)
 
@@ -124,8 +142,12 @@ def python_process(module_args: list[str], log_path: Path, env: dict[str, str] |
 def running_exporter(db: Path, workdir: Path, interval: str = "1"):
     """``python -m exporter`` on ``db``, serving /metrics on a free 127.0.0.1 port; yields (process, port)."""
     port = free_port()
-    env = {"METRICS_DB_PATH": str(db), "PROMETHEUS_PORT": str(port), "EXPORTER_BIND_ADDRESS": "127.0.0.1",
-           "EXPORT_INTERVAL": interval}
+    env = {
+        "METRICS_DB_PATH": str(db),
+        "PROMETHEUS_PORT": str(port),
+        "EXPORTER_BIND_ADDRESS": "127.0.0.1",
+        "EXPORT_INTERVAL": interval,
+    }
     with python_process(["-m", "exporter"], workdir / "exporter.log", env=env) as exporter:
         wait_http_ok(f"http://127.0.0.1:{port}/metrics", timeout=60, proc=exporter)
         yield exporter, port
@@ -185,6 +207,7 @@ def scrape_config(jobs: dict[str, str], interval: str = "1s") -> dict:
     return {
         "global": {"scrape_interval": interval, "evaluation_interval": interval},
         "scrape_configs": [
-            {"job_name": job, "static_configs": [{"targets": [target]}]} for job, target in sorted(jobs.items())
+            {"job_name": job, "static_configs": [{"targets": [target]}]}
+            for job, target in sorted(jobs.items())
         ],
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from mlmon.lint.alerts import AlertRule
 from mlmon.lint.findings import Finding, Level, Location
@@ -31,7 +31,9 @@ class AlertAnnotations(_AlertingRule):
     hint = "add annotations: summary (one line, what fires) and description (what it means and what to do)"
 
     def check_alerting(self, rule: AlertRule, where: Location) -> Iterable[Finding]:
-        missing = [k for k in ("summary", "description") if not str(rule.annotations.get(k) or "").strip()]
+        missing = [
+            k for k in ("summary", "description") if not str(rule.annotations.get(k) or "").strip()
+        ]
         if missing:
             yield self.finding(where, f"alert has no {' and no '.join(missing)} annotation")
 
@@ -45,18 +47,27 @@ class AlertSeverity(_AlertingRule):
     def check_alerting(self, rule: AlertRule, where: Location) -> Iterable[Finding]:
         severity = rule.labels.get("severity")
         if severity not in SEVERITIES:
-            yield self.finding(where, f"severity label is {severity!r}, expected one of {', '.join(SEVERITIES)}")
+            yield self.finding(
+                where, f"severity label is {severity!r}, expected one of {', '.join(SEVERITIES)}"
+            )
 
 
 class AlertFor(_AlertingRule):
     name = "alert-for"
     level = Level.ERROR
-    description = "Every alert rule waits a non-zero `for` before firing, so one bad scrape does not page."
+    description = (
+        "Every alert rule waits a non-zero `for` before firing, so one bad scrape does not page."
+    )
     hint = 'set for: "5m" (long enough to ride out one noisy evaluation)'
 
     def check_alerting(self, rule: AlertRule, where: Location) -> Iterable[Finding]:
         value = rule.for_
-        if value is None or value == "" or value == 0 or (isinstance(value, str) and _ZERO_DURATION.match(value)):
+        if (
+            value is None
+            or value == ""
+            or value == 0
+            or (isinstance(value, str) and _ZERO_DURATION.match(value))
+        ):
             yield self.finding(where, f"alert has for={value!r}: it fires on the first evaluation")
 
 
@@ -82,13 +93,17 @@ class AlertCondition(Rule):
             yield self.finding(where, f"refIds used more than once: {', '.join(duplicates)}")
         if rule.condition not in ref_ids:
             known = ", ".join(ref_ids)
-            yield self.finding(where, f"condition {rule.condition!r} is not a refId of the rule's data ({known})")
+            yield self.finding(
+                where, f"condition {rule.condition!r} is not a refId of the rule's data ({known})"
+            )
         for query in queries:
             if not query.is_expression or not query.expression:
                 continue
             refs = set(_REF.findall(query.expression)) or {query.expression.strip()}
             for ref in sorted(refs - set(ref_ids)):
-                yield self.finding(where, f"expression {query.ref_id} references {ref!r}, which is not a refId")
+                yield self.finding(
+                    where, f"expression {query.ref_id} references {ref!r}, which is not a refId"
+                )
 
 
 RULES = (AlertAnnotations, AlertSeverity, AlertFor, AlertCondition)

@@ -7,11 +7,11 @@ dashboard or alert cannot query what nothing exports.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 import promql_parser
-from exporter.catalog import CATALOG, SERIES, MetricType, get
 
+from exporter.catalog import CATALOG, SERIES, MetricType, get
 from mlmon.lint import promql
 from mlmon.lint.findings import Finding, Level
 from mlmon.lint.labels import SYNTHETIC_SERIES, check_labels, infer_labels
@@ -33,14 +33,21 @@ class CatalogMetric(Rule):
         seen: set[str] = set()
         for selector in promql.selectors(query.expr):
             metric = selector.metric
-            if metric is None or metric == promql.PLACEHOLDER or metric in SERIES or metric in SYNTHETIC_SERIES:
+            if (
+                metric is None
+                or metric == promql.PLACEHOLDER
+                or metric in SERIES
+                or metric in SYNTHETIC_SERIES
+            ):
                 continue
             if metric in seen:
                 continue
             seen.add(metric)
             if metric in CATALOG:  # a histogram's base name: Prometheus stores only its series
                 series = ", ".join(CATALOG[metric].series_names)
-                message = f"{metric} is a histogram: Prometheus has no series of that name, only {series}"
+                message = (
+                    f"{metric} is a histogram: Prometheus has no series of that name, only {series}"
+                )
                 yield self.finding(query.location, message)
                 continue
             try:
@@ -109,7 +116,11 @@ def _literal_values(matcher: promql_parser.Matcher) -> list[str]:
 def _regex_matches_nothing(matcher: promql_parser.Matcher, allowed: str) -> bool:
     """A regex matcher on a label whose catalog values are a closed list (ks|chi2) that matches none of them."""
     value = matcher.value
-    if matcher.op != promql_parser.MatchOp.Re or promql.PLACEHOLDER in value or _LITERAL_ALTERNATIVES.fullmatch(value):
+    if (
+        matcher.op != promql_parser.MatchOp.Re
+        or promql.PLACEHOLDER in value
+        or _LITERAL_ALTERNATIVES.fullmatch(value)
+    ):
         return False  # literal alternatives are checked one by one
     if not _LITERAL_ALTERNATIVES.fullmatch(allowed):
         return False  # an open pattern (status codes): its values cannot be listed
@@ -134,13 +145,19 @@ class CatalogHistogramQuantile(Rule):
             for selector in promql.selectors(argument):
                 metric = selector.metric
                 known = SERIES.get(metric or "")
-                if known is not None and (known.type is not MetricType.HISTOGRAM or not metric.endswith("_bucket")):
+                if known is not None and (
+                    known.type is not MetricType.HISTOGRAM or not metric.endswith("_bucket")
+                ):
                     yield self.finding(
-                        query.location, f"histogram_quantile() over {metric}, which is not a histogram _bucket series")
+                        query.location,
+                        f"histogram_quantile() over {metric}, which is not a histogram _bucket series",
+                    )
             kept = infer_labels(argument)
             if kept is not None and "le" not in kept:
-                yield self.finding(query.location,
-                                   "histogram_quantile() over series without the le label (aggregate by (le, ...))")
+                yield self.finding(
+                    query.location,
+                    "histogram_quantile() over series without the le label (aggregate by (le, ...))",
+                )
 
 
 class CatalogQuantileCounter(Rule):
@@ -152,11 +169,21 @@ class CatalogQuantileCounter(Rule):
     def check_query(self, query: Query) -> Iterable[Finding]:
         for selector in promql.selectors(query.expr):
             inside = selector.enclosing
-            quantile_at = max((i for i, name in enumerate(inside) if name in _QUANTILE_FUNCTIONS), default=None)
+            quantile_at = max(
+                (i for i, name in enumerate(inside) if name in _QUANTILE_FUNCTIONS), default=None
+            )
             if quantile_at is None or not is_counter(selector.metric):
                 continue
             if not _RATE_FUNCTIONS & set(inside[quantile_at + 1 :]):
-                yield self.finding(query.location, f"{inside[quantile_at]}() over the counter {selector.metric}")
+                yield self.finding(
+                    query.location, f"{inside[quantile_at]}() over the counter {selector.metric}"
+                )
 
 
-RULES = (CatalogMetric, CatalogLabel, CatalogLabelValue, CatalogHistogramQuantile, CatalogQuantileCounter)
+RULES = (
+    CatalogMetric,
+    CatalogLabel,
+    CatalogLabelValue,
+    CatalogHistogramQuantile,
+    CatalogQuantileCounter,
+)

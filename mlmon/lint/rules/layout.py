@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from mlmon.lint.dashboard import Dashboard, Panel
 from mlmon.lint.findings import Finding, Level, Location
@@ -17,7 +17,12 @@ def _box(panel: Panel) -> tuple[int, int, int, int] | None:
     if grid is None:
         return None
     try:
-        return int(grid.get("x", 0)), int(grid.get("y", 0)), int(grid.get("w", 0)), int(grid.get("h", 0))
+        return (
+            int(grid.get("x", 0)),
+            int(grid.get("y", 0)),
+            int(grid.get("w", 0)),
+            int(grid.get("h", 0)),
+        )
     except (TypeError, ValueError):
         return None
 
@@ -48,13 +53,17 @@ class LayoutGridBounds(Rule):
             x, y, w, h = box
             if x < 0 or y < 0 or w < 1 or h < 1 or x + w > GRID_COLUMNS:
                 yield self.finding(
-                    dashboard.panel_location(panel), f"gridPos x={x} y={y} w={w} h={h} is outside the 24-column grid")
+                    dashboard.panel_location(panel),
+                    f"gridPos x={x} y={y} w={w} h={h} is outside the 24-column grid",
+                )
 
 
 class LayoutOverlap(Rule):
     name = "layout-overlap"
     level = Level.ERROR
-    description = "No two panels occupy the same grid cells (checked at the top level and inside each row)."
+    description = (
+        "No two panels occupy the same grid cells (checked at the top level and inside each row)."
+    )
     hint = "move one of the panels (change gridPos.y or gridPos.x) so they do not share cells"
 
     def check_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
@@ -96,7 +105,9 @@ class LayoutHiddenPanel(Rule):
             if nested and not row.collapsed:
                 titles = ", ".join(repr(p.title) for p in nested)
                 yield self.finding(
-                    dashboard.panel_location(row), f"expanded row holds panels Grafana will not show: {titles}")
+                    dashboard.panel_location(row),
+                    f"expanded row holds panels Grafana will not show: {titles}",
+                )
                 continue
             row_box = _box(row)
             for panel in nested:
@@ -111,7 +122,9 @@ class LayoutHiddenPanel(Rule):
 class LayoutUniqueTitles(Rule):
     name = "layout-unique-titles"
     level = Level.ERROR
-    description = "Panel titles are unique within a dashboard (rows among rows, panels among panels)."
+    description = (
+        "Panel titles are unique within a dashboard (rows among rows, panels among panels)."
+    )
     hint = "rename one of the panels; titles identify panels in lint reports, alerts and links"
 
     def check_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
@@ -122,7 +135,10 @@ class LayoutUniqueTitles(Rule):
                 continue
             key = (panel.is_row, title)
             if key in seen:
-                yield self.finding(dashboard.panel_location(panel), f"title {title!r} is also used by {seen[key].path}")
+                yield self.finding(
+                    dashboard.panel_location(panel),
+                    f"title {title!r} is also used by {seen[key].path}",
+                )
             else:
                 seen[key] = panel
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from mlmon.lint.dashboard import Dashboard, Panel, variable_reference
 from mlmon.lint.findings import Finding, Level, Location
@@ -27,7 +28,9 @@ class PanelDatasource(Rule):
         if not panel.shows_data:
             return
         fixed = {
-            "the default datasource" if target.datasource is None else json.dumps(target.datasource, sort_keys=True)
+            "the default datasource"
+            if target.datasource is None
+            else json.dumps(target.datasource, sort_keys=True)
             for target in panel.targets
             if dashboard.is_prometheus(target) and not is_templated(dashboard, target.datasource)
         }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from mlmon.lint.dashboard import Dashboard, Panel
 from mlmon.lint.findings import Finding, Level, Location
@@ -18,7 +18,9 @@ class PanelTitleDescription(Rule):
     def check_panel(self, dashboard: Dashboard, panel: Panel, where: Location) -> Iterable[Finding]:
         if not panel.shows_data:
             return
-        missing = [key for key in ("title", "description") if not str(panel.raw.get(key) or "").strip()]
+        missing = [
+            key for key in ("title", "description") if not str(panel.raw.get(key) or "").strip()
+        ]
         if missing:
             yield self.finding(where, f"panel has no {' and no '.join(missing)}")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from mlmon.lint.dashboard import Dashboard, Panel
 from mlmon.lint.findings import Finding, Level, Location
@@ -14,7 +15,11 @@ UNIT_PANELS = frozenset({"timeseries", "graph", "stat", "gauge", "bargauge", "si
 def panel_unit(panel: Panel) -> Any:
     if panel.type == "graph":  # legacy graph: the left y axis
         axes = panel.raw.get("yaxes")
-        return axes[0].get("format") if isinstance(axes, list) and axes and isinstance(axes[0], dict) else None
+        return (
+            axes[0].get("format")
+            if isinstance(axes, list) and axes and isinstance(axes[0], dict)
+            else None
+        )
     if panel.type == "singlestat":
         return panel.raw.get("format")
     field_config = panel.raw.get("fieldConfig")
@@ -25,7 +30,9 @@ def panel_unit(panel: Panel) -> Any:
 class PanelUnits(Rule):
     name = "panel-units"
     level = Level.WARNING
-    description = "Time series, stat, gauge and bar gauge panels set a unit (fieldConfig.defaults.unit)."
+    description = (
+        "Time series, stat, gauge and bar gauge panels set a unit (fieldConfig.defaults.unit)."
+    )
     hint = 'set fieldConfig.defaults.unit, e.g. "s", "bytes", "percentunit", "reqps" or "short" for plain counts'
 
     def check_panel(self, dashboard: Dashboard, panel: Panel, where: Location) -> Iterable[Finding]:

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from exporter.catalog import SERIES, MetricType
-
 from mlmon.lint import promql
 from mlmon.lint.findings import Finding, Level
 from mlmon.lint.registry import Query, Rule
 
 # Functions that make sense on a raw counter.
-COUNTER_FUNCTIONS = frozenset({
-    "rate", "irate", "increase", "resets", "changes", "absent", "absent_over_time",
-    "present_over_time", "timestamp", "count", "count_over_time", "group",
-})
+COUNTER_FUNCTIONS = frozenset(
+    {
+        "rate",
+        "irate",
+        "increase",
+        "resets",
+        "changes",
+        "absent",
+        "absent_over_time",
+        "present_over_time",
+        "timestamp",
+        "count",
+        "count_over_time",
+        "group",
+    }
+)
 
 
 def is_counter(metric: str | None) -> bool:
@@ -24,7 +35,9 @@ def is_counter(metric: str | None) -> bool:
     known = SERIES.get(metric)
     if known is None:
         return metric.endswith("_total")
-    return known.type is MetricType.COUNTER or (known.type is MetricType.HISTOGRAM and metric != known.name)
+    return known.type is MetricType.COUNTER or (
+        known.type is MetricType.HISTOGRAM and metric != known.name
+    )
 
 
 class TargetCounterAgg(Rule):
@@ -36,7 +49,9 @@ class TargetCounterAgg(Rule):
     def check_query(self, query: Query) -> Iterable[Finding]:
         for selector in promql.selectors(query.expr):
             if is_counter(selector.metric) and not COUNTER_FUNCTIONS & set(selector.enclosing):
-                yield self.finding(query.location, f"counter {selector.metric} is used without rate()/increase()")
+                yield self.finding(
+                    query.location, f"counter {selector.metric} is used without rate()/increase()"
+                )
 
 
 RULES = (TargetCounterAgg,)

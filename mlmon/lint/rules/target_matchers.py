@@ -6,7 +6,8 @@ mlmon's metrics come from known jobs, so these are off unless
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterable
+from collections.abc import Iterable
+from typing import ClassVar
 
 import promql_parser
 
@@ -25,18 +26,23 @@ class _LabelMatcherRule(Rule):
             return
         for selector in promql.selectors(query.expr):
             if not any(
-                m.name == self.label and m.op in (promql_parser.MatchOp.Equal, promql_parser.MatchOp.Re)
+                m.name == self.label
+                and m.op in (promql_parser.MatchOp.Equal, promql_parser.MatchOp.Re)
                 and promql.PLACEHOLDER in m.value
                 for m in selector.matchers
             ):
                 subject = selector.metric or "selector"
-                yield self.finding(query.location, f'{subject} has no {self.label}=~"${self.label}" matcher')
+                yield self.finding(
+                    query.location, f'{subject} has no {self.label}=~"${self.label}" matcher'
+                )
 
 
 class TargetJobMatcher(_LabelMatcherRule):
     name = "target-job-matcher"
     label = "job"
-    description = 'Every selector in a panel filters by the $job variable (job=~"$job"). Off by default.'
+    description = (
+        'Every selector in a panel filters by the $job variable (job=~"$job"). Off by default.'
+    )
     hint = 'add job=~"$job" to the selector and a job query variable to the dashboard'
 
 
@@ -44,7 +50,9 @@ class TargetInstanceMatcher(_LabelMatcherRule):
     name = "target-instance-matcher"
     label = "instance"
     description = 'Every selector in a panel filters by the $instance variable (instance=~"$instance"). Off by default.'
-    hint = 'add instance=~"$instance" to the selector and an instance query variable to the dashboard'
+    hint = (
+        'add instance=~"$instance" to the selector and an instance query variable to the dashboard'
+    )
 
 
 RULES = (TargetJobMatcher, TargetInstanceMatcher)

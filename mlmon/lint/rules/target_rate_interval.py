@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Iterable
 
 import promql_parser
 
@@ -40,15 +40,27 @@ class TargetRateInterval(Rule):
             return
         for call in promql.calls(query.expr):
             function = promql.node_name(call)
-            if function not in RATE_FUNCTIONS or not isinstance(call, promql_parser.Call) or not call.args:
+            if (
+                function not in RATE_FUNCTIONS
+                or not isinstance(call, promql_parser.Call)
+                or not call.args
+            ):
                 continue
             window = getattr(call.args[0], "range", None)
             if window is None or window == promql.RATE_INTERVAL:
                 continue
-            if function == "increase" and (window == promql.RANGE or (window >= BUSINESS_WINDOW and window not in (
-                    promql.INTERVAL, promql.OTHER_VARIABLE_DURATION))):
+            if function == "increase" and (
+                window == promql.RANGE
+                or (
+                    window >= BUSINESS_WINDOW
+                    and window not in (promql.INTERVAL, promql.OTHER_VARIABLE_DURATION)
+                )
+            ):
                 continue
-            yield self.finding(query.location, f"{function}() over [{_written(window)}] instead of [$__rate_interval]")
+            yield self.finding(
+                query.location,
+                f"{function}() over [{_written(window)}] instead of [$__rate_interval]",
+            )
 
 
 RULES = (TargetRateInterval,)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from mlmon.lint.dashboard import Dashboard
 from mlmon.lint.findings import Finding, Level, Location
@@ -12,9 +12,13 @@ from mlmon.lint.registry import Rule
 class TemplateDatasource(Rule):
     name = "template-datasource"
     level = Level.ERROR
-    description = "A dashboard with Prometheus queries has a templated Prometheus datasource variable."
-    hint = ('add a variable {"type": "datasource", "name": "datasource", "query": "prometheus"} '
-            "and use ${datasource} in panels")
+    description = (
+        "A dashboard with Prometheus queries has a templated Prometheus datasource variable."
+    )
+    hint = (
+        'add a variable {"type": "datasource", "name": "datasource", "query": "prometheus"} '
+        "and use ${datasource} in panels"
+    )
 
     def check_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
         if next(dashboard.prometheus_targets(), None) is None:

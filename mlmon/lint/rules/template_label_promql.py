@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from mlmon.lint import variables
 from mlmon.lint.dashboard import Dashboard, Variable
@@ -14,10 +14,14 @@ from mlmon.lint.registry import Rule
 class TemplateLabelPromql(Rule):
     name = "template-label-promql"
     level = Level.ERROR
-    description = "Query variables on Prometheus use valid PromQL inside label_values()/query_result()."
+    description = (
+        "Query variables on Prometheus use valid PromQL inside label_values()/query_result()."
+    )
     hint = "write the query as label_values(metric{matchers}, label), e.g. label_values(model_accuracy, model_name)"
 
-    def check_variable(self, dashboard: Dashboard, variable: Variable, where: Location) -> Iterable[Finding]:
+    def check_variable(
+        self, dashboard: Dashboard, variable: Variable, where: Location
+    ) -> Iterable[Finding]:
         if not dashboard.is_prometheus_query_variable(variable):
             return
         if not variable.query.strip():
