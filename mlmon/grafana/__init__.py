@@ -3,7 +3,7 @@ plans (what would change) and their application.
 
 Modules: ``config`` (targets, credentials), ``transport`` (HTTP session, auth,
 retries), ``client`` (domain verbs on grafana-client), ``source`` (what
-generated/ asks for), ``normalize`` (what counts as a change), ``semantic_diff``
-(readable diffs), ``plan`` (what push would do), ``apply`` (doing it),
+generated/ asks for), ``canonical`` (both sides without server-managed noise, so
+only real changes compare unequal), ``semantic_diff`` (readable diffs), ``plan`` (what push would do), ``apply`` (doing it),
 ``report`` (progress and summary), ``pull`` (Grafana back to JSON).
 """

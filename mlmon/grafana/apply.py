@@ -11,9 +11,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from mlmon.grafana.canonical import comparable_dashboard
 from mlmon.grafana.client import GrafanaClient
 from mlmon.grafana.errors import GrafanaConflictError, GrafanaError
-from mlmon.grafana.normalize import comparable_dashboard
 from mlmon.grafana.plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Action, Plan
 
 CREATED, UPDATED, UNCHANGED_, DELETED, FAILED, SKIPPED = (

@@ -13,14 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlmon.grafana.client import GrafanaClient
-from mlmon.grafana.config import MANAGED_TAG, FolderSpec
-from mlmon.grafana.normalize import (
+from mlmon.grafana.canonical import (
     comparable_dashboard,
     comparable_datasource,
     comparable_rule_group,
     desired_rule_group,
 )
+from mlmon.grafana.client import GrafanaClient
+from mlmon.grafana.config import MANAGED_TAG, FolderSpec
 from mlmon.grafana.semantic_diff import dashboard_diff, rule_group_diff, value_changes
 from mlmon.grafana.source import DesiredDashboard, DesiredRuleGroup, Source
 

@@ -11,7 +11,6 @@ from mlmon.grafana.plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Plan
 SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", CONFLICT: "!", UNCHANGED: "="}
 KINDS = ("datasource", "folder", "dashboard", "rule-group")
 COLUMNS = (CREATED, UPDATED, DELETED, UNCHANGED_, FAILED, SKIPPED)
-PLAN_COLUMNS = (CREATE, UPDATE, DELETE, UNCHANGED, CONFLICT)
 
 
 def print_plan(plan: Plan, out: TextIO, *, show_unchanged: bool = False) -> None:
