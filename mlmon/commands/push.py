@@ -60,8 +60,9 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prune",
         action="store_true",
-        help="also delete mlmon-managed dashboards (tag 'mlmon') and rule groups (in mlmon's "
-        "folders) that are no longer in generated/; never touches anything else",
+        help="also delete dashboards and rule groups that are no longer in generated/ and that "
+        "this project pushed (proven by an ownership marker bound to each uid, not by a tag or "
+        "folder); copies and hand-made resources are kept and listed",
     )
     parser.add_argument(
         "--datasource-url",
@@ -221,6 +222,7 @@ def _planned(args: argparse.Namespace, overwrite: bool):
         overwrite=overwrite,
         datasource=body,
         concurrency=args.concurrency,
+        owner=target.owner,
     )
     print(f"compared in {time.monotonic() - started:.1f}s", file=sys.stderr)
     return client, target, plan

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from mlmon.grafana.errors import GrafanaConfigError
+from mlmon.grafana.ownership import DEFAULT_OWNER
 
 CONFIG_FILE = "mlmon.toml"
 DEFAULT_TIMEOUT = 10.0
@@ -91,6 +92,8 @@ class Target:
     dashboard_folders: Mapping[str, str] = field(default_factory=dict)
     disable_provenance: bool = False
     datasource: Mapping[str, Any] | None = None
+    # whose resources these are: bound into the ownership marker prune checks (see ownership.py)
+    owner: str = DEFAULT_OWNER
 
     @property
     def api_url(self) -> str:
@@ -176,6 +179,14 @@ def _folders(
     return folders, default, mapping
 
 
+def _owner(value: Any, origin: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise GrafanaConfigError(
+            f'{origin}: owner must be a non-empty string naming this project (e.g. owner = "team-ml")'
+        )
+    return value.strip()
+
+
 def _number(value: Any, what: str, kind: type) -> Any:
     try:
         return kind(value)
@@ -257,4 +268,5 @@ def load_target(
         dashboard_folders=dashboard_folders,
         disable_provenance=bool(settings.get("disable_provenance", False)),
         datasource=settings.get("datasource"),
+        owner=_owner(settings.get("owner", DEFAULT_OWNER), origin),
     )

@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from mlmon.grafana.apply import CREATED, DELETED, FAILED, SKIPPED, UNCHANGED_, UPDATED, Outcome
-from mlmon.grafana.plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Plan
+from mlmon.grafana.apply import (
+    CREATED,
+    DELETED,
+    FAILED,
+    KEPT,
+    SKIPPED,
+    UNCHANGED_,
+    UPDATED,
+    Outcome,
+)
+from mlmon.grafana.plan import CONFLICT, CREATE, DELETE, KEEP, UNCHANGED, UPDATE, Plan
 
-SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", CONFLICT: "!", UNCHANGED: "="}
+SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", CONFLICT: "!", UNCHANGED: "=", KEEP: " "}
 KINDS = ("datasource", "folder", "dashboard", "rule-group")
 COLUMNS = (CREATED, UPDATED, DELETED, UNCHANGED_, FAILED, SKIPPED)
 
@@ -21,12 +30,18 @@ def print_plan(plan: Plan, out: TextIO, *, show_unchanged: bool = False) -> None
         print(f"{SYMBOL[action.op]} {action.op:<9} {action.label}", file=out)
         if action.op == CONFLICT:
             print(f"    ! {action.note}", file=out)
+        elif action.op == KEEP:
+            print(f"    kept: {action.note}", file=out)
         for line in action.diff:
             print(line, file=out)
     counts = Counter(a.op for a in plan.actions)
     summary = ", ".join(f"{counts[op]} to {op}" for op in (CREATE, UPDATE, DELETE) if counts[op])
     conflicts = f", {counts[CONFLICT]} in conflict" if counts[CONFLICT] else ""
-    print(f"plan: {summary or 'no changes'}{conflicts} ({counts[UNCHANGED]} unchanged)", file=out)
+    kept = f", {counts[KEEP]} kept (not this project's)" if counts[KEEP] else ""
+    print(
+        f"plan: {summary or 'no changes'}{conflicts}{kept} ({counts[UNCHANGED]} unchanged)",
+        file=out,
+    )
 
 
 def progress_printer(out: TextIO):
@@ -55,17 +70,24 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 
 def print_summary(outcomes: list[Outcome], out: TextIO) -> None:
     counts = Counter((o.action.kind, o.status) for o in outcomes)
-    rows = [("", *COLUMNS)]
+    columns = COLUMNS + ((KEPT,) if any(s == KEPT for _, s in counts) else ())
+    rows = [("", *columns)]
     for kind in KINDS:
         if any(k == kind for k, _ in counts):
-            rows.append((kind, *(str(counts[(kind, c)]) for c in COLUMNS)))
-    rows.append(("total", *(str(sum(counts[(k, c)] for k in KINDS)) for c in COLUMNS)))
+            rows.append((kind, *(str(counts[(kind, c)]) for c in columns)))
+    rows.append(("total", *(str(sum(counts[(k, c)] for k in KINDS)) for c in columns)))
     print("", file=out)
     for line in _table(rows):
         print(line, file=out)
+    kept = [o for o in outcomes if o.status == KEPT]
+    if kept:
+        print(
+            f"\nkept (not pruned, {len(kept)}): " + ", ".join(o.action.label for o in kept),
+            file=out,
+        )
     failed = [o for o in outcomes if not o.applied]
     if failed:
-        applied = [o for o in outcomes if o.applied and o.status != UNCHANGED_]
+        applied = [o for o in outcomes if o.applied and o.status not in (UNCHANGED_, KEPT)]
         print(f"\nNOT applied ({len(failed)}):", file=out)
         for outcome in failed:
             print(f"  {outcome.status}: {outcome.error}", file=out)
