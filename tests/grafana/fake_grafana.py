@@ -146,6 +146,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     raise_: type[Exception] | None = None
     after: bool = False
+    body: str | None = None  # raw answer instead of {"message": "simulated <status>"}
 
 
 class Reply(Exception):
@@ -294,6 +295,8 @@ class FakeGrafana:
     def _fail(fault: Fault, method: str, path: str):
         if fault.raise_ is not None:
             raise fault.raise_(f"simulated {fault.raise_.__name__} on {method} {path}")
+        if fault.body is not None:
+            return fault.status, fault.headers, fault.body
         return fault.status, fault.headers, json.dumps({"message": f"simulated {fault.status}"})
 
     def _violation(self, message: str):
