@@ -440,14 +440,16 @@ class GrafanaClient:
         what = f"dashboard {dashboard.get('title')!r} (uid {dashboard.get('uid')})"
         return self._request("POST", "/dashboards/db", what=what, kind="dashboard", body=body)
 
+    def _delete(self, path: str, what: str) -> None:
+        try:
+            self._request("DELETE", path, what=what, kind="delete", expect=None)
+        except GrafanaRequestError as exc:
+            # gone already: e.g. a retried DELETE whose first attempt was applied but timed out
+            if exc.status != 404:
+                raise
+
     def delete_dashboard(self, uid: str, title: str) -> None:
-        self._request(
-            "DELETE",
-            f"/dashboards/uid/{_segment(uid)}",
-            what=f"dashboard {title!r} (uid {uid})",
-            kind="delete",
-            expect=None,
-        )
+        self._delete(f"/dashboards/uid/{_segment(uid)}", f"dashboard {title!r} (uid {uid})")
 
     # -- alert rule groups ---------------------------------------------------------------
 
@@ -486,12 +488,9 @@ class GrafanaClient:
         return rules
 
     def delete_rule_group(self, folder_uid: str, group: str) -> None:
-        self._request(
-            "DELETE",
+        self._delete(
             self._rule_group_path(folder_uid, group),
-            what=f"rule group {group!r} in folder {folder_uid!r}",
-            kind="delete",
-            expect=None,
+            f"rule group {group!r} in folder {folder_uid!r}",
         )
 
     # -- datasources ---------------------------------------------------------------------

@@ -147,3 +147,22 @@ def test_redirect_of_the_health_check_to_https_names_the_url_to_use(fake, tree, 
     assert result.code == 2
     assert "to another origin (https://grafana.test:3000)" in result.err
     assert "set GRAFANA_URL to the address it redirects to" in result.err
+
+
+def test_delete_applied_then_timed_out_is_not_reported_as_a_failure(fake, tmp_path, mlmon, sleeps):
+    """The retried DELETE finds nothing (404): what prune wanted is done."""
+    from tests.grafana.fixtures import dashboard, rule_group, write_generated
+
+    generated = write_generated(
+        tmp_path, [dashboard("keep", "Keep"), dashboard("gone", "Gone")], [rule_group()]
+    )
+    assert mlmon("push").code == 0
+    (generated / "dashboards" / "gone.json").unlink()
+    (generated / "alerts" / "grafana" / "mlmon-alerts-model-quality.json").unlink()
+    lost = Fault(raise_=requests.exceptions.ReadTimeout, after=True)
+    fake.fail("DELETE", r"^/dashboards/uid/gone$", lost)
+    fake.fail("DELETE", r"rule-groups/model-quality$", lost)
+    result = mlmon("push", "--prune")
+    assert result.code == 0, result.text
+    assert "deleted   dashboard gone" in result.out
+    assert set(fake.dashboards) == {"keep"} and fake.rule_groups == {}
