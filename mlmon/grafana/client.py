@@ -89,7 +89,7 @@ def _origin(url: str) -> str:
 
 
 def _shape(expected: type | tuple[type, ...]) -> str:
-    names = {dict: "an object", list: "a list"}
+    names: dict[type, str] = {dict: "an object", list: "a list"}
     kinds = expected if isinstance(expected, tuple) else (expected,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 

@@ -99,7 +99,11 @@ def _ordered_folders(folders: list[FolderSpec]) -> list[FolderSpec]:
 
 def plan_folder(client: GrafanaClient, folder: FolderSpec) -> Action:
     current = client.get_folder(folder.uid)
-    payload = {"uid": folder.uid, "title": folder.title, "parentUid": folder.parent_uid}
+    payload: dict[str, Any] = {
+        "uid": folder.uid,
+        "title": folder.title,
+        "parentUid": folder.parent_uid,
+    }
     if current is None:
         return Action("folder", folder.uid, folder.title, CREATE, ["    + new folder"], payload)
     have = {"title": current.get("title"), "parentUid": current.get("parentUid") or None}

@@ -123,9 +123,8 @@ class RetryingAdapter(requests.adapters.HTTPAdapter):
             else:
                 if response.status_code not in RETRY_STATUSES or last:
                     return response
-                delay = retry_after_seconds(response.headers.get("Retry-After"))
-                if delay is None:
-                    delay = self.policy.backoff(attempt)
+                asked = retry_after_seconds(response.headers.get("Retry-After"))
+                delay = self.policy.backoff(attempt) if asked is None else asked
                 log.warning(
                     "%s answered %d; retry %d/%d in %.1fs",
                     what,
