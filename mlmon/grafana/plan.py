@@ -176,7 +176,19 @@ def plan_dashboard(
     return action
 
 
-def plan_rule_group(client: GrafanaClient, desired: DesiredRuleGroup) -> Action:
+def _made_elsewhere(current: dict[str, Any], desired: dict[str, Any]) -> bool:
+    """No rule carries an mlmon marker and none has a uid of the source's: a group mlmon did not create.
+
+    (A group pushed by an mlmon before ownership markers shares the source's rule uids.)
+    """
+    rules = current.get("rules") or []
+    ours = {r.get("uid") for r in desired.get("rules", []) if r.get("uid")}
+    return bool(rules) and not any(has_rule_marker(r) or r.get("uid") in ours for r in rules)
+
+
+def plan_rule_group(
+    client: GrafanaClient, desired: DesiredRuleGroup, overwrite: bool = False
+) -> Action:
     body = desired_rule_group(desired.body)
     action = Action(
         "rule-group",
@@ -192,6 +204,13 @@ def plan_rule_group(client: GrafanaClient, desired: DesiredRuleGroup) -> Action:
         return action
     action.diff = rule_group_diff(comparable_rule_group(current, body), body)
     action.op = UPDATE if action.diff else UNCHANGED
+    if action.op == UPDATE and not overwrite and _made_elsewhere(current, body):
+        action.op, action.note = (
+            CONFLICT,
+            "a rule group with this name already exists in this folder and mlmon did not create it "
+            "(none of its rules carries an mlmon ownership marker or a rule uid of the source); "
+            "rename the group in alerts_src/, or push with --overwrite to replace it",
+        )
     return action
 
 
@@ -318,7 +337,7 @@ def build_plan(
         dashboards = pool.map(
             lambda d: plan_dashboard(client, d, d.uid in existing, overwrite), source.dashboards
         )
-        groups = pool.map(lambda g: plan_rule_group(client, g), source.rule_groups)
+        groups = pool.map(lambda g: plan_rule_group(client, g, overwrite), source.rule_groups)
         plan.actions.extend(dashboards)
         plan.actions.extend(groups)
     if prune:
