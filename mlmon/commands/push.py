@@ -106,7 +106,8 @@ def register(subparsers) -> None:
     push.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace dashboards even if someone changed them in Grafana since the last push",
+        help="replace dashboards someone changed in Grafana since the last push, and rule "
+        "groups of the same name that mlmon did not create",
     )
     push.add_argument("--message", help="version-history message (default: the git revision)")
     push.add_argument(
