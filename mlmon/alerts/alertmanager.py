@@ -134,3 +134,23 @@ def _time_interval(timing: MuteTiming) -> dict:
             entry["times"] = [{"start_time": s, "end_time": e} for s, e in interval.times]
         intervals.append(entry)
     return {"name": timing.name, "time_intervals": intervals}
+
+
+def with_timings(document: dict, **timings: str) -> dict:
+    """A copy of an alertmanager.yml document whose routes use ``timings`` (group_wait=...,
+    group_interval=..., repeat_interval=...) wherever they set one: for demos and tests
+    that cannot wait minutes, never for committed output."""
+    unknown = set(timings) - {"group_wait", "group_interval", "repeat_interval"}
+    if unknown:
+        raise ValueError(f"not route timings: {', '.join(sorted(unknown))}")
+
+    def rewrite(route: dict, root: bool) -> dict:
+        copy = {k: v for k, v in route.items() if k != "routes"}
+        for name, value in timings.items():
+            if root or name in copy:
+                copy[name] = value
+        if "routes" in route:
+            copy["routes"] = [rewrite(child, False) for child in route["routes"]]
+        return copy
+
+    return {**document, "route": rewrite(document["route"], True)}
