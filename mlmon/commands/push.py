@@ -17,6 +17,7 @@ from mlmon.grafana.errors import GrafanaConfigError
 from mlmon.grafana.plan import CONFLICT, MESSAGE_PREFIX, build_plan, datasource_body
 from mlmon.grafana.pull import pull_dashboards, resolve_uids
 from mlmon.grafana.report import print_plan, print_summary, progress_printer
+from mlmon.grafana.notifications import load_notifications
 from mlmon.grafana.source import load_source
 
 TARGET_HELP = """
@@ -221,6 +222,7 @@ def _planned(args: argparse.Namespace, overwrite: bool):
         overwrite=overwrite,
         datasource=body,
         concurrency=args.concurrency,
+        notifications=load_notifications(args.generated),
     )
     print(f"compared in {time.monotonic() - started:.1f}s", file=sys.stderr)
     return client, target, plan

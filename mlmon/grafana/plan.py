@@ -21,6 +21,7 @@ from mlmon.grafana.normalize import (
     comparable_rule_group,
     desired_rule_group,
 )
+from mlmon.grafana.notifications import plan_notifications
 from mlmon.grafana.semantic_diff import dashboard_diff, rule_group_diff, value_changes
 from mlmon.grafana.source import DesiredDashboard, DesiredRuleGroup, Source
 
@@ -254,6 +255,7 @@ def build_plan(
     overwrite: bool = False,
     datasource: dict[str, Any] | None = None,
     concurrency: int = 8,
+    notifications: dict[str, Any] | None = None,
 ) -> Plan:
     plan = Plan()
     if datasource is not None:
@@ -268,6 +270,7 @@ def build_plan(
         groups = pool.map(lambda g: plan_rule_group(client, g), source.rule_groups)
         plan.actions.extend(dashboards)
         plan.actions.extend(groups)
+    plan.actions.extend(plan_notifications(client, notifications))
     if prune:
         plan.actions.extend(_prune_actions(client, source, hits))
     return plan

@@ -6,10 +6,11 @@ from collections import Counter
 from typing import TextIO
 
 from mlmon.grafana.apply import CREATED, DELETED, FAILED, SKIPPED, UNCHANGED_, UPDATED, Outcome
+from mlmon.grafana.notifications import KINDS as NOTIFICATION_KINDS
 from mlmon.grafana.plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Plan
 
 SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", CONFLICT: "!", UNCHANGED: "="}
-KINDS = ("datasource", "folder", "dashboard", "rule-group")
+KINDS = ("datasource", "folder", "dashboard", "rule-group", *NOTIFICATION_KINDS)
 COLUMNS = (CREATED, UPDATED, DELETED, UNCHANGED_, FAILED, SKIPPED)
 PLAN_COLUMNS = (CREATE, UPDATE, DELETE, UNCHANGED, CONFLICT)
 
