@@ -14,10 +14,10 @@ from mlmon.grafana.apply import ApplyOptions, Outcome, apply_plan
 from mlmon.grafana.client import GrafanaClient
 from mlmon.grafana.config import Target, load_target
 from mlmon.grafana.errors import GrafanaConfigError
+from mlmon.grafana.notifications import load_notifications
 from mlmon.grafana.plan import CONFLICT, MESSAGE_PREFIX, build_plan, datasource_body
 from mlmon.grafana.pull import pull_dashboards, resolve_uids
 from mlmon.grafana.report import print_plan, print_summary, progress_printer
-from mlmon.grafana.notifications import load_notifications
 from mlmon.grafana.source import load_source
 
 TARGET_HELP = """
