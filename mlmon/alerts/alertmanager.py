@@ -37,8 +37,7 @@ def value(setting: Setting) -> str:
 def config(routing: Routing) -> dict:
     document: dict = {
         "route": _route(routing.policy, root=True),
-        "receivers": [_receiver(point, routing) for point in routing.contact_points]
-        + [{"name": name} for name in routing.black_holes],
+        "receivers": [_receiver(point, routing) for point in routing.contact_points],
     }
     if routing.mute_timings:
         document["time_intervals"] = [_time_interval(m) for m in routing.mute_timings]

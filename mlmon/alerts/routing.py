@@ -218,10 +218,12 @@ class Route:
     continue_: bool = False
     mute_timings: Sequence[str] = ()
     routes: Sequence[Route] = ()
+    # ``matchers`` checked and in a fixed order; derived, so not an argument.
+    label_matchers: tuple[Matcher, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         where = f"route to {self.receiver}"
-        object.__setattr__(self, "parsed_matchers", _matchers(dict(self.matchers), where))
+        object.__setattr__(self, "label_matchers", _matchers(dict(self.matchers), where))
         for name, value in (
             ("group_wait", self.group_wait),
             ("group_interval", self.group_interval),
@@ -232,10 +234,6 @@ class Route:
             object.__setattr__(self, "group_by", tuple(self.group_by))
         object.__setattr__(self, "mute_timings", tuple(self.mute_timings))
         object.__setattr__(self, "routes", tuple(self.routes))
-
-    @property
-    def label_matchers(self) -> tuple[Matcher, ...]:
-        return self.parsed_matchers  # type: ignore[attr-defined]  # set in __post_init__
 
 
 @dataclass(frozen=True)
@@ -321,28 +319,17 @@ class Template:
 
 
 @dataclass(frozen=True)
-class Exclusion:
-    """An alert deliberately left without a receiver, and why (lint accepts it instead of flagging it)."""
-
-    alertname: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class Routing:
     contact_points: Sequence[ContactPoint]
     policy: Policy
     mute_timings: Sequence[MuteTiming] = ()
     templates: Sequence[Template] = ()
-    # Receivers with no integration: alerts routed there are dropped (Alertmanager's "null" receiver).
-    black_holes: Sequence[str] = ()
-    exclusions: Sequence[Exclusion] = ()
     # The template used for titles and bodies of Slack, Teams, email and PagerDuty messages.
     title_template: str = "mlmon.title"
     text_template: str = "mlmon.text"
 
     def __post_init__(self) -> None:
-        for name in ("contact_points", "mute_timings", "templates", "black_holes", "exclusions"):
+        for name in ("contact_points", "mute_timings", "templates"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if not isinstance(self.policy, Policy):
             raise SourceError("routing.policy must be a Policy (the root of the tree)")
@@ -373,7 +360,7 @@ class Routing:
 
     @property
     def receiver_names(self) -> set[str]:
-        return {c.name for c in self.contact_points} | set(self.black_holes)
+        return {c.name for c in self.contact_points}
 
     def walk(self) -> Iterable[Route]:
         stack: list[Route] = [self.policy]
