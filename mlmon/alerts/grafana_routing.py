@@ -66,6 +66,7 @@ def _receivers(point: ContactPoint, routing: Routing) -> list[dict]:
     text = f'{{{{ template "{routing.text_template}" . }}}}'
     receivers = []
     for index, integration in enumerate(point.integrations):
+        settings: dict[str, str | bool]
         if isinstance(integration, Webhook):
             settings = {"url": value(integration.url), "httpMethod": "POST"}
         elif isinstance(integration, Slack):

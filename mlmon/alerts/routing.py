@@ -276,7 +276,7 @@ class TimeInterval:
                         f"weekday {day!r} is not one of {', '.join(WEEKDAYS)}",
                         hint="e.g. 'saturday' or 'monday:friday'",
                     )
-        for start, end in self.times:  # type: ignore[misc]
+        for start, end in self.times:
             if not (_CLOCK.fullmatch(start) and _CLOCK.fullmatch(end)) or start >= end:
                 raise SourceError(
                     f"time range {start!r}-{end!r} is not HH:MM-HH:MM with start before end"

@@ -119,7 +119,7 @@ def start_alerting(
     root: Path, state_dir: Path, group: ServiceGroup, say: Callable[[str], None]
 ) -> DemoAlerting | None:
     """Start the sink and Alertmanager; None (with a line saying why) when it cannot run."""
-    binary = next((path for name in BINARIES if (path := shutil.which(name))), None)
+    binary = next((found for name in BINARIES if (found := shutil.which(name))), None)
     generated = root / "generated"
     if binary is None:
         say(
@@ -134,7 +134,7 @@ def start_alerting(
     workdir.mkdir(parents=True, exist_ok=True)
     rules_dir = state_dir / "alert-rules"
     files = compile_alerts(root / "alerts_src", for_override=DEMO_FOR, interval_override=DEMO_FOR)
-    rule_files = []
+    rule_files: list[Path] = []
     for name, data in files.items():
         if name.startswith(PROMETHEUS_DIR + "/"):
             path = rules_dir / Path(name).name
