@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -244,3 +246,28 @@ def test_integration_uids_are_stable():
     sources = load_sources(ALERTS_SRC)
     point = sources.routing.contact_points[0]
     assert grafana_routing.integration_uid(point, 0, "webhook") == "mlmon-ml-team-webhook-0"
+
+
+def test_alert_build_is_byte_identical_across_processes_and_matches_the_commit(tmp_path):
+    """Two cold `mlmon build --only alerts` with different hash seeds write the committed bytes."""
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out{seed}"
+        subprocess.run(
+            [sys.executable, "-m", "mlmon", "build", "--only", "alerts", "--out", str(out)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        outputs.append(
+            {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        )
+    committed = {
+        p.relative_to(GENERATED).as_posix(): p.read_bytes()
+        for p in (GENERATED / "alerts").rglob("*")
+        if p.is_file()
+    }
+    assert outputs[0] == outputs[1] == committed
+    assert {NOTIFICATIONS_FILE, ALERTMANAGER_FILE} <= set(committed)
