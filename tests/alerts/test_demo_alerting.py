@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+import sys
 import urllib.request
 
 import pytest
 import yaml
 
 from mlmon.demo.alerting import DEMO_TIMINGS, Sink, local_config
-from tests.support.processes import IN_CI, ROOT
+from tests.alerts.delivery import require_alertmanager
+from tests.support.processes import IN_CI, ROOT, require_tool
 
 
 def test_local_config_sends_everything_to_the_sink_and_passes_amtool(tmp_path):
@@ -71,3 +74,41 @@ def test_sink_prints_each_alert_once_per_status():
         "alert: [RESOLVED] DataDriftDetected model_name=m feature=f -> ml-team (webhook): "
         "Data drift in feature f of m",
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.prometheus
+def test_demo_prints_notifications_arriving_and_stops_alertmanager(tmp_path):
+    """`mlmon demo` as a user runs it: Alertmanager starts, a notification reaches the sink, all stops."""
+    require_tool("prometheus")
+    require_alertmanager()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mlmon",
+            "demo",
+            "--no-build",
+            "--duration",
+            "60",
+            "--report-every",
+            "30",
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    out = result.stdout
+    assert "starting Alertmanager" in out
+    # The demo's 2% malformed requests fire SchemaViolations within seconds; its route is ml-team.
+    assert re.search(r"^alert: \[FIRING\] SchemaViolations .*-> ml-team \(webhook\)", out, re.M), (
+        out
+    )
+    lines = [line for line in out.splitlines() if line.startswith("alert: ")]
+    assert len(lines) == len(set(lines))  # each alert printed once per status
+    log = (tmp_path / "state" / "logs" / "alertmanager.log").read_text()
+    assert "error" not in log.lower(), log
