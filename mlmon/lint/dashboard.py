@@ -199,7 +199,7 @@ class Dashboard:
             if not isinstance(items, list):
                 return
             for i, raw in enumerate(items):
-                if not isinstance(raw, dict) or any(key in raw for key in REPEAT_COPY_KEYS):
+                if not isinstance(raw, dict) or is_repeat_copy(raw):
                     continue
                 panel = Panel(raw, f"{path}[{i}]", row)
                 found.append(panel)
@@ -208,7 +208,7 @@ class Dashboard:
 
         visit(self.raw.get("panels"), f"{self.prefix}panels", None)
         for i, legacy_row in enumerate(self.raw.get("rows") or []):
-            if isinstance(legacy_row, dict) and not any(k in legacy_row for k in REPEAT_COPY_KEYS):
+            if isinstance(legacy_row, dict) and not is_repeat_copy(legacy_row):
                 row = Panel({"type": "row", **legacy_row}, f"{self.prefix}rows[{i}]")
                 visit(legacy_row.get("panels"), f"{row.path}.panels", row)
         return found
@@ -303,6 +303,11 @@ class Dashboard:
             for target in panel.targets:
                 if self.is_prometheus(target):
                     yield target
+
+
+def is_repeat_copy(raw: dict[str, Any]) -> bool:
+    """A copy Grafana saved of a repeated panel or row (older exports write the keys as null on originals)."""
+    return any(raw.get(key) is not None for key in REPEAT_COPY_KEYS)
 
 
 def is_promql_plugin(kind: str) -> bool:

@@ -49,7 +49,9 @@ def dashboard_for(rule: str, case: dict[str, Any]) -> dict[str, Any]:
         expr = case["expr"].replace("LABEL", label)
         dashboard["title"] = "dashboard"
         dashboard["templating"] = {"list": [PROMETHEUS_VARIABLE]}
-        dashboard["panels"] = [{"title": "panel", "type": "singlestat", "targets": [{"expr": expr}]}]
+        dashboard["panels"] = [
+            {"title": "panel", "type": "singlestat", "targets": [{"expr": expr}]}
+        ]
     if "panel" in case:
         dashboard["title"] = "dashboard"
         variables = PROMQL_VARIABLES if rule == "target-promql" else [PROMETHEUS_VARIABLE]
@@ -89,9 +91,7 @@ def test_case(rule, case):
 
 
 def test_agreement_is_at_least_97_percent():
-    agreeing = sum(
-        (mlmon_findings(rule, case) > 0) == (case["expect"] > 0) for rule, case in CASES
-    )
+    agreeing = sum((mlmon_findings(rule, case) > 0) == (case["expect"] > 0) for rule, case in CASES)
     assert agreeing / len(CASES) >= REQUIRED_AGREEMENT, f"{agreeing}/{len(CASES)} agree"
 
 

@@ -48,7 +48,9 @@ class PanelDatasource(Rule):
             and not is_templated(dashboard, own)
             and not any(t.raw.get("datasource") is not None for t in panel.targets)
         ):
-            fixed.add(_describe(own))  # a panel-level choice its targets inherit (or no targets yet)
+            fixed.add(
+                _describe(own)
+            )  # a panel-level choice its targets inherit (or no targets yet)
         if fixed:
             yield self.finding(where, f"queries a fixed datasource: {', '.join(sorted(fixed))}")
 

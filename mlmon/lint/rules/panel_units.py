@@ -74,9 +74,10 @@ class PanelUnits(Rule):
         elif not isinstance(unit, str) or not is_known_unit(unit):
             yield self.finding(
                 where,
-                f"{panel.type} panel has unit {unit!r}, which Grafana does not know (it draws a bare number)",
-                'use a unit id from Grafana\'s unit picker (e.g. "s", "bytes", "reqps"), '
-                'or a custom unit such as "suffix:req"',
+                f"{panel.type} panel has unit {unit!r}, which is not one of Grafana's units: Grafana "
+                "shows it as a plain suffix, and no scaling (k, M, ms to s) applies",
+                f'if {unit!r} is a typo, use a unit id from Grafana\'s unit picker ("s", "bytes", '
+                f'"reqps"...); if a suffix is meant, say so: "suffix:{unit}"',
             )
 
 
