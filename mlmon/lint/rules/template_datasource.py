@@ -21,6 +21,10 @@ def expected_names(variable: Variable, only_one: bool) -> tuple[set[str], set[st
     return names, labels
 
 
+def _either(options: set[str]) -> str:
+    return " or ".join(repr(option) for option in sorted(options))
+
+
 class TemplateDatasource(Rule):
     name = "template-datasource"
     level = Level.ERROR
@@ -49,13 +53,13 @@ class TemplateDatasource(Rule):
             if variable.name not in names:
                 yield self._convention(
                     location,
-                    f"datasource variable is named {variable.name!r}, expected {' or '.join(sorted(names))!r}",
+                    f"datasource variable is named {variable.name!r}, expected {_either(names)}",
                 )
             label = str(variable.raw.get("label") or "")
             if label not in labels:
                 yield self._convention(
                     location,
-                    f"datasource variable is labelled {label!r}, expected {' or '.join(sorted(labels))!r}",
+                    f"datasource variable is labelled {label!r}, expected {_either(labels)}",
                 )
 
     def _convention(self, where: Location, message: str) -> Finding:
