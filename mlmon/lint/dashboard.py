@@ -214,8 +214,10 @@ class Dashboard:
         return found
 
     @cached_property
-    def panel_ids(self) -> frozenset[int]:
-        return frozenset(p.id for p in self.panels if p.id is not None)
+    def panel_ids(self) -> frozenset[int] | None:
+        """The ids of all panels; None when some panel has none (Grafana numbers those on load)."""
+        ids = [p.id for p in self.panels]
+        return None if None in ids else frozenset(i for i in ids if i is not None)
 
     @cached_property
     def variables(self) -> list[Variable]:

@@ -33,10 +33,17 @@ class _LabelMatcherRule(Rule):
     def check_query(self, query: Query) -> Iterable[Finding]:
         if query.origin != "panel":
             return
-        try:
-            expr = promql.parse(query.text, _named_placeholder)
-        except promql.PromQLError:
-            return  # target-promql reports it
+        expr = query.expr
+        if any(
+            m.name == self.label and promql.PLACEHOLDER in m.value
+            for selector in promql.selectors(expr)
+            for m in selector.matchers
+        ):
+            # a variable on the label: parse again keeping variable names, to tell $job from $foo
+            try:
+                expr = promql.parse(query.text, _named_placeholder)
+            except promql.PromQLError:
+                return  # target-promql reports it
         wanted = f"{_NAMED}{self.label}"
         for selector in promql.selectors(expr):
             on_label = [m for m in selector.matchers if m.name == self.label]

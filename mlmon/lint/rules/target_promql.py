@@ -23,11 +23,12 @@ class TargetPromql(Rule):
             yield self.finding(query.location, f"invalid PromQL: {query.error}")
 
     def check_panel(self, dashboard: Dashboard, panel: Panel, where: Location) -> Iterable[Finding]:
-        if any(p.id is None for p in dashboard.panels):
+        known = dashboard.panel_ids
+        if known is None:
             return  # Grafana numbers id-less panels on load: which panel an id means is unknown here
         for target in panel.targets:
             reused = target.panel_id
-            if reused is not None and target.expr is None and reused not in dashboard.panel_ids:
+            if reused is not None and target.expr is None and reused not in known:
                 yield self.finding(
                     dashboard.panel_location(panel, json_path=target.path),
                     f"target {target.ref_id or '?'} reuses the results of panel id {reused}, "
