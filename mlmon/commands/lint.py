@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = lint_paths(paths, args.config)
         if args.live_demo:
-            from mlmon.lint.live_demo import run_live_demo
+            from mlmon.commands.lint_live_demo import run_live_demo
 
             run_live_demo(paths, report, _progress, Path.cwd())
         elif args.live or args.prometheus:
