@@ -124,8 +124,12 @@ class PromQLError(ValueError):
     """The expression is not valid PromQL (after substituting Grafana variables)."""
 
 
+# Functions Prometheus 2 has under names the parser only knows in their Prometheus 3 spelling.
+_RENAMED_FUNCTIONS = re.compile(r"\bholt_winters(?=\s*\()")
+
+
 def parse(text: str, resolve: Resolver = static_value) -> promql_parser.Expr:
-    substituted = substitute(text, resolve)
+    substituted = _RENAMED_FUNCTIONS.sub("double_exponential_smoothing", substitute(text, resolve))
     try:
         return promql_parser.parse(substituted)
     except ValueError as exc:

@@ -97,3 +97,27 @@ def test_a_reference_to_a_missing_panel_is_still_caught(tmp_path):
     panel(data, "Error lines by level")["targets"][0]["panelId"] = 99
     [finding] = findings(lint_data(tmp_path, data), "target-promql")
     assert "panel id 99" in finding.message
+
+
+def test_recording_rule_totals_and_prometheus_2_functions_are_not_misreported(tmp_path):
+    data = _load("kubernetes-mixin-namespace.json")
+    panel(data, "CPU Usage")["targets"][0]["expr"] = (
+        'sum(aggregation:kubelet:running_pod_total{cluster="$cluster"})'
+        ' + holt_winters(sum(kube_pod_info{cluster="$cluster"})[1h:5m], 0.1, 0.5)'
+    )
+    report = lint_data(tmp_path, data)
+    assert findings(report, "target-counter-agg") == findings(report, "target-promql") == []
+    panel(data, "CPU Usage")["targets"][0]["expr"] = (
+        'sum(kube_pod_restarts_total{cluster="$cluster"})'
+    )
+    assert len(findings(lint_data(tmp_path, data), "target-counter-agg")) == 1
+
+
+def test_series_query_variable_warns_unless_a_regex_extracts_the_value(tmp_path):
+    data = _load("kubernetes-mixin-namespace.json")
+    variable = data["templating"]["list"][1]
+    variable["query"] = {"query": 'kube_node_info{cluster="$cluster"}', "refId": "A"}
+    [finding] = findings(lint_data(tmp_path, data), "template-label-promql")
+    assert finding.level.value == "warning"
+    variable["regex"] = '/node="(?<value>[^"]+)"/'
+    assert findings(lint_data(tmp_path, data), "template-label-promql") == []

@@ -29,6 +29,8 @@ class TemplateLabelPromql(Rule):
             yield self.finding(where, f"variable ${variable.name} has an empty query")
             return
         if variables.is_series_query(variable.query):
+            if str(variable.raw.get("regex") or "").strip():
+                return  # the usual pattern: list series, extract the value with the variable's regex
             # Grafana accepts it (a series query), but the values are whole series as text.
             yield Finding(
                 self.name,
