@@ -60,9 +60,11 @@ class LayoutGridBounds(Rule):
 
 class LayoutOverlap(Rule):
     name = "layout-overlap"
-    level = Level.ERROR
+    level = Level.WARNING  # Grafana pushes the later panel down on load: nothing is hidden
     description = (
-        "No two panels occupy the same grid cells (checked at the top level and inside each row)."
+        "No two panels occupy the same grid cells (checked at the top level and inside each row). "
+        "A warning: Grafana moves the later panel down when it loads the dashboard, so every panel is "
+        "shown, but not where the JSON puts it."
     )
     hint = "move one of the panels (change gridPos.y or gridPos.x) so they do not share cells"
 
