@@ -9,10 +9,18 @@ from mlmon.lint.findings import Finding, Level, Location
 from mlmon.lint.registry import Rule
 
 
+def short_plugin_name(plugin: str) -> str:
+    """``loki`` stays ``loki``; a plugin id ``vendor-name-datasource`` becomes ``name``."""
+    parts = plugin.split("-")
+    if len(parts) >= 3 and parts[-1] == "datasource":
+        return "_".join(parts[1:-1])
+    return plugin
+
+
 def expected_names(variable: Variable, only_one: bool) -> tuple[set[str], set[str]]:
     """The names and labels a datasource variable may have: ``<plugin>_datasource`` / "<Plugin> data source",
     or, when it is the dashboard's only datasource variable, also ``datasource`` / "Data source"."""
-    plugin = variable.query.strip()
+    plugin = short_plugin_name(variable.query.strip())
     names = {f"{plugin.lower()}_datasource"}
     labels = {f"{plugin.title()} data source"}
     if only_one:
