@@ -44,7 +44,7 @@ def discover(paths: list[Path]) -> list[Path]:
 
 
 def _files_under(directory: Path) -> list[Path]:
-    found = []
+    found: list[Path] = []
     for parent, dirs, files in os.walk(directory):
         # hidden files and directories (.venv, .git, .mlmon-lint.yml) hold no dashboards
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))

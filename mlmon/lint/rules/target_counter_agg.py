@@ -49,7 +49,7 @@ class TargetCounterAgg(Rule):
     hint = "a counter's raw value only grows and resets on restart: wrap it, e.g. rate(x_total[$__rate_interval])"
 
     def check_query(self, query: Query) -> Iterable[Finding]:
-        for selector in promql.selectors(query.expr):
+        for selector in promql.selectors(query.tree):
             if is_counter(selector.metric) and not COUNTER_FUNCTIONS & set(selector.enclosing):
                 yield self.finding(
                     query.location, f"counter {selector.metric} is used without rate()/increase()"

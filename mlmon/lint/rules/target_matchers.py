@@ -33,7 +33,7 @@ class _LabelMatcherRule(Rule):
     def check_query(self, query: Query) -> Iterable[Finding]:
         if query.origin != "panel":
             return
-        expr = query.expr
+        expr = query.tree
         if any(
             m.name == self.label and promql.PLACEHOLDER in m.value
             for selector in promql.selectors(expr)
