@@ -4,13 +4,33 @@ Never the one-sample ``chisquare`` against reference shares: that treats the
 reference as exact and, with a reference of finite size, gives far too many
 false alarms. The 2×K contingency test accounts for both samples' noise.
 
-Table columns are the reference's categories plus one "unseen" column for all
-categories the reference never had. Columns whose smallest expected count is
-below ``min_expected`` (5, Cochran's rule) are merged into one "other" column;
-if that column is still too small it joins the smallest remaining column. With
-fewer than two columns left there is nothing to test: the test is skipped with
-``constant_reference`` (the reference and window hold one category) or
-``low_expected_count``.
+Table columns are the categories seen in either sample: each category of the
+window that the reference lacks is a column of its own (reference count 0),
+never one "unseen" column. A long-tail feature (zip codes, product ids) has
+many categories a reference *sample* happens to miss; lumping them into one
+column whose reference count is 0 by construction selects that column by the
+reference's data and makes the test reject although nothing changed.
+
+Under "no drift" the reference and the window are draws from one
+distribution, so given each column's total (reference + window) the window's
+share of it is hypergeometric whatever the distribution. Merging columns by a
+rule that reads only the column totals keeps the test valid, so rare columns
+are merged that way:
+
+* a column is rare when its expected count in the smaller row is below
+  ``min_expected`` (5, Cochran's rule);
+* rare columns are taken in order of total and cut into consecutive groups,
+  each expecting at least ``min_expected`` (a group never splits columns of
+  equal total, so no order of the samples' own counts enters);
+* a last group still too small joins the previous group, else the smallest
+  other column when at least two remain;
+* one common column plus one group too small for the chi-square is a 2×2
+  table: Fisher's exact test (``scipy.stats.fisher_exact``) gives its p-value.
+
+So a window made of categories the reference never had is tested (and
+flagged), not skipped. With fewer than two columns left there is nothing to
+test: ``constant_reference`` (reference and window hold one category) or
+``low_expected_count``. PSI keeps one bin for all unseen categories.
 """
 
 from __future__ import annotations
@@ -25,6 +45,7 @@ from scipy import stats
 
 from exporter.statistics.psi import population_stability_index
 from exporter.statistics.reference import CategoricalReference
+from exporter.statistics.skips import SkipReason
 
 
 @dataclass(frozen=True)
@@ -33,7 +54,15 @@ class CategoricalResult:
     pvalue: float
     cramers_v: float
     psi: float
-    skip_reason: str | None = None
+    skip_reason: SkipReason | None = None
+
+
+@dataclass(frozen=True)
+class MergedTable:
+    """The 2×K table after rare columns were merged; ``exact`` when Fisher's exact test must give its p-value."""
+
+    table: np.ndarray
+    exact: bool = False
 
 
 def count_categories(current: np.ndarray) -> Counter[str]:
@@ -44,30 +73,67 @@ def count_categories(current: np.ndarray) -> Counter[str]:
 
 
 def count_table(reference: CategoricalReference, counted: Mapping[str, int]) -> np.ndarray:
-    """The 2×(K+1) table: reference counts and current counts per reference category, last column unseen."""
+    """The 2×(K+U) table: per reference category its reference and current counts, then one column per
+    category of ``counted`` the reference lacks (reference count 0), most frequent first."""
     cur = np.array([counted.get(category, 0) for category in reference.categories], dtype=np.int64)
-    unseen = sum(counted.values()) - int(cur.sum())
-    return np.array([np.append(reference.counts, 0), np.append(cur, unseen)], dtype=np.int64)
+    known = reference.category_set
+    unseen = sorted((count for key, count in counted.items() if key not in known), reverse=True)
+    unseen_counts = np.array(unseen, dtype=np.int64)
+    return np.vstack(
+        (
+            np.concatenate((reference.counts, np.zeros(unseen_counts.size, dtype=np.int64))),
+            np.concatenate((cur, unseen_counts)),
+        )
+    )
 
 
-def merge_rare_columns(table: np.ndarray, min_expected: float) -> np.ndarray:
-    """Drop empty columns, then merge columns whose expected count is below ``min_expected`` (module docstring)."""
+def merge_rare_columns(table: np.ndarray, min_expected: float) -> MergedTable:
+    """Drop empty columns, then merge rare columns by their totals only (module docstring)."""
     table = table[:, table.sum(axis=0) > 0]
     total = table.sum()
     if total == 0 or table.shape[1] < 2:
-        return table
-    smallest_expected = table.sum(axis=0) * table.sum(axis=1).min() / total
-    rare = smallest_expected < min_expected
+        return MergedTable(table)
+    column_totals = table.sum(axis=0)
+    per_total = (
+        table.sum(axis=1).min() / total
+    )  # expected count in the smaller row per unit of column total
+    rare = column_totals * per_total < min_expected
     if not rare.any():
-        return table
+        return MergedTable(table)
     kept = table[:, ~rare]
-    other = table[:, rare].sum(axis=1, keepdims=True)
-    if other.sum() * table.sum(axis=1).min() / total < min_expected and kept.shape[1] > 0:
-        smallest = int(np.argmin(kept.sum(axis=0)))
-        kept = kept.copy()
-        kept[:, smallest : smallest + 1] += other
-        return kept
-    return np.hstack((kept, other))
+    groups = _group_by_total(table[:, rare], per_total, min_expected)
+    last = groups[-1]
+    if last.sum() * per_total < min_expected:
+        if len(groups) > 1:
+            groups = groups[:-2] + [groups[-2] + last]
+        elif kept.shape[1] >= 2:
+            kept = kept.copy()
+            smallest = int(np.argmin(kept.sum(axis=0)))
+            kept[:, smallest] += last
+            return MergedTable(kept)
+        elif kept.shape[1] == 1:
+            return MergedTable(np.column_stack((kept[:, 0], last)), exact=True)
+    return MergedTable(np.column_stack([kept] + groups) if kept.size else np.column_stack(groups))
+
+
+def _group_by_total(rare: np.ndarray, per_total: float, min_expected: float) -> list[np.ndarray]:
+    """Consecutive groups of the rare columns in order of total, each cut once it expects ``min_expected``
+    and never between two columns of equal total; the last group may expect less."""
+    column_totals = rare.sum(axis=0)
+    order = np.argsort(column_totals, kind="stable")
+    ordered, ordered_totals = rare[:, order], column_totals[order]
+    needed = min_expected / per_total  # a group's total must reach this
+    groups: list[np.ndarray] = []
+    start, running = 0, 0
+    for index, column_total in enumerate(ordered_totals.tolist()):
+        running += column_total
+        last = index + 1 == ordered_totals.size
+        if running >= needed and (last or ordered_totals[index + 1] != column_total):
+            groups.append(ordered[:, start : index + 1].sum(axis=1))
+            start, running = index + 1, 0
+    if start < ordered_totals.size:
+        groups.append(ordered[:, start:].sum(axis=1))
+    return groups
 
 
 def chi2_test(
@@ -79,22 +145,38 @@ def chi2_test(
     """Chi-square test of homogeneity, Cramér's V and PSI for one categorical feature's current category counts
     (:func:`count_categories`)."""
     table = count_table(reference, counted)
-    psi = population_stability_index(
-        table[0] / table[0].sum(), table[1] / table[1].sum(), psi_epsilon
-    )
+    psi = _psi(table, len(reference.categories), psi_epsilon)
     merged = merge_rare_columns(table, min_expected)
-    if merged.shape[1] < 2:
-        single_category = len(reference.categories) == 1 and table[1, -1] == 0
-        reason = "constant_reference" if single_category else "low_expected_count"
+    if merged.table.shape[1] < 2:
+        single_category = len(reference.categories) == 1 and table.shape[1] == 1
+        reason = SkipReason.CONSTANT_REFERENCE if single_category else SkipReason.LOW_EXPECTED_COUNT
         return CategoricalResult(math.nan, math.nan, math.nan, psi, reason)
+    if merged.exact:
+        pvalue = float(stats.fisher_exact(merged.table).pvalue)
+        return CategoricalResult(
+            pearson_statistic(merged.table), pvalue, cramers_v(merged.table), psi
+        )
     # scipy applies Yates' continuity correction when the table is 2×2 (one degree of freedom).
-    result = stats.chi2_contingency(merged)
-    return CategoricalResult(float(result.statistic), float(result.pvalue), cramers_v(merged), psi)
+    result = stats.chi2_contingency(merged.table)
+    return CategoricalResult(
+        float(result.statistic), float(result.pvalue), cramers_v(merged.table), psi
+    )
+
+
+def _psi(table: np.ndarray, n_known: int, epsilon: float) -> float:
+    """PSI over the reference's categories plus one bin for every category the reference lacks."""
+    binned = np.column_stack((table[:, :n_known], table[:, n_known:].sum(axis=1)))
+    return population_stability_index(
+        binned[0] / binned[0].sum(), binned[1] / binned[1].sum(), epsilon
+    )
+
+
+def pearson_statistic(table: np.ndarray) -> float:
+    """Pearson's chi-square of a table, without continuity correction."""
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    return float(np.sum((table - expected) ** 2 / expected))
 
 
 def cramers_v(table: np.ndarray) -> float:
     """Cramér's V of a 2×K table from the uncorrected chi-square (``scipy.stats.contingency.association``)."""
-    total = table.sum()
-    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / total
-    chi2 = float(np.sum((table - expected) ** 2 / expected))
-    return math.sqrt(chi2 / (total * (min(table.shape) - 1)))
+    return math.sqrt(pearson_statistic(table) / (table.sum() * (min(table.shape) - 1)))

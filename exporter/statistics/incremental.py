@@ -101,7 +101,7 @@ class IncrementalDrift:
                 ref, self._missing[name], self.n_rows, config.min_rows
             )
             results[name] = result
-        return drift_report(results, config, self.n_rows)
+        return drift_report(results, config, self.n_rows, self.reference)
 
     def _numeric(self, name: str) -> FeatureDrift:
         ranked, pending = self._ranked[name], self._pending[name]

@@ -75,21 +75,33 @@ def test_rare_categories_are_merged_into_one_column_before_the_test():
 def test_merge_keeps_an_other_column_when_it_is_large_enough():
     table = np.array([[1000, 1000, 30, 30, 30], [100, 100, 2, 2, 2]])
     merged = merge_rare_columns(table, 5.0)
-    assert merged.tolist() == [[1000, 1000, 90], [100, 100, 6]]
+    assert merged.table.tolist() == [[1000, 1000, 90], [100, 100, 6]]
+    assert not merged.exact
 
 
 @pytest.mark.parametrize(
     "reference, current, reason",
     [
         (["only"] * 100, ["only"] * 50, "constant_reference"),
-        (["a"] * 1000 + ["b"] * 2, ["a"] * 40, "low_expected_count"),
+        # every column expects 2 window rows and all totals are equal: one merged column, nothing to test
+        ([f"c{i}" for i in range(20)] * 10, [f"c{i}" for i in range(20)] * 2, "low_expected_count"),
     ],
-    ids=["one category everywhere", "everything rare but one"],
+    ids=["one category everywhere", "every column rare, equal totals"],
 )
 def test_untestable_tables_are_skipped_with_a_reason(reference, current, reason):
     result = drift_of(reference, current)
     assert result.skip_reason == reason
     assert math.isnan(result.pvalue)
+    assert not result.drift_detected
+
+
+def test_one_common_column_and_a_rare_rest_get_fishers_exact_test():
+    # b expects 0.08 window rows: too rare for a chi-square, but a 2×2 table Fisher's test takes exactly
+    result = drift_of(["a"] * 1000 + ["b"] * 2, ["a"] * 40)
+    assert result.skip_reason is None
+    assert result.pvalue == pytest.approx(
+        stats.fisher_exact([[1000, 2], [40, 0]]).pvalue, rel=1e-12
+    )
     assert not result.drift_detected
 
 
