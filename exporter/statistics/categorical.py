@@ -19,9 +19,9 @@ are merged that way:
 
 * a column is rare when its expected count in the smaller row is below
   ``min_expected`` (5, Cochran's rule);
-* rare columns are taken in order of total and cut into consecutive groups,
-  each expecting at least ``min_expected`` (a group never splits columns of
-  equal total, so no order of the samples' own counts enters);
+* rare columns are taken in order of total, then of category key (never of
+  either sample's own count), and cut into consecutive groups, each expecting
+  at least ``min_expected``;
 * a last group still too small joins the previous group, else the smallest
   other column when at least two remain;
 * one common column plus one group too small for the chi-square is a 2×2
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,24 +72,34 @@ def count_categories(current: np.ndarray) -> Counter[str]:
     return counted
 
 
-def count_table(reference: CategoricalReference, counted: Mapping[str, int]) -> np.ndarray:
-    """The 2×(K+U) table: per reference category its reference and current counts, then one column per
-    category of ``counted`` the reference lacks (reference count 0), most frequent first."""
+def count_table(
+    reference: CategoricalReference, counted: Mapping[str, int]
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The 2×(K+U) table and its column labels: per reference category its reference and current counts,
+    then one column per category of ``counted`` the reference lacks (reference count 0), by key."""
     cur = np.array([counted.get(category, 0) for category in reference.categories], dtype=np.int64)
     known = reference.category_set
-    unseen = sorted((count for key, count in counted.items() if key not in known), reverse=True)
-    unseen_counts = np.array(unseen, dtype=np.int64)
-    return np.vstack(
+    unseen = sorted((key, count) for key, count in counted.items() if key not in known)
+    unseen_counts = np.array([count for _, count in unseen], dtype=np.int64)
+    table = np.vstack(
         (
             np.concatenate((reference.counts, np.zeros(unseen_counts.size, dtype=np.int64))),
             np.concatenate((cur, unseen_counts)),
         )
     )
+    return table, reference.categories + tuple(key for key, _ in unseen)
 
 
-def merge_rare_columns(table: np.ndarray, min_expected: float) -> MergedTable:
-    """Drop empty columns, then merge rare columns by their totals only (module docstring)."""
-    table = table[:, table.sum(axis=0) > 0]
+def merge_rare_columns(
+    table: np.ndarray, min_expected: float, labels: Sequence[str] | None = None
+) -> MergedTable:
+    """Drop empty columns, then merge rare columns by their totals and ``labels`` only (module docstring).
+
+    Without labels, columns of equal total are taken in the table's order, which must then not depend
+    on the counts."""
+    occupied = table.sum(axis=0) > 0
+    table = table[:, occupied]
+    keys = None if labels is None else [label for label, kept in zip(labels, occupied) if kept]
     total = table.sum()
     if total == 0 or table.shape[1] < 2:
         return MergedTable(table)
@@ -101,7 +111,8 @@ def merge_rare_columns(table: np.ndarray, min_expected: float) -> MergedTable:
     if not rare.any():
         return MergedTable(table)
     kept = table[:, ~rare]
-    groups = _group_by_total(table[:, rare], per_total, min_expected)
+    rare_keys = None if keys is None else [key for key, is_rare in zip(keys, rare) if is_rare]
+    groups = _group_by_total(table[:, rare], rare_keys, per_total, min_expected)
     last = groups[-1]
     if last.sum() * per_total < min_expected:
         if len(groups) > 1:
@@ -116,23 +127,30 @@ def merge_rare_columns(table: np.ndarray, min_expected: float) -> MergedTable:
     return MergedTable(np.column_stack([kept] + groups) if kept.size else np.column_stack(groups))
 
 
-def _group_by_total(rare: np.ndarray, per_total: float, min_expected: float) -> list[np.ndarray]:
-    """Consecutive groups of the rare columns in order of total, each cut once it expects ``min_expected``
-    and never between two columns of equal total; the last group may expect less."""
+def _group_by_total(
+    rare: np.ndarray, keys: Sequence[str] | None, per_total: float, min_expected: float
+) -> list[np.ndarray]:
+    """Consecutive groups of the rare columns in order of (total, key), each cut once it expects
+    ``min_expected``; the last group may expect less."""
     column_totals = rare.sum(axis=0)
-    order = np.argsort(column_totals, kind="stable")
-    ordered, ordered_totals = rare[:, order], column_totals[order]
-    needed = min_expected / per_total  # a group's total must reach this
+    if keys is None:
+        order = np.argsort(column_totals, kind="stable")
+    else:
+        totals = column_totals.tolist()
+        order = np.array(
+            sorted(range(len(totals)), key=lambda i: (totals[i], keys[i])), dtype=np.intp
+        )
+    ordered = rare[:, order]
+    # cut where the running total first reaches each multiple of what a group needs
+    needed = min_expected / per_total
+    running = np.cumsum(column_totals[order])
     groups: list[np.ndarray] = []
-    start, running = 0, 0
-    for index, column_total in enumerate(ordered_totals.tolist()):
-        running += column_total
-        last = index + 1 == ordered_totals.size
-        if running >= needed and (last or ordered_totals[index + 1] != column_total):
-            groups.append(ordered[:, start : index + 1].sum(axis=1))
-            start, running = index + 1, 0
-    if start < ordered_totals.size:
-        groups.append(ordered[:, start:].sum(axis=1))
+    start, reached = 0, 0.0
+    while start < running.size:
+        stop = int(np.searchsorted(running, reached + needed, side="left")) + 1
+        stop = min(stop, running.size)
+        groups.append(ordered[:, start:stop].sum(axis=1))
+        reached, start = float(running[stop - 1]), stop
     return groups
 
 
@@ -144,9 +162,9 @@ def chi2_test(
 ) -> CategoricalResult:
     """Chi-square test of homogeneity, Cramér's V and PSI for one categorical feature's current category counts
     (:func:`count_categories`)."""
-    table = count_table(reference, counted)
+    table, labels = count_table(reference, counted)
     psi = _psi(table, len(reference.categories), psi_epsilon)
-    merged = merge_rare_columns(table, min_expected)
+    merged = merge_rare_columns(table, min_expected, labels)
     if merged.table.shape[1] < 2:
         single_category = len(reference.categories) == 1 and table.shape[1] == 1
         reason = SkipReason.CONSTANT_REFERENCE if single_category else SkipReason.LOW_EXPECTED_COUNT
