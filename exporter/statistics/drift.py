@@ -202,7 +202,7 @@ def drift_report(
             result.pvalue = float(pvalue)
     for name, result in results.items():
         spec = reference.schema.by_name.get(name) if reference is not None else None
-        override = getattr(spec, "min_effect", None)
+        override = spec.min_effect if spec is not None else None
         result.min_effect = config.min_effect if override is None else override
     _decide(results, config)
     return DriftReport(results, config.alpha, config.correction, n_rows)
