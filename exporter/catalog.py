@@ -291,7 +291,7 @@ METRICS: tuple[Metric, ...] = (
         "data_drift_effect_size",
         "gauge",
         "Size of the shift: Wasserstein distance over the reference's standard deviation (numeric), "
-        "Cramér's V (categorical).",
+        "Cramér's V with both samples weighted equally (categorical).",
         ("model_name", "feature", "test"),
         "score",
         "drift",

@@ -52,7 +52,7 @@ from exporter.statistics.skips import SkipReason
 class CategoricalResult:
     statistic: float
     pvalue: float
-    cramers_v: float
+    effect_size: float  # balanced_cramers_v of the merged table
     psi: float
     skip_reason: SkipReason | None = None
 
@@ -160,7 +160,7 @@ def chi2_test(
     min_expected: float,
     psi_epsilon: float,
 ) -> CategoricalResult:
-    """Chi-square test of homogeneity, Cramér's V and PSI for one categorical feature's current category counts
+    """Chi-square test of homogeneity, effect size (:func:`balanced_cramers_v`) and PSI for one categorical feature's current category counts
     (:func:`count_categories`)."""
     table, labels = count_table(reference, counted)
     psi = _psi(table, len(reference.categories), psi_epsilon)
@@ -172,12 +172,12 @@ def chi2_test(
     if merged.exact:
         pvalue = float(stats.fisher_exact(merged.table).pvalue)
         return CategoricalResult(
-            pearson_statistic(merged.table), pvalue, cramers_v(merged.table), psi
+            pearson_statistic(merged.table), pvalue, balanced_cramers_v(merged.table), psi
         )
     # scipy applies Yates' continuity correction when the table is 2×2 (one degree of freedom).
     result = stats.chi2_contingency(merged.table)
     return CategoricalResult(
-        float(result.statistic), float(result.pvalue), cramers_v(merged.table), psi
+        float(result.statistic), float(result.pvalue), balanced_cramers_v(merged.table), psi
     )
 
 
@@ -193,6 +193,25 @@ def pearson_statistic(table: np.ndarray) -> float:
     """Pearson's chi-square of a table, without continuity correction."""
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
     return float(np.sum((table - expected) ** 2 / expected))
+
+
+def balanced_cramers_v(table: np.ndarray) -> float:
+    """Cramér's V of a 2×K table with both rows weighted equally: √(½ Σ (p − q)² / (p + q)) over the
+    reference's and the window's shares p and q.
+
+    Plain Cramér's V of a reference-vs-window table shrinks with the window's share of the rows
+    (V² = chi²/N, and chi² grows with the smaller sample only): a 1,000-row window against a
+    100,000-row reference shows shares moving from 50/50 to 30/70 as V = 0.04 (0.2 with equal
+    sizes). Weighted equally, V
+    measures the distributions alone, in [0, 1] (1: no category in common); it equals
+    :func:`cramers_v` when both samples have the same size. This is the effect size exported and
+    compared with a minimum effect.
+    """
+    p = table[0] / table[0].sum()
+    q = table[1] / table[1].sum()
+    pooled = p + q
+    present = pooled > 0
+    return math.sqrt(0.5 * float(np.sum((p[present] - q[present]) ** 2 / pooled[present])))
 
 
 def cramers_v(table: np.ndarray) -> float:

@@ -6,8 +6,8 @@ Per feature (rules in DESIGN.md "Statistics" and the README):
   ``scipy.stats.ks_2samp(method="asymp")``), effect size = Wasserstein
   distance / reference standard deviation, PSI over the reference's deciles;
 * categorical → chi-square on the 2×K contingency table (see
-  :mod:`exporter.statistics.categorical`), effect size = Cramér's V, PSI over
-  categories;
+  :mod:`exporter.statistics.categorical`), effect size = Cramér's V with both
+  samples weighted equally (``balanced_cramers_v``), PSI over categories;
 * NaN/±inf and missing values are dropped before a test; the missing rate
   itself is compared with Fisher's exact test (``missing_rate_pvalue``,
   :func:`missing_rate_pvalue`);
@@ -251,7 +251,7 @@ def categorical_drift(
     result.statistic, result.pvalue, result.effect_size = (
         test.statistic,
         test.pvalue,
-        test.cramers_v,
+        test.effect_size,
     )
     return result
 

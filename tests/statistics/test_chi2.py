@@ -38,8 +38,34 @@ def test_pvalue_statistic_and_cramers_v_equal_scipy_on_the_2xk_table():
     assert result.test == "chi2"
     assert result.statistic == pytest.approx(expected.statistic, rel=1e-9)
     assert result.pvalue == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-12)
-    assert result.effect_size == pytest.approx(association(table, method="cramer"), rel=1e-9)
+    # the effect size is Cramér's V with both samples weighted equally (equal to scipy's on equal rows)
+    p, q = table[0] / table[0].sum(), table[1] / table[1].sum()
+    assert result.effect_size == pytest.approx(
+        math.sqrt(0.5 * np.sum((p - q) ** 2 / (p + q))), rel=1e-9
+    )
     assert result.drift_detected
+
+
+def test_effect_size_is_scipys_cramers_v_when_both_samples_have_the_same_size():
+    reference = draw(["a", "b", "c", "d"], [0.4, 0.3, 0.2, 0.1], 2000)
+    current = draw(["a", "b", "c", "d"], [0.25, 0.3, 0.25, 0.2], 2000)
+    table = np.array([[reference.count(c) for c in "abcd"], [current.count(c) for c in "abcd"]])
+    result = drift_of(reference, current)
+    assert result.effect_size == pytest.approx(association(table, method="cramer"), rel=1e-9)
+
+
+def test_effect_size_does_not_shrink_with_the_windows_share_of_the_rows():
+    # shares 50/50 → 30/70: the same change whatever the sizes; plain Cramér's V shrinks ≈ √(1000/101000)×
+    expected = math.sqrt(0.5 * (0.2**2 / 0.8 + 0.2**2 / 1.2))  # 0.204
+    for reference_rows, window_rows in ((1_000, 1_000), (100_000, 1_000)):
+        half = reference_rows // 2
+        result = drift_of(
+            ["a"] * half + ["b"] * half,
+            ["a"] * (window_rows * 3 // 10) + ["b"] * (window_rows * 7 // 10),
+        )
+        assert result.effect_size == pytest.approx(expected, rel=1e-9)
+    plain = association(np.array([[50_000, 50_000], [300, 700]]), method="cramer")
+    assert plain < 0.05  # 0.040
 
 
 def test_no_drift_gives_a_large_pvalue():
