@@ -18,7 +18,8 @@ Sections (all seeded; rates are shares of ``--trials`` simulated cycles):
 * ``min-effect``: what ``EXPORTER_DRIFT_MIN_EFFECT`` does to power on numeric
   shifts and to the no-drift false-alarm rate at large windows;
 * ``missing``: the cost of the missing-rate p-value per feature and cycle
-  (Fisher's exact test) against the normal approximation, in the same run.
+  (Fisher's exact test) against the normal approximation, in the same run;
+* ``cost``: the time of one categorical test per cycle, by number of categories.
 
 ``--sections`` runs a subset; ``--trials`` trades precision for time (a rate
 from 400 trials has a standard error of at most 2.5 points). Nothing is asserted.
@@ -319,11 +320,29 @@ def report_missing(_: int) -> None:
         )
 
 
+def report_cost(_: int) -> None:
+    """Time of one categorical test (what a cycle spends per categorical feature), by number of categories."""
+    rng = np.random.default_rng(29)
+    print("\n## cost: one categorical drift test per cycle (ms, median of 30)")
+    print("| feature | reference | window | chi2_test |\n|---|---:|---:|---:|")
+    for name, categories, exponent, n_ref, n_cur in LONG_TAIL:
+        shares = zipf_shares(categories, exponent)
+        reference = reference_of(rng.multinomial(n_ref, shares))
+        counted = counted_of(rng.multinomial(n_cur, shares))
+        timings = []
+        for _ in range(30):
+            start = time.perf_counter()
+            chi2_test(reference, counted, 5.0, 1e-4)
+            timings.append(time.perf_counter() - start)
+        print(f"| {name} | {n_ref:,} | {n_cur:,} | {np.median(timings) * 1e3:.2f} |")
+
+
 SECTIONS = {
     "numeric": report_numeric,
     "categorical": report_categorical,
     "min-effect": report_min_effect,
     "missing": report_missing,
+    "cost": report_cost,
 }
 
 
