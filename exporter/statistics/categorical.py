@@ -35,9 +35,10 @@ test: ``constant_reference`` (reference and window hold one category) or
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,7 +75,7 @@ def count_categories(current: np.ndarray) -> Counter[str]:
 
 def count_table(
     reference: CategoricalReference, counted: Mapping[str, int]
-) -> tuple[np.ndarray, tuple[str, ...]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """The 2×(K+U) table and its column labels: per reference category its reference and current counts,
     then one column per category of ``counted`` the reference lacks (reference count 0), by key."""
     cur = np.array([counted.get(category, 0) for category in reference.categories], dtype=np.int64)
@@ -87,11 +88,14 @@ def count_table(
             np.concatenate((cur, unseen_counts)),
         )
     )
-    return table, reference.categories + tuple(key for key, _ in unseen)
+    labels = np.concatenate(
+        (reference.category_keys, np.array([key for key, _ in unseen], dtype=str))
+    )
+    return table, labels
 
 
 def merge_rare_columns(
-    table: np.ndarray, min_expected: float, labels: Sequence[str] | None = None
+    table: np.ndarray, min_expected: float, labels: np.ndarray | None = None
 ) -> MergedTable:
     """Drop empty columns, then merge rare columns by their totals and ``labels`` only (module docstring).
 
@@ -99,7 +103,7 @@ def merge_rare_columns(
     on the counts."""
     occupied = table.sum(axis=0) > 0
     table = table[:, occupied]
-    keys = None if labels is None else [label for label, kept in zip(labels, occupied) if kept]
+    keys = None if labels is None else labels[occupied]
     total = table.sum()
     if total == 0 or table.shape[1] < 2:
         return MergedTable(table)
@@ -111,12 +115,13 @@ def merge_rare_columns(
     if not rare.any():
         return MergedTable(table)
     kept = table[:, ~rare]
-    rare_keys = None if keys is None else [key for key, is_rare in zip(keys, rare) if is_rare]
-    groups = _group_by_total(table[:, rare], rare_keys, per_total, min_expected)
-    last = groups[-1]
+    rare_keys = None if keys is None else keys[rare]
+    groups = _group_by_total(table[:, rare], rare_keys, per_total, min_expected)  # 2 × G
+    last = groups[:, -1]
     if last.sum() * per_total < min_expected:
-        if len(groups) > 1:
-            groups = groups[:-2] + [groups[-2] + last]
+        if groups.shape[1] > 1:
+            groups = groups[:, :-1].copy()
+            groups[:, -1] += last
         elif kept.shape[1] >= 2:
             kept = kept.copy()
             smallest = int(np.argmin(kept.sum(axis=0)))
@@ -124,34 +129,32 @@ def merge_rare_columns(
             return MergedTable(kept)
         elif kept.shape[1] == 1:
             return MergedTable(np.column_stack((kept[:, 0], last)), exact=True)
-    return MergedTable(np.column_stack([kept] + groups) if kept.size else np.column_stack(groups))
+    return MergedTable(np.hstack((kept, groups)))
 
 
 def _group_by_total(
-    rare: np.ndarray, keys: Sequence[str] | None, per_total: float, min_expected: float
-) -> list[np.ndarray]:
-    """Consecutive groups of the rare columns in order of (total, key), each cut once it expects
-    ``min_expected``; the last group may expect less."""
+    rare: np.ndarray, keys: np.ndarray | None, per_total: float, min_expected: float
+) -> np.ndarray:
+    """The 2 × G sums of consecutive groups of the rare columns in order of (total, key), each cut once
+    it expects ``min_expected``; the last group may expect less."""
     column_totals = rare.sum(axis=0)
-    if keys is None:
-        order = np.argsort(column_totals, kind="stable")
-    else:
-        totals = column_totals.tolist()
-        order = np.array(
-            sorted(range(len(totals)), key=lambda i: (totals[i], keys[i])), dtype=np.intp
-        )
+    order = (
+        np.argsort(column_totals, kind="stable")
+        if keys is None
+        else np.lexsort((keys, column_totals))
+    )
     ordered = rare[:, order]
-    # cut where the running total first reaches each multiple of what a group needs
+    # cut where the running total first reaches what a group needs past the previous cut
     needed = min_expected / per_total
-    running = np.cumsum(column_totals[order])
-    groups: list[np.ndarray] = []
-    start, reached = 0, 0.0
-    while start < running.size:
-        stop = int(np.searchsorted(running, reached + needed, side="left")) + 1
-        stop = min(stop, running.size)
-        groups.append(ordered[:, start:stop].sum(axis=1))
-        reached, start = float(running[stop - 1]), stop
-    return groups
+    running = np.cumsum(column_totals[order]).tolist()
+    starts, reached = [0], 0.0
+    while True:
+        stop = bisect.bisect_left(running, reached + needed, lo=starts[-1]) + 1
+        if stop >= len(running):
+            break
+        starts.append(stop)
+        reached = running[stop - 1]
+    return np.add.reduceat(ordered, starts, axis=1)
 
 
 def chi2_test(

@@ -84,6 +84,11 @@ class CategoricalReference:
         """The categories, for membership tests (built on first use)."""
         return frozenset(self.categories)
 
+    @functools.cached_property
+    def category_keys(self) -> np.ndarray:
+        """The categories as a numpy string array (to sort table columns by key; built on first use)."""
+        return np.array(self.categories, dtype=str)
+
 
 FeatureReference = NumericReference | CategoricalReference
 
