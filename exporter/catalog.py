@@ -320,7 +320,7 @@ METRICS: tuple[Metric, ...] = (
     _m(
         "data_missing_rate_pvalue",
         "gauge",
-        "P-value of a two-proportion test of the feature's missing rate, current window vs reference.",
+        "P-value of Fisher's exact test of the feature's missing rate, current window vs reference.",
         ("model_name", "feature"),
         "pvalue",
         "drift",
