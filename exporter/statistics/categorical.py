@@ -14,8 +14,8 @@ reference's data and makes the test reject although nothing changed.
 Under "no drift" the reference and the window are draws from one
 distribution, so given each column's total (reference + window) the window's
 share of it is hypergeometric whatever the distribution. Merging columns by a
-rule that reads only the column totals keeps the test valid, so rare columns
-are merged that way:
+rule that reads only the column totals (and the category keys, which are not
+data) keeps the test valid, so rare columns are merged that way:
 
 * a column is rare when its expected count in the smaller row is below
   ``min_expected`` (5, Cochran's rule);
@@ -108,9 +108,8 @@ def merge_rare_columns(
     if total == 0 or table.shape[1] < 2:
         return MergedTable(table)
     column_totals = table.sum(axis=0)
-    per_total = (
-        table.sum(axis=1).min() / total
-    )  # expected count in the smaller row per unit of column total
+    # expected count in the smaller row per unit of column total
+    per_total = table.sum(axis=1).min() / total
     rare = column_totals * per_total < min_expected
     if not rare.any():
         return MergedTable(table)
@@ -163,7 +162,8 @@ def chi2_test(
     min_expected: float,
     psi_epsilon: float,
 ) -> CategoricalResult:
-    """Chi-square test of homogeneity, effect size (:func:`balanced_cramers_v`) and PSI for one categorical feature's current category counts
+    """Chi-square test of homogeneity (or Fisher's, see the module docstring), effect size
+    (:func:`balanced_cramers_v`) and PSI of one categorical feature's current category counts
     (:func:`count_categories`)."""
     table, labels = count_table(reference, counted)
     psi = _psi(table, len(reference.categories), psi_epsilon)
