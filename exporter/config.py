@@ -80,6 +80,13 @@ def _probability(text: str) -> float:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise ValueError("must be a number, 0 or more")
+    return value
+
+
 def _correction(text: str) -> str:
     value = text.strip().lower()
     if value not in CORRECTIONS:
@@ -102,6 +109,7 @@ class ExporterConfig:
     min_rows: int = 30
     alpha: float = 0.05
     correction: str = "bonferroni"
+    drift_min_effect: float = 0.0
     regression_tolerance: float = 0.10
     schema_path: Path | None = None
     log_level: str = "INFO"
@@ -157,6 +165,13 @@ SETTINGS: Mapping[str, Setting] = {
         "--correction",
         "multiple-testing correction: bonferroni (default) or bh (Benjamini-Hochberg)",
         _correction,
+    ),
+    "drift_min_effect": Setting(
+        "EXPORTER_DRIFT_MIN_EFFECT",
+        "--drift-min-effect",
+        "flag drift only when the effect size (Wasserstein/SD, or Cramér's V) is at least this "
+        "(default 0: off; per feature: min_effect in the feature schema file)",
+        _non_negative_float,
     ),
     "regression_tolerance": Setting(
         "EXPORTER_REGRESSION_TOLERANCE",

@@ -108,6 +108,7 @@ class Exporter:
             alpha=config.alpha,
             correction=config.correction,  # type: ignore[arg-type]
             min_rows=config.min_rows,
+            min_effect=config.drift_min_effect,
         )
         self._publish(math.nan)
 

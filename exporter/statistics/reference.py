@@ -11,6 +11,7 @@ block prefix sums (:mod:`exporter.statistics.prefix`, 1/32 of that).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Mapping
@@ -77,6 +78,16 @@ class CategoricalReference:
     @property
     def n(self) -> int:
         return int(self.counts.sum())
+
+    @functools.cached_property
+    def category_set(self) -> frozenset[str]:
+        """The categories, for membership tests (built on first use)."""
+        return frozenset(self.categories)
+
+    @functools.cached_property
+    def category_keys(self) -> np.ndarray:
+        """The categories as a numpy string array (to sort table columns by key; built on first use)."""
+        return np.array(self.categories, dtype=str)
 
 
 FeatureReference = NumericReference | CategoricalReference
