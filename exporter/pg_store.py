@@ -287,6 +287,9 @@ class PostgresPredictionStore:
                 )
         payload = reference_payload(model_name, columns, targets)
         with self._transaction() as conn:
+            # Replicas starting together each store the reference: one at a time per model, or the
+            # second's inserts would collide with the first's uncommitted ones.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (model_name,))
             conn.execute("DELETE FROM reference_columns WHERE model_name = %s", (model_name,))
             with conn.cursor() as cursor:
                 cursor.executemany(
