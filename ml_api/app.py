@@ -12,7 +12,7 @@ import re
 import secrets
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, HTTPException, Query, Request, status
 from fastapi.encoders import jsonable_encoder
@@ -181,7 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 f"request_id {body.request_id!r} was not issued by "
                 "this API (use the request_id returned by /predict)",
             )
-        actual = _checked_actual(service.model(name), body.actual)
+        actual = _checked_actual(service.model(name), cast(float | str, body.actual))
         if service.monitoring is not None:
             service.monitoring.log_actual(body.request_id, actual)
         return FeedbackAccepted(request_id=body.request_id)

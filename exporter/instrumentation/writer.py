@@ -18,6 +18,7 @@ whether the log is writable, off the host service's event loop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
@@ -365,7 +366,7 @@ class PredictionLogWriter:
         for start in range(0, len(predictions), self._batch_size):
             chunk = predictions[start : start + self._batch_size]
             if not self._commit(
-                lambda c=chunk: self._store.log_predictions(c), len(chunk), "written"
+                functools.partial(self._store.log_predictions, chunk), len(chunk), "written"
             ):
                 ok = self._spill_failed(chunk, []) and ok
         if actuals and not self._commit(
@@ -457,7 +458,9 @@ class PredictionLogWriter:
             return
         for start in range(0, len(predictions), self._batch_size):
             chunk = predictions[start : start + self._batch_size]
-            if not self._commit(lambda c=chunk: self._store.log_predictions(c), 0, "written"):
+            if not self._commit(
+                functools.partial(self._store.log_predictions, chunk), 0, "written"
+            ):
                 return  # the file stays; the next successful commit retries
         if actuals and not self._commit(lambda: self._store.log_actuals(actuals), 0, "written"):
             return
