@@ -317,7 +317,11 @@ class InProcessApi:
         ml_api_app.PredictionStore = store_class  # type: ignore[misc]  # the store create_app opens
         try:
             self.app = ml_api_app.create_app(
-                Settings(db_path=str(self.db), instrumentation=variant != "off")
+                Settings(
+                    db_path=str(self.db),
+                    instrumentation=variant != "off",
+                    log_durable=variant == "on, durable",
+                )
             )
         finally:
             ml_api_app.PredictionStore = PredictionStore  # type: ignore[misc]
@@ -376,7 +380,9 @@ def run_in_process(
 ) -> None:
     rounds = args.rounds + 2
     print(f"\nin-process ASGI calls (no sockets): {rounds} rounds, variants alternate", flush=True)
-    apis = [InProcessApi(variant, workdir) for variant in ("off", "on", "on, row by row")]
+    apis = [
+        InProcessApi(variant, workdir) for variant in ("off", "on", "on, row by row", "on, durable")
+    ]
     for path, bodies, per, requests in (
         ("/predict", single, 1, 2_000),
         ("/predict/batch", batches, args.batch_size, 100),
@@ -401,6 +407,15 @@ def run_in_process(
                 f"{api.log_summary()}",
                 flush=True,
             )
+        # Durable mode against the default, same rounds (sequential calls: no group commit to share).
+        durable = [d / o for d, o in zip(rates["on, durable"], rates["on"])]
+        durable_cpu = [d / o for d, o in zip(cpu["on, durable"], cpu["on"])]
+        print(
+            f"  {path:15s} durable/default: throughput ratio {statistics.median(durable):.3f} "
+            f"(rounds {', '.join(f'{r:.2f}' for r in durable)}), CPU per prediction ratio "
+            f"{statistics.median(durable_cpu):.3f} (rounds {', '.join(f'{r:.2f}' for r in durable_cpu)})",
+            flush=True,
+        )
     for api in apis:
         api.close()
 

@@ -49,6 +49,7 @@ class SpillFile:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._repair()
+        self._size = self._stat_size()  # kept in memory: health checks read it without a syscall
 
     def _repair(self) -> None:
         """Cut a last line left incomplete by a kill mid-write, so the next append starts a fresh line."""
@@ -76,11 +77,15 @@ class SpillFile:
             os.fsync(file.fileno())
         os.replace(tmp, self.path)
 
-    def size(self) -> int:
+    def _stat_size(self) -> int:
         try:
             return self.path.stat().st_size
         except FileNotFoundError:
             return 0
+
+    def size(self) -> int:
+        """Bytes of rows waiting in the file (as this process wrote and discarded them)."""
+        return self._size
 
     def append(
         self, predictions: list[dict[str, Any]], actuals: list[tuple[str, Any, float | None]]
@@ -92,12 +97,13 @@ class SpillFile:
             return True
         data = ("\n".join(lines) + "\n").encode()
         with self._lock:
-            if self.size() + len(data) > self.max_bytes:
+            if self._size + len(data) > self.max_bytes:
                 return False
             with open(self.path, "ab") as file:
                 file.write(data)
                 file.flush()
                 os.fsync(file.fileno())
+            self._size += len(data)
         return True
 
     def read(self) -> tuple[list[dict[str, Any]], list[tuple[str, Any, float | None]], int]:
@@ -128,5 +134,7 @@ class SpillFile:
             try:
                 data = self.path.read_bytes()
             except FileNotFoundError:
+                self._size = 0
                 return
             self._rewrite(data[length:])
+            self._size = len(data) - length
