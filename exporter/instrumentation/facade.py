@@ -58,7 +58,7 @@ class Instrumentation:
         durable_timeout: float = 30.0,
         spill: bool = True,
         spill_path: str | os.PathLike[str] | None = None,
-        max_age: float = 1.0,
+        max_age: float = 0.5,
         orphan_max_age: float | None = None,
         orphan_max_rows: int | None = None,
         orphan_check_interval: float = 60.0,

@@ -102,7 +102,7 @@ class PredictionLogWriter:
         retries: int = 3,
         on_drop: Callable[[int], None] | None = None,
         spill: SpillFile | None = None,
-        max_age: float = 1.0,
+        max_age: float = 0.5,
         durable: bool = False,
         probe_interval: float = 1.0,
         orphan_max_age: float | None = None,

@@ -82,7 +82,7 @@ def test_a_kill_during_a_database_stall_loses_no_answered_prediction(tmp_path):
         blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock: commits hang
         try:
             answered = predict(port, 150)
-            # The writer moves rows older than its age bound (1 s) to the spill file.
+            # The writer moves rows older than its age bound (0.5 s) to the spill file.
             with contextlib.suppress(TimeoutError):  # the assertion below says what was lost
                 wait_until(lambda: spilled_rows(db) >= 150, 15, what="the rows to be spilled")
             api.popen.kill()  # SIGKILL: no shutdown hook runs
