@@ -85,7 +85,7 @@ class ApiMetrics:
         return child
 
     def exposition(self) -> bytes:
-        return generate_latest(self._exposed)  # type: ignore[arg-type]
+        return generate_latest(self._exposed)
 
 
 class InferenceTimer:

@@ -145,6 +145,7 @@ class PredictionLogWriter:
         self._failed_ranges: list[tuple[int, int]] = []  # (after, through] given up on: kept short
         self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[bool]]] = []
         self._last_commit_ok = True
+        self._stall_reported = False
         self._last_probe_ok = True
         self._last_probe = time.monotonic()
         self._last_orphan_check = time.monotonic()
@@ -389,6 +390,7 @@ class PredictionLogWriter:
             setattr(self.stats, counter, getattr(self.stats, counter) + count)
             self.stats.last_commit = time.time()
             self._last_commit_ok = True
+            self._stall_reported = False
             return True
         return False
 
@@ -504,27 +506,30 @@ class PredictionLogWriter:
                     assert self._in_flight is not None
                     predictions += self._in_flight[0]
                     actuals += self._in_flight[1]
-                in_flight_through = self._taken_seq
+                # Rows up to _taken_seq are in flight (or settled); the buffer holds the rest.
+                after = through = self._taken_seq
                 if take_buffer:
                     predictions += self._predictions
                     actuals += self._actuals
                     self._predictions, self._actuals, self._oldest = [], [], None
-                after, through = self._taken_seq, self._accepted_seq
-                self._taken_seq = through
+                    through = self._taken_seq = self._accepted_seq
             saved = self._spill.append(predictions, actuals)
             with self._wake:
                 self._in_flight_spilled = take_in_flight and saved
         count = len(predictions) + len(actuals)
         if saved:
             self.stats.spilled += count
-            log.warning(
+            # Once per stall at WARNING (the watchdog spills every tick while it lasts).
+            log.log(
+                logging.DEBUG if self._stall_reported else logging.WARNING,
                 "prediction log: the database has not accepted a commit for over %.1fs; %d row(s) "
                 "moved to %s, replayed when it does",
                 self._max_age,
                 count,
                 self._spill.path,
             )
-            self._settle(after, through if take_buffer else in_flight_through, True)
+            self._stall_reported = True
+            self._settle(after, through, True)
         elif take_buffer:
             lost = through - after
             self.stats.dropped += lost
