@@ -105,11 +105,34 @@ class BatchResponse(BaseModel):
     predictions: list[Prediction]
 
 
+def _feedback_variants(schema: dict[str, Any]) -> None:
+    """State the cross-field rule in the schema too: a price for house_price ids, a band for price_band ids."""
+    schema["oneOf"] = [
+        {
+            "properties": {
+                "request_id": {"pattern": f"^{REGRESSION_MODEL}-[0-9a-f]{{32}}$"},
+                "actual": {"type": "number"},
+            }
+        },
+        {
+            "properties": {
+                "request_id": {"pattern": f"^{CLASSIFICATION_MODEL}-[0-9a-f]{{32}}$"},
+                "actual": {"type": "string", "enum": list(PRICE_BAND_NAMES)},
+            }
+        },
+    ]
+
+
 class Feedback(BaseModel):
-    # The schema says what is accepted: a number or a band name (not any string: "" is refused by
-    # the schema and by the API alike). Which of the two depends on the request_id's model, a
-    # cross-field rule /feedback checks (422 naming the field).
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, use_enum_values=True)
+    # The schema says exactly what is accepted: a number for a house_price request id, a band name
+    # for a price_band one ("" is refused by the schema and by the API alike). Pydantic checks the
+    # type; the pairing with the request id is checked by /feedback (422 naming "actual").
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        use_enum_values=True,
+        json_schema_extra=_feedback_variants,
+    )
 
     request_id: str = Field(
         ...,

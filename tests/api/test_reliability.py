@@ -248,6 +248,8 @@ def test_the_reference_api_configures_the_orphan_retention(db_path):
         ({"request_id": BAND_ID, "actual": True}, False),
         ({"request_id": BAND_ID, "actual": "mid"}, True),
         ({"request_id": ISSUED_LOOKING_ID, "actual": 250_000.5}, True),
+        ({"request_id": ISSUED_LOOKING_ID, "actual": "mid"}, False),  # a band for a price model
+        ({"request_id": BAND_ID, "actual": 5}, False),  # a number for the band model
     ],
 )
 def test_the_feedback_schema_and_the_api_agree_on_actual(client, feedback, accepted):
