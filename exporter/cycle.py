@@ -198,7 +198,7 @@ class Exporter:
     def _refresh_references(self, store: PredictionStore) -> bool:
         if not store.has_schema():
             raise StageFailure(
-                f"{store.path} has no prediction-log tables yet; they are created by the first "
+                f"{self.config.db_location} has no prediction-log tables yet; they are created by the first "
                 "PredictionStore(path) of a writer (schema in the README)"
             )
         for model, version in store.reference_versions().items():

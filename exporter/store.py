@@ -284,6 +284,47 @@ class PredictionStore:
 
     # --- writing -----------------------------------------------------------------
 
+    def writable(self, timeout: float = 0.25) -> bool:
+        """Whether a write transaction can start within ``timeout`` seconds on the file as it is now
+        (a fresh connection: a deleted or replaced file is noticed). Waits up to ``timeout``: call it
+        off any event loop (the instrumentation's writer thread does)."""
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=timeout)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return False
+        return True
+
+    def prune_orphan_actuals(self, max_age_seconds: float | None, max_rows: int | None) -> int:
+        """Delete ground truth whose prediction never arrived: older than ``max_age_seconds``, or
+        beyond the newest ``max_rows`` such values. Returns how many were deleted."""
+        orphan = "NOT EXISTS (SELECT 1 FROM predictions p WHERE p.request_id = actuals.request_id)"
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            before = conn.total_changes
+            if max_age_seconds is not None:
+                conn.execute(
+                    f"DELETE FROM actuals WHERE ts < ? AND {orphan}",
+                    (time.time() - max_age_seconds,),
+                )
+            if max_rows is not None:
+                conn.execute(
+                    f"DELETE FROM actuals WHERE id IN (SELECT id FROM actuals WHERE {orphan} "
+                    "ORDER BY id DESC LIMIT -1 OFFSET ?)",
+                    (max_rows,),
+                )
+            deleted = conn.total_changes - before
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return deleted
+
     def log_prediction(
         self,
         request_id: str,
