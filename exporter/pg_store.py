@@ -31,7 +31,7 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -266,7 +266,7 @@ class PostgresPredictionStore:
     def set_reference(
         self,
         model_name: str,
-        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
+        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any] | np.ndarray],
         targets: Sequence[Any] | None = None,
         task: str | None = None,
         feature_schema: Mapping[str, Any] | None = None,
@@ -374,7 +374,10 @@ class PostgresPredictionStore:
 
     def iter_reference(
         self, model_name: str
-    ) -> tuple[ReferenceHeader, Iterator[tuple[str, str, list[Any] | np.ndarray]]] | None:
+    ) -> (
+        tuple[ReferenceHeader, Generator[tuple[str, str, list[Any] | np.ndarray], None, None]]
+        | None
+    ):
         """Header and ``(column, role, values)`` one column at a time, as the SQLite store's."""
         with self._transaction() as conn:
             model = conn.execute(
@@ -393,7 +396,7 @@ class PostgresPredictionStore:
             model_name, model[0], json.loads(model[1]) if model[1] else None, model[2], model[3]
         )
 
-        def columns() -> Iterator[tuple[str, str, list[Any] | np.ndarray]]:
+        def columns() -> Generator[tuple[str, str, list[Any] | np.ndarray], None, None]:
             for name, role in names:  # one column's bytes in memory at a time
                 with self._transaction() as conn:
                     row = conn.execute(

@@ -40,7 +40,7 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -385,7 +385,7 @@ class PredictionStore:
     def set_reference(
         self,
         model_name: str,
-        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
+        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any] | np.ndarray],
         targets: Sequence[Any] | None = None,
         task: str | None = None,
         feature_schema: Mapping[str, Any] | None = None,
@@ -469,7 +469,10 @@ class PredictionStore:
 
     def iter_reference(
         self, model_name: str
-    ) -> tuple[ReferenceHeader, Iterator[tuple[str, str, list[Any] | np.ndarray]]] | None:
+    ) -> (
+        tuple[ReferenceHeader, Generator[tuple[str, str, list[Any] | np.ndarray], None, None]]
+        | None
+    ):
         """The reference's header and an iterator over ``(column, role, values)``, one column in memory at a time.
 
         ``values`` is a ``float64`` array (NaN where missing) for a column stored as numbers, else a list
@@ -496,7 +499,7 @@ class PredictionStore:
             else 'SELECT column_name, role, "values", NULL, NULL'  # a schema-1 log not migrated yet
         )
 
-        def columns() -> Iterator[tuple[str, str, list[Any] | np.ndarray]]:
+        def columns() -> Generator[tuple[str, str, list[Any] | np.ndarray], None, None]:
             cursor = conn.execute(
                 f"{select} FROM reference_columns WHERE model_name = ? ORDER BY rowid",
                 (model_name,),
@@ -676,10 +679,14 @@ def _prediction_row(record: Mapping[str, Any], now: float) -> tuple:
 
 
 def _columns(
-    rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
-) -> dict[str, list[Any]]:
+    rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any] | np.ndarray],
+) -> dict[str, list[Any] | np.ndarray]:
     if isinstance(rows, Mapping):
-        return {str(name): list(values) for name, values in rows.items()}
+        # numpy columns stay arrays: the reference codec stores a numeric one without a per-value pass
+        return {
+            str(name): values if isinstance(values, np.ndarray) else list(values)
+            for name, values in rows.items()
+        }
     rows = list(rows)
     names: dict[str, None] = {}
     for row in rows:
@@ -688,7 +695,9 @@ def _columns(
 
 
 def reference_payload(
-    model_name: str, columns: Mapping[str, Sequence[Any]], targets: Sequence[Any] | None
+    model_name: str,
+    columns: Mapping[str, Sequence[Any] | np.ndarray],
+    targets: Sequence[Any] | None,
 ) -> list[tuple[str, str, str, str, str, bytes | None]]:
     """Rows of ``reference_columns`` for one model: ``(model, column, role, text, encoding, data)``."""
     named = [(name, "feature", values) for name, values in columns.items()]
