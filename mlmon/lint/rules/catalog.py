@@ -1,7 +1,10 @@
-"""catalog-*: every metric, label and enumerable label value a query names exists in exporter/catalog.py.
+"""catalog-*: every metric, label and enumerable label value a query names is declared.
 
-Applies to panel targets, variable queries and alert expressions alike, so a
-dashboard or alert cannot query what nothing exports.
+Declared means: by ``exporter/catalog.py`` (the ML metrics), by Prometheus
+itself, or by the project's catalog extension (``catalog.yml``), all through
+:mod:`mlmon.catalog.check`. Applies to panel targets, variable queries and
+alert expressions alike. A dashboard the project does not own is a normal
+case: its undeclared metrics make one finding per dashboard, not one per query.
 """
 
 from __future__ import annotations
@@ -11,10 +14,15 @@ from collections.abc import Iterable
 
 import promql_parser
 
-from exporter.catalog import CATALOG, SERIES, MetricType, get
+from functools import lru_cache
+
+from exporter.catalog import SERIES, MetricType
+from mlmon.catalog.check import Problem, label_problems, metric_problems
+from mlmon.catalog.extension import changed as extension_changed
+from mlmon.catalog.labels import infer_labels
 from mlmon.lint import promql
-from mlmon.lint.findings import Finding, Level
-from mlmon.lint.labels import SYNTHETIC_SERIES, check_labels, infer_labels
+from mlmon.lint.dashboard import Dashboard
+from mlmon.lint.findings import Finding, Level, Location
 from mlmon.lint.registry import Query, Rule
 from mlmon.lint.rules.target_counter_agg import is_counter
 
@@ -26,34 +34,68 @@ _RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
 class CatalogMetric(Rule):
     name = "catalog-metric"
     level = Level.ERROR
-    description = "Every metric a query names is in the metric catalog (or is one of Prometheus's own, like up)."
-    hint = "use a metric declared in exporter/catalog.py, or declare the new metric there first"
+    description = (
+        "Every metric a query names is declared: by exporter/catalog.py (the ML metrics), by Prometheus "
+        "itself (up, scrape_*), or by the project's catalog extension (catalog.yml). In a dashboard, the "
+        "metrics no catalog declares are reported once, in one finding for the whole dashboard; a likely "
+        "typo of a declared name, and any undeclared metric in an alert rule, is reported where it is used. "
+        "Setting `undeclared: error|warning|ignore` (default error) sets how the per-dashboard finding is reported."
+    )
+    hint = (
+        "declare the families in catalog.yml (`mlmon catalog pull --prometheus URL`; `mlmon import` adds "
+        "what it imports), or set `catalog-metric: {undeclared: ignore}` for dashboards the project does not own"
+    )
+
+    def _undeclared_level(self) -> Level | None:
+        setting = str(self.settings.get("undeclared", "error")).lower()
+        if setting in ("ignore", "off", "false", "none"):
+            return None
+        return Level.WARNING if setting == "warning" else Level.ERROR
+
+    def check_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
+        undeclared: dict[str, int] = {}
+        for text in _dashboard_expressions(dashboard):
+            for problem in _metric_problems(text):
+                if problem.kind == "metric" and not problem.suggestions:
+                    undeclared[problem.subject] = undeclared.get(problem.subject, 0) + 1
+        level = self._undeclared_level()
+        if not undeclared or level is None:
+            return
+        names = sorted(undeclared)
+        shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+        uses = sum(undeclared.values())
+        message = (
+            f"{len(names)} metric{'s' if len(names) != 1 else ''} no catalog declares "
+            f"({uses} quer{'ies' if uses != 1 else 'y'}): {shown}"
+        )
+        yield Finding(self.name, level, message, self.hint, where)
 
     def check_query(self, query: Query) -> Iterable[Finding]:
-        seen: set[str] = set()
-        for selector in promql.selectors(query.expr):
-            metric = selector.metric
-            if (
-                metric is None
-                or metric == promql.PLACEHOLDER
-                or metric in SERIES
-                or metric in SYNTHETIC_SERIES
-            ):
-                continue
-            if metric in seen:
-                continue
-            seen.add(metric)
-            if metric in CATALOG:  # a histogram's base name: Prometheus stores only its series
-                series = ", ".join(CATALOG[metric].series_names)
-                message = (
-                    f"{metric} is a histogram: Prometheus has no series of that name, only {series}"
-                )
-                yield self.finding(query.location, message)
-                continue
-            try:
-                get(metric)
-            except KeyError as exc:
-                yield self.finding(query.location, str(exc.args[0]))
+        in_dashboard = query.origin != "alert"
+        for problem in _metric_problems(query.text, query.expr):
+            if in_dashboard and problem.kind == "metric" and not problem.suggestions:
+                continue  # reported once for the dashboard
+            yield self.finding(query.location, problem.message, problem.hint)
+
+
+def _dashboard_expressions(dashboard: Dashboard) -> Iterable[str]:
+    from mlmon.lint.engine import dashboard_queries
+
+    for query in dashboard_queries(dashboard):
+        if query.expr is not None:
+            yield query.text
+
+
+@lru_cache(maxsize=4096)
+def _cached_metric_problems(text: str) -> tuple[Problem, ...]:
+    return tuple(metric_problems(promql.parse(text)))
+
+
+def _metric_problems(text: str, tree: promql_parser.Expr | None = None) -> tuple[Problem, ...]:
+    """Metric problems of one expression; cached by text (a dashboard repeats its queries across rules)."""
+    if extension_changed():
+        _cached_metric_problems.cache_clear()
+    return _cached_metric_problems(text)
 
 
 class CatalogLabel(Rule):
@@ -66,13 +108,8 @@ class CatalogLabel(Rule):
     hint = "use a label the metric has (see exporter/catalog.py), or add the label to the metric's declaration"
 
     def check_query(self, query: Query) -> Iterable[Finding]:
-        for problem in check_labels(query.expr):
-            available = ", ".join(sorted(problem.available)) or "no labels"
-            yield self.finding(
-                query.location,
-                f"label {problem.label!r} in {problem.clause} does not exist on {problem.subject} "
-                f"(it has: {available})",
-            )
+        for problem in label_problems(query.expr):
+            yield self.finding(query.location, problem.message)
 
 
 class CatalogLabelValue(Rule):
