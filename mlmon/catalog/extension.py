@@ -61,8 +61,35 @@ def path() -> Path:
 _cache: dict[Path, tuple[float, Mapping[str, Family]]] = {}
 
 
+_pending: list[Mapping[str, Family]] = []
+
+
+class declaring:
+    """Within ``with declaring(families):`` those families count as declared too (``mlmon import``
+    checks the module it writes against the extension it is about to write)."""
+
+    def __init__(self, extra: Mapping[str, Family]):
+        self.extra = extra
+
+    def __enter__(self) -> None:
+        _pending.append(self.extra)
+
+    def __exit__(self, *exc: object) -> None:
+        _pending.remove(self.extra)
+
+
 def families(at: Path | None = None) -> Mapping[str, Family]:
     """The declared families by name (empty when there is no file); re-read when the file changes."""
+    found = _file_families(at)
+    if not _pending:
+        return found
+    combined = dict(found)
+    for extra in _pending:
+        combined.update(extra)
+    return combined
+
+
+def _file_families(at: Path | None = None) -> Mapping[str, Family]:
     file = (at or path()).resolve()
     try:
         stamp = file.stat().st_mtime_ns
