@@ -65,7 +65,11 @@ def _walk(panels: list[dict]):
 def prepare(data: Any) -> tuple[dict, Notes]:
     """The migrated dashboard brought to mlmon's conventions, and every change made."""
     migrated, notes = migrate(to_plain(data))
-    variables = (migrated.setdefault("templating", {}) or {}).setdefault("list", [])
+    if not isinstance(migrated.get("templating"), dict):
+        migrated["templating"] = {}
+    if not isinstance(migrated["templating"].get("list"), list):
+        migrated["templating"]["list"] = []
+    variables = migrated["templating"]["list"]
     if not any(v.get("name") == DATASOURCE_VARIABLE for v in variables if isinstance(v, dict)):
         variables.insert(0, to_plain(datasource()))
         notes.add("templating.list", "added the $datasource variable (Prometheus, default uid 'prometheus')")
@@ -207,10 +211,10 @@ class _Module:
             json.dumps(model.get("title", ""), ensure_ascii=False),
             json.dumps(model.get("uid", ""), ensure_ascii=False),
             json.dumps(model.get("description", ""), ensure_ascii=False),
-            "[\n        " + ",\n        ".join(codegen._indent(r, "        ") for r in rows) + ",\n    ]" if rows else "[]",
+            _list_source(rows),
         ]
         kwargs = {
-            "variables": "[\n        " + ",\n        ".join(codegen._indent(v, "        ") for v in variables) + ",\n    ]",
+            "variables": _list_source(variables),
             "tags": literal(list(model.get("tags") or [])),
             "time": f"({json.dumps(time.get('from', 'now-6h'))}, {json.dumps(time.get('to', 'now'))})",
             "editable": repr(bool(model.get("editable", False))),
@@ -220,8 +224,14 @@ class _Module:
         skip = ("panels", "templating")
         overlay = codegen.diff({k: v for k, v in built.items() if k not in skip}, {k: v for k, v in model.items() if k not in skip})
         if overlay:
-            return f"dashboard = with_json(\n    {codegen._indent(call)},\n    {codegen._indent(literal(overlay, 1))},\n)\n"
+            return f"dashboard = with_json(\n    {codegen._indent(call)},\n    {codegen._indent(literal(overlay))},\n)\n"
         return f"dashboard = {call}\n"
+
+
+def _list_source(items: list[str]) -> str:
+    if not items:
+        return "[]"
+    return "[\n        " + ",\n        ".join(codegen._indent(item, "        ") for item in items) + ",\n    ]"
 
 
 def _eval_dashboard(generator: codegen.Generator, call: str) -> Any:

@@ -141,7 +141,7 @@ class Generator:
         made = normalise({"title": "x", "uid": "x", "panels": [stub]})["panels"][0]["targets"][0]
         overlay = diff(made, marked_target(target))
         if overlay:
-            return f"with_json(\n    {_indent(call)},\n    {_indent(literal(overlay, 1))},\n)"
+            return f"with_json(\n    {_indent(call)},\n    {_indent(literal(overlay))},\n)"
         return call
 
     # ----------------------------------------------------------------- panels
@@ -187,7 +187,7 @@ class Generator:
         overlay = diff(built, wanted)
         if not overlay:
             return call
-        return f"with_json(\n    {_indent(call)},\n    {_indent(literal(overlay, 1))},\n)"
+        return f"with_json(\n    {_indent(call)},\n    {_indent(literal(overlay))},\n)"
 
     # -------------------------------------------------------------- variables
     def variable(self, variable: dict) -> str:
@@ -208,4 +208,4 @@ class Generator:
         overlay = diff(built, variable)
         if not overlay:
             return call
-        return f"with_json(\n    {_indent(call)},\n    {_indent(literal(overlay, 1))},\n)"
+        return f"with_json(\n    {_indent(call)},\n    {_indent(literal(overlay))},\n)"

@@ -63,7 +63,6 @@ _LINK_DEFAULTS = {
     "type": "dashboards",
     "url": "",
 }
-_VARIABLE_DEFAULTS = {"hide": 0, "skipUrlSync": False}
 _ANNOTATION_DEFAULTS = {"enable": True, "hide": False, "iconColor": "rgba(0, 211, 255, 1)"}
 _QUERY_KEYS_BY_TYPE = (  # how to guess a data source's type from its query, when only a name is known
     ("expr", "prometheus"),
@@ -434,11 +433,16 @@ class Migration:
         for index, link in enumerate(links or []):
             if not isinstance(link, dict):
                 continue
+            if path != "links" and ("title" not in link or "url" not in link):
+                missing = [k for k in ("title", "url") if k not in link]
+                for key in missing:
+                    link[key] = ""
+                self.notes.add(f"{path}[{index}]", f"filled Grafana's defaults for {', '.join(missing)}", title)
             link.pop("$$hashKey", None)
             if "dashUri" in link or "dashboard" in link and "url" not in link:
                 self.notes.add(f"{path}[{index}]", "dashboard link by name (dashUri/dashboard) kept as is: check its url", title)
             if path == "links":  # dashboard links: Grafana's defaults for what the JSON omits
-                missing = [k for k in _LINK_DEFAULTS if k not in link]
+                missing = [k for k in _LINK_DEFAULTS if k not in link and k != "url"]
                 for key in missing:
                     link[key] = copy.deepcopy(_LINK_DEFAULTS[key])
                 if missing:
@@ -472,11 +476,6 @@ class Migration:
             if variable.get("type") == "query" and variable.get("datasource") is None:
                 variable["datasource"] = dict(DATASOURCE)
                 self.notes.add(f"{path}.datasource", "no data source (Grafana's default one): the $datasource variable")
-            missing = [k for k in _VARIABLE_DEFAULTS if k not in variable]
-            for key in missing:
-                variable[key] = _VARIABLE_DEFAULTS[key]
-            if variable.get("type") in ("query", "custom", "interval") and "options" not in variable:
-                variable["options"] = []
             if isinstance(variable.get("query"), dict) and variable.get("type") == "query":
                 query = variable["query"].get("query")
                 if isinstance(query, str):

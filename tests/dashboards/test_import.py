@@ -68,7 +68,8 @@ def test_project_dashboards_round_trip_byte_for_byte(path, tmp_path, monkeypatch
     code, out, _ = mlmon(capsys, "import", str(path))
     assert code == 0 and f"dashboards_src/{path.stem.replace('-', '_')}.py" in out
     source = (tmp_path / "dashboards_src" / f"{path.stem.replace('-', '_')}.py").read_text()
-    assert "DATASOURCE" in source and "dashboard = {" in source
+    assert "q.promql(" in source and "row(" in source and "dashboard = " in source
+    assert "p.timeseries(" in source or "p.stat(" in source
     assert mlmon(capsys, "build", "--only", "dashboards")[0] == 0
     assert (tmp_path / "generated" / "dashboards" / path.name).read_bytes() == path.read_bytes()
 
