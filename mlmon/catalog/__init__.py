@@ -105,7 +105,9 @@ def sample_labels(sample: str | None) -> frozenset[str] | None:
         return PROMETHEUS_SERIES[sample]
     metric = exporter_catalog.SERIES.get(sample)
     if metric is not None:
-        extra = {"le"} if metric.type is MetricType.HISTOGRAM and sample.endswith("_bucket") else set()
+        extra = (
+            {"le"} if metric.type is MetricType.HISTOGRAM and sample.endswith("_bucket") else set()
+        )
         return frozenset(metric.labels) | TARGET_LABELS | extra
     family = extension_family_of(sample)
     if family is None:
@@ -139,7 +141,9 @@ def _distance(a: str, b: str, limit: int) -> int:
     for i, char_a in enumerate(a, start=1):
         current = [i]
         for j, char_b in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
         if min(current) > limit:
             return limit + 1
         previous = current

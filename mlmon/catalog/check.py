@@ -51,13 +51,22 @@ def metric_problems(tree: promql_parser.Expr) -> list[Problem]:
             from exporter.catalog import CATALOG
 
             series = ", ".join(CATALOG[name].series_names)
-            found.append(Problem("histogram", name, f"{name} is a histogram: Prometheus has no series of that name, only {series}", f"use one of {series}"))
+            found.append(
+                Problem(
+                    "histogram",
+                    name,
+                    f"{name} is a histogram: Prometheus has no series of that name, only {series}",
+                    f"use one of {series}",
+                )
+            )
             continue
         if choices is None:
             choices = catalog.all_series()
         close = tuple(catalog.suggest(name, choices))
         hint = f"did you mean {', '.join(close)}?" if close else DECLARE_HINT
-        message = f"metric {name!r} is not in any catalog" + (f"; did you mean {', '.join(close)}?" if close else "")
+        message = f"metric {name!r} is not in any catalog" + (
+            f"; did you mean {', '.join(close)}?" if close else ""
+        )
         found.append(Problem("metric", name, message, hint, close))
     return found
 
@@ -72,7 +81,9 @@ def label_problems(tree: promql_parser.Expr) -> list[Problem]:
                 "label",
                 problem.label,
                 f"label {problem.label!r} in {problem.clause} does not exist on {problem.subject} (it has: {available})",
-                f"did you mean {', '.join(close)}?" if close else "use a label the metric has, or declare the label in its catalog",
+                f"did you mean {', '.join(close)}?"
+                if close
+                else "use a label the metric has, or declare the label in its catalog",
                 close,
             )
         )

@@ -123,14 +123,18 @@ def load(file: Path) -> dict[str, Family]:
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except OSError as exc:
-        raise CatalogFileError(f"{file}: cannot read the catalog extension: {exc.strerror}") from None
+        raise CatalogFileError(
+            f"{file}: cannot read the catalog extension: {exc.strerror}"
+        ) from None
     except yaml.YAMLError as exc:
         raise CatalogFileError(f"{file}: not valid YAML: {exc}") from None
     if not isinstance(data, dict) or set(data) - {"families"}:
         raise CatalogFileError(f"{file}: expected a mapping with one key, 'families'")
     entries = data.get("families") or {}
     if not isinstance(entries, dict):
-        raise CatalogFileError(f"{file}: 'families' must map metric names to {{type, help, labels}}")
+        raise CatalogFileError(
+            f"{file}: 'families' must map metric names to {{type, help, labels}}"
+        )
     found: dict[str, Family] = {}
     for name, entry in entries.items():
         found[str(name)] = _family(file, str(name), entry)
@@ -142,9 +146,13 @@ def _family(file: Path, name: str, entry: object) -> Family:
     if not _NAME.fullmatch(name):
         raise CatalogFileError(f"{where}: not a valid Prometheus metric name")
     if name in exporter_catalog.SERIES or name in exporter_catalog.CATALOG:
-        raise CatalogFileError(f"{where}: declared by exporter/catalog.py, which stays the truth for ML metrics; remove it here")
+        raise CatalogFileError(
+            f"{where}: declared by exporter/catalog.py, which stays the truth for ML metrics; remove it here"
+        )
     if name in PROMETHEUS_SERIES:
-        raise CatalogFileError(f"{where}: one of Prometheus's own series, already known; remove it here")
+        raise CatalogFileError(
+            f"{where}: one of Prometheus's own series, already known; remove it here"
+        )
     entry = entry or {}
     if not isinstance(entry, dict) or set(entry) - {"type", "help", "labels", "source"}:
         raise CatalogFileError(f"{where}: expected {{type, help, labels, source}}")
@@ -152,7 +160,9 @@ def _family(file: Path, name: str, entry: object) -> Family:
     if kind not in TYPES:
         raise CatalogFileError(f"{where}: type {kind!r} is not one of {', '.join(TYPES)}")
     labels = entry.get("labels") or []
-    if not isinstance(labels, list) or not all(isinstance(l, str) and _LABEL.fullmatch(l) for l in labels):
+    if not isinstance(labels, list) or not all(
+        isinstance(label, str) and _LABEL.fullmatch(label) for label in labels
+    ):
         raise CatalogFileError(f"{where}: labels must be a list of label names")
     return Family(name, kind, tuple(sorted(set(labels))), str(entry.get("help") or ""), "extension")
 
@@ -164,11 +174,19 @@ class Update:
     families: dict[str, Family] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
 
-    def add(self, name: str, kind: str, labels: Iterable[str], help_: str = "", source: str = "") -> None:
+    def add(
+        self, name: str, kind: str, labels: Iterable[str], help_: str = "", source: str = ""
+    ) -> None:
         old = self.families.get(name)
         merged_labels = set(labels) | set(old.labels if old else ())
         kind = kind if kind != "unknown" or old is None else old.type
-        self.families[name] = Family(name, kind, tuple(sorted(merged_labels)), help_ or (old.help if old else ""), "extension")
+        self.families[name] = Family(
+            name,
+            kind,
+            tuple(sorted(merged_labels)),
+            help_ or (old.help if old else ""),
+            "extension",
+        )
         if source:
             self.sources.setdefault(name, source)
 
@@ -182,11 +200,20 @@ def merged(current: Mapping[str, Family], update: Update) -> dict[str, Family]:
             out[name] = family
             continue
         kind = family.type if family.type != "unknown" else old.type
-        out[name] = replace(old, type=kind, labels=tuple(sorted(set(old.labels) | set(family.labels))), help=family.help or old.help)
+        out[name] = replace(
+            old,
+            type=kind,
+            labels=tuple(sorted(set(old.labels) | set(family.labels))),
+            help=family.help or old.help,
+        )
     return out
 
 
-def render(families_: Mapping[str, Family], sources: Mapping[str, str] | None = None, previous: Path | None = None) -> str:
+def render(
+    families_: Mapping[str, Family],
+    sources: Mapping[str, str] | None = None,
+    previous: Path | None = None,
+) -> str:
     """The YAML text of the extension (sorted, stable), keeping the sources already recorded."""
     recorded: dict[str, str] = {}
     if previous is not None and previous.is_file():
@@ -205,10 +232,16 @@ def render(families_: Mapping[str, Family], sources: Mapping[str, str] | None = 
         if source:
             entry["source"] = source
         body[name] = entry
-    return _HEADER + yaml.safe_dump({"families": body}, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
+    return _HEADER + yaml.safe_dump(
+        {"families": body}, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    )
 
 
-def write(families_: Mapping[str, Family], sources: Mapping[str, str] | None = None, at: Path | None = None) -> Path:
+def write(
+    families_: Mapping[str, Family],
+    sources: Mapping[str, str] | None = None,
+    at: Path | None = None,
+) -> Path:
     file = at or path()
     text = render(families_, sources, previous=file)
     scratch = file.with_name(f".{file.name}.tmp")

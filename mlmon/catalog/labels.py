@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import promql_parser
 
-from mlmon.catalog import PROMETHEUS_SERIES, TARGET_LABELS, sample_labels
+from mlmon.catalog import PROMETHEUS_SERIES, sample_labels
 from mlmon.lint.promql import PLACEHOLDER, Selector, children
 
 # Kept under its old name for the lint rules that import it.

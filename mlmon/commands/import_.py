@@ -40,7 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="do not add the dashboard's metric families to catalog.yml",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="do not print the migration notes")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="do not print the migration notes"
+    )
     parser.set_defaults(func=run)
 
 
@@ -64,9 +66,16 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = args.output == "-"
     try:
         imported = import_file(args.dashboard)
-        output = Path(args.output) if args.output and not to_stdout else _default_output(imported.uid, imported.title)
+        output = (
+            Path(args.output)
+            if args.output and not to_stdout
+            else _default_output(imported.uid, imported.title)
+        )
         if not to_stdout and output.exists() and not args.force:
-            print(f"error: {display_path(output)} exists; pass --force to overwrite it", file=sys.stderr)
+            print(
+                f"error: {display_path(output)} exists; pass --force to overwrite it",
+                file=sys.stderr,
+            )
             return 2
         _check_builds(imported, "(stdout)" if to_stdout else display_path(output))
     except BuildFailed as exc:
@@ -110,7 +119,9 @@ def run(args: argparse.Namespace) -> int:
     apply(output.parent, {output.name: imported.source.encode("utf-8")}, plan)
     if catalog_file is not None:
         catalog_extension.write(merged, imported.family_sources)
-    print(f"wrote {display_path(output)} ({imported.panels} panels, {len(imported.notes)} notes); run `mlmon build` to compile it")
+    print(
+        f"wrote {display_path(output)} ({imported.panels} panels, {len(imported.notes)} notes); run `mlmon build` to compile it"
+    )
     if catalog_file is not None:
         print(f"declared {len(imported.families)} metric families in {display_path(catalog_file)}")
     return 0
@@ -119,5 +130,7 @@ def run(args: argparse.Namespace) -> int:
 def _update(imported: Imported) -> catalog_extension.Update:
     update = catalog_extension.Update()
     for name, family in imported.families.items():
-        update.add(name, family.type, family.labels, family.help, imported.family_sources.get(name, ""))
+        update.add(
+            name, family.type, family.labels, family.help, imported.family_sources.get(name, "")
+        )
     return update

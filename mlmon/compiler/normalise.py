@@ -245,7 +245,11 @@ _BY_TYPE: dict[str, Callable[[dict], None]] = {
 
 def _target(target: dict, panel_ds: dict | None, item: str, path: str) -> dict:
     explicit = set(target.get(EXPLICIT) or ())
-    out = {k: v for k, v in target.items() if k != EXPLICIT and (k not in _TARGET_DROP or k in explicit)}
+    out = {
+        k: v
+        for k, v in target.items()
+        if k != EXPLICIT and (k not in _TARGET_DROP or k in explicit)
+    }
     ds = (
         datasource_ref(out.get("datasource"), item, f"{path}.datasource")
         or panel_ds
@@ -294,7 +298,10 @@ def _panel(panel: dict, path: str) -> dict:
         return _row(panel, path)
     explicit = set(panel.get(EXPLICIT) or ())
     out = {k: v for k, v in panel.items() if k != EXPLICIT and k not in _PANEL_DROP}
-    if out.get("maxDataPoints") == _GRAFANALIB_DEFAULT_MAX_DATA_POINTS and "maxDataPoints" not in explicit:
+    if (
+        out.get("maxDataPoints") == _GRAFANALIB_DEFAULT_MAX_DATA_POINTS
+        and "maxDataPoints" not in explicit
+    ):
         out.pop(
             "maxDataPoints"
         )  # grafanalib's default caps resolution; Grafana sizes it to the panel

@@ -39,7 +39,9 @@ class Row:
     cells: tuple[Cell, ...]
     height: int = DEFAULT_HEIGHT
     collapsed: bool = False
-    json: Mapping[str, Any] | None = None  # row-panel JSON the helper does not model (repeat, gridPos, id)
+    json: Mapping[str, Any] | None = (
+        None  # row-panel JSON the helper does not model (repeat, gridPos, id)
+    )
 
 
 def cell(panel: Panel, width: int | None = None, height: int | None = None) -> Cell:

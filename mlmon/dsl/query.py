@@ -311,7 +311,9 @@ def metric(name: MetricRef) -> Metric:
         ) from None
 
 
-_did_you_mean = catalogs.did_you_mean  # the one suggestion helper (same family, small edit distance)
+_did_you_mean = (
+    catalogs.did_you_mean
+)  # the one suggestion helper (same family, small edit distance)
 
 
 def _sample_name(name: MetricRef) -> tuple[Metric, str]:
@@ -730,7 +732,9 @@ def promql(text: str, unit: Unit | str | None = None) -> Expr:
     from mlmon.lint.promql import PromQLError
 
     if not isinstance(text, str) or not text.strip():
-        raise SourceError("promql(): the query is empty", hint="pass the PromQL expression as a string")
+        raise SourceError(
+            "promql(): the query is empty", hint="pass the PromQL expression as a string"
+        )
     try:
         found = problems(text)
     except PromQLError as exc:
@@ -738,9 +742,17 @@ def promql(text: str, unit: Unit | str | None = None) -> Expr:
     if found:
         raise CatalogError(f"promql(): {found[0].message}", hint=found[0].hint)
     metrics = frozenset(
-        family.name for family in map(catalogs.family_of, _selector_names(text)) if family and family.origin == "exporter"
+        family.name
+        for family in map(catalogs.family_of, _selector_names(text))
+        if family and family.origin == "exporter"
     )
-    return Expr(text, unit=Unit(unit) if unit is not None else None, metrics=metrics, labels=None, precedence=0)
+    return Expr(
+        text,
+        unit=Unit(unit) if unit is not None else None,
+        metrics=metrics,
+        labels=None,
+        precedence=0,
+    )
 
 
 def _selector_names(text: str) -> list[str]:

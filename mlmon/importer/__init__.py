@@ -72,7 +72,10 @@ def prepare(data: Any) -> tuple[dict, Notes]:
     variables = migrated["templating"]["list"]
     if not any(v.get("name") == DATASOURCE_VARIABLE for v in variables if isinstance(v, dict)):
         variables.insert(0, to_plain(datasource()))
-        notes.add("templating.list", "added the $datasource variable (Prometheus, default uid 'prometheus')")
+        notes.add(
+            "templating.list",
+            "added the $datasource variable (Prometheus, default uid 'prometheus')",
+        )
     if not (migrated.get("description") or "").strip():
         migrated["description"] = PLACEHOLDER_DESCRIPTION.replace("panel", "dashboard")
         notes.add("description", "the dashboard has no description; a TODO placeholder was added")
@@ -81,11 +84,17 @@ def prepare(data: Any) -> tuple[dict, Notes]:
     for panel in _walk(migrated.get("panels") or []):
         if panel.get("type") != "row" and not (panel.get("description") or "").strip():
             panel["description"] = PLACEHOLDER_DESCRIPTION
-            notes.add(f"panel {panel.get('id', '?')}", "no description; a TODO placeholder was added", panel.get("title"))
+            notes.add(
+                f"panel {panel.get('id', '?')}",
+                "no description; a TODO placeholder was added",
+                panel.get("title"),
+            )
         if panel.get("maxDataPoints") is not None:
             panel[EXPLICIT] = ["maxDataPoints"]
         for target in panel.get("targets") or []:
-            kept = [key for key in _EXPLICIT_TARGET_KEYS if isinstance(target, dict) and key in target]
+            kept = [
+                key for key in _EXPLICIT_TARGET_KEYS if isinstance(target, dict) and key in target
+            ]
             if kept:
                 target[EXPLICIT] = kept
     return migrated, notes
@@ -94,7 +103,11 @@ def prepare(data: Any) -> tuple[dict, Notes]:
 def _identifier(title: str, taken: set[str]) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     name = re.sub(r"[^a-z0-9]+", "_", ascii_title.lower()).strip("_") or "panel"
-    if name[0].isdigit() or keyword.iskeyword(name) or name in ("dashboard", "p", "q", "var", "row"):
+    if (
+        name[0].isdigit()
+        or keyword.iskeyword(name)
+        or name in ("dashboard", "p", "q", "var", "row")
+    ):
         name = f"panel_{name}"
     name = name[:50].rstrip("_")
     candidate, n = name, 2
@@ -109,24 +122,34 @@ def _expressions(model: dict) -> tuple[list[str], list[str]]:
         t["expr"]
         for panel in _walk(model.get("panels") or [])
         for t in panel.get("targets") or []
-        if isinstance(t.get("expr"), str) and t.get("expr") and (t.get("datasource") or {}).get("type") == "prometheus"
+        if isinstance(t.get("expr"), str)
+        and t.get("expr")
+        and (t.get("datasource") or {}).get("type") == "prometheus"
     ]
     queries = [
         v["query"]
         for v in model["templating"]["list"]
-        if v.get("type") == "query" and isinstance(v.get("query"), str) and (v.get("datasource") or {}).get("type") == "prometheus"
+        if v.get("type") == "query"
+        and isinstance(v.get("query"), str)
+        and (v.get("datasource") or {}).get("type") == "prometheus"
     ]
     return exprs, queries
 
 
 def _header(title: str, origin: str, notes: Notes) -> str:
     lines = [f'"""{title}: imported from {origin} by `mlmon import`.', ""]
-    lines.append("Panels are mlmon.dsl helpers with their queries as q.promql(...); with_json(...) carries the")
-    lines.append("settings the helpers do not model, raw_panel(...) the panel types they do not cover.")
+    lines.append(
+        "Panels are mlmon.dsl helpers with their queries as q.promql(...); with_json(...) carries the"
+    )
+    lines.append(
+        "settings the helpers do not model, raw_panel(...) the panel types they do not cover."
+    )
     lines.append('"""')
     lines.append("")
     if len(notes):
-        lines.append("# Import notes: what the migration changed (review them, then delete this block).")
+        lines.append(
+            "# Import notes: what the migration changed (review them, then delete this block)."
+        )
         for note in notes:
             text = str(note).replace("\n", " ")
             lines.append(f"# - {text}")
@@ -178,7 +201,8 @@ class _Module:
                 close(current)
                 self.count += 1
                 children = [
-                    panel_source(child, f"{path}.panels[{j}]") for j, child in enumerate(panel.get("panels") or [])
+                    panel_source(child, f"{path}.panels[{j}]")
+                    for j, child in enumerate(panel.get("panels") or [])
                 ]
                 current = (panel, index, children)
             else:
@@ -186,14 +210,27 @@ class _Module:
         close(current)
         variables = [self.generator.variable(v) for v in self.model["templating"]["list"]]
         dashboard = self._dashboard(rows, variables)
-        return _header(self.model.get("title", ""), self.origin, self.notes) + codegen.IMPORTS + "\n" + "\n".join(blocks) + "\n" + dashboard
+        return (
+            _header(self.model.get("title", ""), self.origin, self.notes)
+            + codegen.IMPORTS
+            + "\n"
+            + "\n".join(blocks)
+            + "\n"
+            + dashboard
+        )
 
     def _row(self, header: dict, index: int, names: list[str]) -> str:
         from mlmon.dsl.layout import place, row
 
         collapsed = bool(header.get("collapsed"))
         title = header.get("title") or "Row"
-        built = normalise({"title": "x", "uid": "x", "panels": [to_plain(p) for p in place([row(title, collapsed=collapsed)])]})["panels"][0]
+        built = normalise(
+            {
+                "title": "x",
+                "uid": "x",
+                "panels": [to_plain(p) for p in place([row(title, collapsed=collapsed)])],
+            }
+        )["panels"][0]
         wanted = {k: v for k, v in header.items() if k != "panels"}
         built.pop("panels", None)
         overlay = codegen.diff(built, wanted)
@@ -219,10 +256,21 @@ class _Module:
             "time": f"({json.dumps(time.get('from', 'now-6h'))}, {json.dumps(time.get('to', 'now'))})",
             "editable": repr(bool(model.get("editable", False))),
         }
-        call = "build_dashboard(\n    " + ",\n    ".join(args + [f"{k}={v}" for k, v in kwargs.items()]) + ",\n)"
-        built = normalise(self.generator.build(call.replace("\n", " ")) if False else _eval_dashboard(self.generator, call))
+        call = (
+            "build_dashboard(\n    "
+            + ",\n    ".join(args + [f"{k}={v}" for k, v in kwargs.items()])
+            + ",\n)"
+        )
+        built = normalise(
+            self.generator.build(call.replace("\n", " "))
+            if False
+            else _eval_dashboard(self.generator, call)
+        )
         skip = ("panels", "templating")
-        overlay = codegen.diff({k: v for k, v in built.items() if k not in skip}, {k: v for k, v in model.items() if k not in skip})
+        overlay = codegen.diff(
+            {k: v for k, v in built.items() if k not in skip},
+            {k: v for k, v in model.items() if k not in skip},
+        )
         if overlay:
             return f"dashboard = with_json(\n    {codegen._indent(call)},\n    {codegen._indent(literal(overlay))},\n)\n"
         return f"dashboard = {call}\n"
@@ -231,12 +279,21 @@ class _Module:
 def _list_source(items: list[str]) -> str:
     if not items:
         return "[]"
-    return "[\n        " + ",\n        ".join(codegen._indent(item, "        ") for item in items) + ",\n    ]"
+    return (
+        "[\n        "
+        + ",\n        ".join(codegen._indent(item, "        ") for item in items)
+        + ",\n    ]"
+    )
 
 
 def _eval_dashboard(generator: codegen.Generator, call: str) -> Any:
     """Build the dashboard call with its rows and variables stubbed out (only its own keys are compared)."""
-    stub = re.sub(r"^(build_dashboard\(\n(?:.*\n){3})(    \[[\s\S]*?\n    \]|    \[\])", r"\1    []", call, count=1)
+    stub = re.sub(
+        r"^(build_dashboard\(\n(?:.*\n){3})(    \[[\s\S]*?\n    \]|    \[\])",
+        r"\1    []",
+        call,
+        count=1,
+    )
     stub = re.sub(r"variables=\[[\s\S]*?\n    \]", "variables=[]", stub, count=1)
     return generator.build(stub)
 
@@ -271,7 +328,9 @@ def to_module(data: Any, origin: str) -> Imported:
     try:
         model = normalise(prepared)
     except SourceError as exc:
-        raise SourceError(exc.message, source=origin, item=exc.item, json_path=exc.json_path, hint=exc.hint) from None
+        raise SourceError(
+            exc.message, source=origin, item=exc.item, json_path=exc.json_path, hint=exc.hint
+        ) from None
     expressions, variable_queries = _expressions(model)
     update = families.seen(expressions, variable_queries, origin)
     with catalog_extension.declaring(update.families):
@@ -280,20 +339,35 @@ def to_module(data: Any, origin: str) -> Imported:
         for _attempt in range(3):
             try:
                 built = normalise(_load(source))
-            except Exception as exc:  # noqa: BLE001 - any failure: fall back to raw JSON everywhere
+            except Exception as exc:
                 if module.raw_paths == _all_paths(model):
-                    raise MlmonError(f"{origin}: the generated module does not build: {exc}") from None
+                    raise MlmonError(
+                        f"{origin}: the generated module does not build: {exc}"
+                    ) from None
                 module.raw_paths = _all_paths(model)
                 source = module.source()
                 continue
             wrong = _mismatches(built, model)
-            if not wrong and {k: v for k, v in built.items() if k != "panels"} == {k: v for k, v in model.items() if k != "panels"}:
+            if not wrong and {k: v for k, v in built.items() if k != "panels"} == {
+                k: v for k, v in model.items() if k != "panels"
+            }:
                 break
             if wrong <= module.raw_paths:
-                raise MlmonError(f"{origin}: the generated module does not build to the dashboard (at {sorted(wrong)[:3]})")
+                raise MlmonError(
+                    f"{origin}: the generated module does not build to the dashboard (at {sorted(wrong)[:3]})"
+                )
             module.raw_paths |= wrong
             source = module.source()
-    return Imported(source, model.get("title", ""), model.get("uid"), module.count, list(notes), model, update.families, update.sources)
+    return Imported(
+        source,
+        model.get("title", ""),
+        model.get("uid"),
+        module.count,
+        list(notes),
+        model,
+        update.families,
+        update.sources,
+    )
 
 
 def _all_paths(model: dict) -> set[str]:
@@ -307,7 +381,7 @@ def _all_paths(model: dict) -> set[str]:
 
 def _load(source: str) -> Any:
     scope: dict[str, Any] = {"__name__": "mlmon_import_check"}
-    exec(compile(source, "<import>", "exec"), scope)  # noqa: S102 - the module we just generated
+    exec(compile(source, "<import>", "exec"), scope)
     return scope["dashboard"]
 
 

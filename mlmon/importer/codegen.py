@@ -44,7 +44,7 @@ IMPORTS = (
 def namespace() -> dict[str, Any]:
     """What the generated module's imports bind (to build pieces while generating them)."""
     scope: dict[str, Any] = {}
-    exec(IMPORTS, scope)  # noqa: S102 - our own fixed import lines
+    exec(IMPORTS, scope)
     return scope
 
 
@@ -116,7 +116,7 @@ class Generator:
         self.note = note
 
     def build(self, source: str) -> Any:
-        return eval(source, self.scope)  # noqa: S307 - evaluating the code we just generated
+        return eval(source, self.scope)
 
     # ---------------------------------------------------------------- targets
     def target(self, target: dict, path: str, title: str | None) -> str | None:
@@ -126,7 +126,9 @@ class Generator:
             return None
         expr = _expr_source(text)
         if expr is None:
-            self.note(path, "the query does not parse as PromQL: kept as q.raw() (lint reports it)", title)
+            self.note(
+                path, "the query does not parse as PromQL: kept as q.raw() (lint reports it)", title
+            )
             expr = f"q.raw({json.dumps(text, ensure_ascii=False)})"
         args = [expr, json.dumps(target.get("legendFormat", ""), ensure_ascii=False)]
         kwargs = {}
@@ -154,7 +156,11 @@ class Generator:
             source = self._helper(panel, path)
         elif kind == "text" and not panel.get("targets"):
             content = (panel.get("options") or {}).get("content", "")
-            call = _call("p.text", [json.dumps(title, ensure_ascii=False), json.dumps(content, ensure_ascii=False)], {"description": json.dumps(panel.get("description", ""), ensure_ascii=False)})
+            call = _call(
+                "p.text",
+                [json.dumps(title, ensure_ascii=False), json.dumps(content, ensure_ascii=False)],
+                {"description": json.dumps(panel.get("description", ""), ensure_ascii=False)},
+            )
             source = self._with_overlay(call, panel)
         if source is None:
             return self.raw(panel)
@@ -172,7 +178,11 @@ class Generator:
             targets.append(made)
         defaults = (panel.get("fieldConfig") or {}).get("defaults") or {}
         kwargs = {"unit": json.dumps(defaults.get("unit") or "short")}
-        args = [json.dumps(panel.get("title", ""), ensure_ascii=False), json.dumps(panel.get("description", ""), ensure_ascii=False), *targets]
+        args = [
+            json.dumps(panel.get("title", ""), ensure_ascii=False),
+            json.dumps(panel.get("description", ""), ensure_ascii=False),
+            *targets,
+        ]
         call = _call(_HELPERS[panel["type"]], args, kwargs)
         return self._with_overlay(call, panel)
 
@@ -196,13 +206,24 @@ class Generator:
         elif variable.get("type") == "query" and isinstance(variable.get("query"), str):
             call = _call(
                 "var.label_picker",
-                [json.dumps(variable.get("name")), json.dumps(variable.get("label") or variable.get("name")), json.dumps(variable["query"], ensure_ascii=False)],
+                [
+                    json.dumps(variable.get("name")),
+                    json.dumps(variable.get("label") or variable.get("name")),
+                    json.dumps(variable["query"], ensure_ascii=False),
+                ],
                 {},
             )
         else:
             return f"raw_variable({literal(variable)})"
         try:
-            built = normalise({"title": "x", "uid": "x", "panels": [], "templating": {"list": [to_plain(self.build(call))]}})["templating"]["list"][0]
+            built = normalise(
+                {
+                    "title": "x",
+                    "uid": "x",
+                    "panels": [],
+                    "templating": {"list": [to_plain(self.build(call))]},
+                }
+            )["templating"]["list"][0]
         except Exception:
             return f"raw_variable({literal(variable)})"
         overlay = diff(built, variable)

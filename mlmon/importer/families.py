@@ -23,7 +23,9 @@ def _named_labels(node: promql_parser.Expr) -> set[str]:
     while stack:
         current = stack.pop()
         if isinstance(current, promql_parser.VectorSelector):
-            names.update(m.name for m in promql.Selector(current, None, ()).matchers if m.name != "__name__")
+            names.update(
+                m.name for m in promql.Selector(current, None, ()).matchers if m.name != "__name__"
+            )
         if isinstance(current, promql_parser.AggregateExpr) and current.modifier is not None:
             names.update(current.modifier.labels)
         if isinstance(current, promql_parser.BinaryExpr) and current.modifier is not None:
@@ -55,7 +57,10 @@ def seen(expressions: Iterable[str], variable_queries: Iterable[str], origin: st
             name = selector.metric
             if not name or name == promql.PLACEHOLDER or catalog.exporter_base_name(name):
                 continue
-            if catalog.family_of(name) is not None and catalog.family_of(name).origin != "extension":  # type: ignore[union-attr]
+            if (
+                catalog.family_of(name) is not None
+                and catalog.family_of(name).origin != "extension"
+            ):  # type: ignore[union-attr]
                 continue
             family, kind = _family(name)
             update.add(family, kind, labels, source=f"mlmon import {origin}")
@@ -77,7 +82,10 @@ def seen(expressions: Iterable[str], variable_queries: Iterable[str], origin: st
             name = selector.metric
             if not name or name == promql.PLACEHOLDER or catalog.exporter_base_name(name):
                 continue
-            if catalog.family_of(name) is not None and catalog.family_of(name).origin != "extension":  # type: ignore[union-attr]
+            if (
+                catalog.family_of(name) is not None
+                and catalog.family_of(name).origin != "extension"
+            ):  # type: ignore[union-attr]
                 continue
             family, kind = _family(name)
             update.add(family, kind, labels, source=f"mlmon import {origin}")

@@ -127,7 +127,9 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
     options: dict[str, Any] = {}
 
     bars, lines, points = bool(old.get("bars")), old.get("lines", True), bool(old.get("points"))
-    custom["drawStyle"] = "bars" if bars and not lines else ("points" if points and not lines else "line")
+    custom["drawStyle"] = (
+        "bars" if bars and not lines else ("points" if points and not lines else "line")
+    )
     custom["lineWidth"] = old.get("linewidth", 1)
     custom["fillOpacity"] = int(_number(old.get("fill", 1)) or 0) * 10
     custom["showPoints"] = "always" if points else "never"
@@ -135,14 +137,23 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
     if old.get("steppedLine"):
         custom["lineInterpolation"] = "stepAfter"
     if old.get("dashes"):
-        custom["lineStyle"] = {"fill": "dash", "dash": [old.get("dashLength", 10), old.get("spaceLength", 10)]}
+        custom["lineStyle"] = {
+            "fill": "dash",
+            "dash": [old.get("dashLength", 10), old.get("spaceLength", 10)],
+        }
     if old.get("stack"):
-        custom["stacking"] = {"mode": "percent" if old.get("percentage") else "normal", "group": "A"}
+        custom["stacking"] = {
+            "mode": "percent" if old.get("percentage") else "normal",
+            "group": "A",
+        }
     null_mode = old.get("nullPointMode")
     if null_mode == "connected":
         custom["spanNulls"] = True
     elif null_mode == "null as zero":
-        note("nullPointMode", "'null as zero' has no field option; add a 'Convert field type'/'null → 0' transformation if you need it")
+        note(
+            "nullPointMode",
+            "'null as zero' has no field option; add a 'Convert field type'/'null → 0' transformation if you need it",
+        )
     custom.setdefault("spanNulls", False)
     if old.get("fillGradient"):
         custom["gradientMode"] = "opacity"
@@ -157,7 +168,11 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
         value = _number(left.get(key))
         if value is not None:
             defaults[key] = value
-    decimals = _number(left.get("decimals")) if left.get("decimals") is not None else _number(old.get("decimals"))
+    decimals = (
+        _number(left.get("decimals"))
+        if left.get("decimals") is not None
+        else _number(old.get("decimals"))
+    )
     if decimals is not None:
         defaults["decimals"] = decimals
     if left.get("label"):
@@ -189,7 +204,9 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
             elif key == "color":
                 properties.append({"id": "color", "value": {"mode": "fixed", "fixedColor": value}})
             elif key == "fill":
-                properties.append({"id": "custom.fillOpacity", "value": int(_number(value) or 0) * 10})
+                properties.append(
+                    {"id": "custom.fillOpacity", "value": int(_number(value) or 0) * 10}
+                )
             elif key == "linewidth":
                 properties.append({"id": "custom.lineWidth", "value": value})
             elif key == "lines" and value is False and series.get("bars"):
@@ -197,17 +214,31 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
             elif key == "bars" and value:
                 properties.append({"id": "custom.drawStyle", "value": "bars"})
             elif key == "stack" and value is False:
-                properties.append({"id": "custom.stacking", "value": {"mode": "none", "group": "A"}})
+                properties.append(
+                    {"id": "custom.stacking", "value": {"mode": "none", "group": "A"}}
+                )
             elif key == "transform" and value == "negative-Y":
                 properties.append({"id": "custom.transform", "value": "negative-Y"})
             elif key in ("legend", "hiddenSeries") and value is False:
-                properties.append({"id": "custom.hideFrom", "value": {"legend": True, "tooltip": False, "viz": False}})
+                properties.append(
+                    {
+                        "id": "custom.hideFrom",
+                        "value": {"legend": True, "tooltip": False, "viz": False},
+                    }
+                )
             elif key == "dashes" and value:
-                properties.append({"id": "custom.lineStyle", "value": {"fill": "dash", "dash": [10, 10]}})
+                properties.append(
+                    {"id": "custom.lineStyle", "value": {"fill": "dash", "dash": [10, 10]}}
+                )
             else:
-                note(f"seriesOverrides[{index}].{key}", f"no timeseries equivalent for {key}={value!r}; dropped")
+                note(
+                    f"seriesOverrides[{index}].{key}",
+                    f"no timeseries equivalent for {key}={value!r}; dropped",
+                )
         if properties:
-            overrides.append({"matcher": _series_matcher(series["alias"]), "properties": properties})
+            overrides.append(
+                {"matcher": _series_matcher(series["alias"]), "properties": properties}
+            )
 
     thresholds = old.get("thresholds") if isinstance(old.get("thresholds"), list) else []
     if thresholds:
@@ -215,7 +246,10 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
         defaults["thresholds"] = {"mode": "absolute", "steps": steps}
         custom["thresholdsStyle"] = {"mode": style or "line"}
     elif old.get("timeRegions"):
-        note("timeRegions", "time regions are dashboard annotations in Grafana ≥ 10 (add a 'Time regions' annotation); dropped")
+        note(
+            "timeRegions",
+            "time regions are dashboard annotations in Grafana ≥ 10 (add a 'Time regions' annotation); dropped",
+        )
 
     legend = old.get("legend") if isinstance(old.get("legend"), dict) else {}
     options["legend"] = {
@@ -226,17 +260,26 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
     }
     tooltip = old.get("tooltip") if isinstance(old.get("tooltip"), dict) else {}
     sort = {1: "asc", 2: "desc"}.get(tooltip.get("sort"), "none")
-    options["tooltip"] = {"mode": "multi" if tooltip.get("shared", True) else "single", "sort": sort}
+    options["tooltip"] = {
+        "mode": "multi" if tooltip.get("shared", True) else "single",
+        "sort": sort,
+    }
     xaxis = old.get("xaxis") if isinstance(old.get("xaxis"), dict) else {}
     if xaxis.get("mode") in ("series", "histogram"):
-        note("xaxis.mode", f"x-axis mode {xaxis['mode']!r} (bars per series/histogram) is drawn as a time series; use a bar chart or histogram panel for the old look")
+        note(
+            "xaxis.mode",
+            f"x-axis mode {xaxis['mode']!r} (bars per series/histogram) is drawn as a time series; use a bar chart or histogram panel for the old look",
+        )
     if old.get("renderer") not in (None, "flot"):
         note("renderer", f"renderer {old['renderer']!r} dropped (Grafana ≥ 10 has one renderer)")
 
     defaults["custom"] = custom
     panel["fieldConfig"] = {"defaults": defaults, "overrides": overrides}
     panel["options"] = options
-    note("type", "graph → timeseries: yaxes, legend, tooltip, lines/bars/points, fill, stack, thresholds and seriesOverrides converted to fieldConfig/options")
+    note(
+        "type",
+        "graph → timeseries: yaxes, legend, tooltip, lines/bars/points, fill, stack, thresholds and seriesOverrides converted to fieldConfig/options",
+    )
 
 
 def _singlestat_thresholds(panel_old: dict) -> list[dict]:
@@ -244,7 +287,9 @@ def _singlestat_thresholds(panel_old: dict) -> list[dict]:
     colors = colors or ["green", "orange", "red"]
     raw = panel_old.get("thresholds")
     values = [
-        _number(v.strip()) for v in (raw.split(",") if isinstance(raw, str) else raw or []) if str(v).strip()
+        _number(v.strip())
+        for v in (raw.split(",") if isinstance(raw, str) else raw or [])
+        if str(v).strip()
     ]
     values = [v for v in values if v is not None]
     steps = [{"color": colors[0], "value": None}]
@@ -258,9 +303,21 @@ def _singlestat_mappings(old: dict) -> list[dict]:
     value_maps = old.get("valueMaps") if isinstance(old.get("valueMaps"), list) else []
     options = {}
     for index, item in enumerate(value_maps):
-        if isinstance(item, dict) and item.get("value") not in (None, "") and item.get("op", "=") == "=":
+        if (
+            isinstance(item, dict)
+            and item.get("value") not in (None, "")
+            and item.get("op", "=") == "="
+        ):
             if item["value"] == "null":
-                mappings.append({"type": "special", "options": {"match": "null", "result": {"text": item.get("text", ""), "index": index}}})
+                mappings.append(
+                    {
+                        "type": "special",
+                        "options": {
+                            "match": "null",
+                            "result": {"text": item.get("text", ""), "index": index},
+                        },
+                    }
+                )
             else:
                 options[str(item["value"])] = {"text": item.get("text", ""), "index": index}
     if options:
@@ -336,32 +393,57 @@ def singlestat_to_stat(panel: dict, note: Note) -> None:
     reduce: dict[str, Any] = {"calcs": [calc], "fields": "", "values": False}
     if old.get("tableColumn"):
         reduce["fields"] = f"/^{old['tableColumn']}$/"
-    options: dict[str, Any] = {"reduceOptions": reduce, "orientation": "horizontal" if not is_gauge else "auto"}
+    options: dict[str, Any] = {
+        "reduceOptions": reduce,
+        "orientation": "horizontal" if not is_gauge else "auto",
+    }
     if is_gauge:
         options["showThresholdMarkers"] = gauge.get("thresholdMarkers", True)
         options["showThresholdLabels"] = gauge.get("thresholdLabels", False)
     else:
         background = bool(old.get("colorBackground"))
-        options["colorMode"] = "background" if background else ("value" if old.get("colorValue") else "none")
+        options["colorMode"] = (
+            "background" if background else ("value" if old.get("colorValue") else "none")
+        )
         sparkline = old.get("sparkline") if isinstance(old.get("sparkline"), dict) else {}
         options["graphMode"] = "area" if sparkline.get("show") else "none"
         options["justifyMode"] = "auto"
         options["textMode"] = "name" if old.get("valueName") == "name" else "auto"
     for key in ("prefix", "postfix"):
         if old.get(key):
-            note(key, f"{key} {old[key]!r} has no stat option; put it in the unit (custom unit 'prefix:…'/'suffix:…') — dropped")
+            note(
+                key,
+                f"{key} {old[key]!r} has no stat option; put it in the unit (custom unit 'prefix:…'/'suffix:…') — dropped",
+            )
     if old.get("nullPointMode") not in (None, "connected", "null"):
         note("nullPointMode", f"nullPointMode {old['nullPointMode']!r} has no stat option; dropped")
     panel["fieldConfig"] = {"defaults": defaults, "overrides": list(config.get("overrides") or [])}
     panel["options"] = options
-    note("type", f"singlestat → {panel['type']}: format, decimals, thresholds/colors, value/range maps, valueName and sparkline converted")
+    note(
+        "type",
+        f"singlestat → {panel['type']}: format, decimals, thresholds/colors, value/range maps, valueName and sparkline converted",
+    )
 
 
-_TABLE_OLD_KEYS = ("styles", "columns", "transform", "sort", "fontSize", "pageSize", "scroll", "showHeader", "options", "fieldConfig")
+_TABLE_OLD_KEYS = (
+    "styles",
+    "columns",
+    "transform",
+    "sort",
+    "fontSize",
+    "pageSize",
+    "scroll",
+    "showHeader",
+    "options",
+    "fieldConfig",
+)
 _TRANSFORMS = {
     "timeseries_to_rows": None,
     "timeseries_to_columns": {"id": "seriesToColumns", "options": {}},
-    "timeseries_aggregations": {"id": "reduce", "options": {"reducers": ["mean", "max", "min", "lastNotNull"]}},
+    "timeseries_aggregations": {
+        "id": "reduce",
+        "options": {"reducers": ["mean", "max", "min", "lastNotNull"]},
+    },
     "table": {"id": "merge", "options": {}},
     "json": None,
     "annotations": None,
@@ -374,7 +456,7 @@ def table_old_to_table(panel: dict, note: Note) -> None:
     panel["type"] = "table"
     defaults: dict[str, Any] = {"custom": {"align": "auto", "cellOptions": {"type": "auto"}}}
     overrides: list[dict] = []
-    for index, style in enumerate(old.get("styles") or []):
+    for style in old.get("styles") or []:
         if not isinstance(style, dict):
             continue
         properties: list[dict] = []
@@ -387,13 +469,31 @@ def table_old_to_table(panel: dict, note: Note) -> None:
         if style.get("type") == "hidden":
             properties.append({"id": "custom.hidden", "value": True})
         if style.get("type") == "date":
-            properties.append({"id": "unit", "value": f"time: {style.get('dateFormat') or 'YYYY-MM-DD HH:mm:ss'}"})
+            properties.append(
+                {"id": "unit", "value": f"time: {style.get('dateFormat') or 'YYYY-MM-DD HH:mm:ss'}"}
+            )
         if style.get("colorMode") in ("cell", "value", "row"):
             kind = "color-background" if style["colorMode"] in ("cell", "row") else "color-text"
             properties.append({"id": "custom.cellOptions", "value": {"type": kind}})
-            properties.append({"id": "thresholds", "value": {"mode": "absolute", "steps": _singlestat_thresholds(style)}})
+            properties.append(
+                {
+                    "id": "thresholds",
+                    "value": {"mode": "absolute", "steps": _singlestat_thresholds(style)},
+                }
+            )
         if style.get("link"):
-            properties.append({"id": "links", "value": [{"title": style.get("linkTooltip") or "", "url": style.get("linkUrl") or "", "targetBlank": bool(style.get("linkTargetBlank"))}]})
+            properties.append(
+                {
+                    "id": "links",
+                    "value": [
+                        {
+                            "title": style.get("linkTooltip") or "",
+                            "url": style.get("linkUrl") or "",
+                            "targetBlank": bool(style.get("linkTargetBlank")),
+                        }
+                    ],
+                }
+            )
         if style.get("align") in ("left", "right", "center"):
             properties.append({"id": "custom.align", "value": style["align"]})
         pattern = style.get("pattern") or "/.*/"
@@ -416,11 +516,20 @@ def table_old_to_table(panel: dict, note: Note) -> None:
     if transformations:
         panel["transformations"] = transformations
     for index, column in enumerate(old.get("columns") or []):
-        note(f"columns[{index}]", f"column {column.get('text', column) if isinstance(column, dict) else column!r} of the old aggregation table: use a Reduce transformation")
-    options: dict[str, Any] = {"showHeader": old.get("showHeader", True) is not False, "cellHeight": "sm"}
+        note(
+            f"columns[{index}]",
+            f"column {column.get('text', column) if isinstance(column, dict) else column!r} of the old aggregation table: use a Reduce transformation",
+        )
+    options: dict[str, Any] = {
+        "showHeader": old.get("showHeader", True) is not False,
+        "cellHeight": "sm",
+    }
     sort = old.get("sort") if isinstance(old.get("sort"), dict) else {}
     if sort.get("col") is not None:
-        note("sort", "the old table's sort column index has no equivalent (sortBy names a field); dropped")
+        note(
+            "sort",
+            "the old table's sort column index has no equivalent (sortBy names a field); dropped",
+        )
     for key in ("fontSize", "pageSize", "scroll"):
         if key in old:
             note(key, f"{key}={old[key]!r} has no table option; dropped")
@@ -452,7 +561,11 @@ HEATMAP_OLD_KEYS = (
 
 def is_old_heatmap(panel: dict) -> bool:
     """The Angular heatmap (before Grafana 9): it keys its options at the panel's top level."""
-    return panel.get("type") == "heatmap" and any(k in panel for k in ("dataFormat", "cards", "yBucketBound", "heatmap")) and "calculate" not in (panel.get("options") or {})
+    return (
+        panel.get("type") == "heatmap"
+        and any(k in panel for k in ("dataFormat", "cards", "yBucketBound", "heatmap"))
+        and "calculate" not in (panel.get("options") or {})
+    )
 
 
 def heatmap_to_heatmap(panel: dict, note: Note) -> None:
@@ -465,7 +578,12 @@ def heatmap_to_heatmap(panel: dict, note: Note) -> None:
     options: dict[str, Any] = dict(panel.get("options") or {})
     options["calculate"] = old.get("dataFormat") == "timeseries"
     if options["calculate"] and (old.get("yBucketNumber") or old.get("yBucketSize")):
-        options["calculation"] = {"yBuckets": {"mode": "count" if old.get("yBucketNumber") else "size", "value": str(old.get("yBucketNumber") or old.get("yBucketSize"))}}
+        options["calculation"] = {
+            "yBuckets": {
+                "mode": "count" if old.get("yBucketNumber") else "size",
+                "value": str(old.get("yBucketNumber") or old.get("yBucketSize")),
+            }
+        }
     options["color"] = {
         "mode": "opacity" if color.get("mode") == "opacity" else "scheme",
         "scheme": scheme,
@@ -482,7 +600,10 @@ def heatmap_to_heatmap(panel: dict, note: Note) -> None:
     options["cellGap"] = int(_number(cards.get("cardPadding")) or 1)
     if _number(cards.get("cardRound")) is not None:
         options["cellRadius"] = _number(cards["cardRound"])
-    options["yAxis"] = {"axisPlacement": "hidden" if y_axis.get("show") is False else "left", "reverse": bool(old.get("reverseYBuckets"))}
+    options["yAxis"] = {
+        "axisPlacement": "hidden" if y_axis.get("show") is False else "left",
+        "reverse": bool(old.get("reverseYBuckets")),
+    }
     if _unit(y_axis.get("format")):
         options["yAxis"]["unit"] = _unit(y_axis["format"])
     if _number(y_axis.get("decimals")) is not None:
@@ -490,9 +611,14 @@ def heatmap_to_heatmap(panel: dict, note: Note) -> None:
     if _number(y_axis.get("logBase")) not in (None, 1):
         options["yAxis"]["scaleDistribution"] = {"type": "log", "log": _number(y_axis["logBase"])}
     bound = old.get("yBucketBound") or "auto"
-    options["rowsFrame"] = {"layout": {"upper": "le", "lower": "ge", "middle": "unknown"}.get(bound, "auto")}
+    options["rowsFrame"] = {
+        "layout": {"upper": "le", "lower": "ge", "middle": "unknown"}.get(bound, "auto")
+    }
     tooltip = old.get("tooltip") if isinstance(old.get("tooltip"), dict) else {}
-    options["tooltip"] = {"mode": "single" if tooltip.get("show", True) else "none", "yHistogram": bool(tooltip.get("showHistogram"))}
+    options["tooltip"] = {
+        "mode": "single" if tooltip.get("show", True) else "none",
+        "yHistogram": bool(tooltip.get("showHistogram")),
+    }
     legend = old.get("legend") if isinstance(old.get("legend"), dict) else {}
     options["legend"] = {"show": bool(legend.get("show"))}
     options["exemplars"] = {"color": "rgba(255,0,255,0.7)"}
@@ -502,14 +628,24 @@ def heatmap_to_heatmap(panel: dict, note: Note) -> None:
     panel["options"] = options
     panel.setdefault("fieldConfig", {"defaults": {}, "overrides": []})
     panel["fieldConfig"].setdefault("defaults", {}).setdefault(
-        "custom", {"hideFrom": {"legend": False, "tooltip": False, "viz": False}, "scaleDistribution": {"type": "linear"}}
+        "custom",
+        {
+            "hideFrom": {"legend": False, "tooltip": False, "viz": False},
+            "scaleDistribution": {"type": "linear"},
+        },
     )
     for key in ("xBucketNumber", "xBucketSize"):
         if old.get(key):
-            note(key, f"{key}={old[key]!r} → calculation.xBuckets is only used when Grafana calculates buckets")
+            note(
+                key,
+                f"{key}={old[key]!r} → calculation.xBuckets is only used when Grafana calculates buckets",
+            )
     if "highlightCards" in old:
         note("highlightCards", "no equivalent in the current heatmap; dropped")
-    note("type", "old heatmap → current heatmap: color, dataFormat (calculate), yAxis, cards, yBucketBound and tooltip converted to options")
+    note(
+        "type",
+        "old heatmap → current heatmap: color, dataFormat (calculate), yAxis, cards, yBucketBound and tooltip converted to options",
+    )
 
 
 def grid_height(pixels: Any) -> int:
@@ -518,11 +654,18 @@ def grid_height(pixels: Any) -> int:
     return max(1, math.ceil((value or 250) / 38))
 
 
-LEGACY_TYPES = frozenset({"graph", "singlestat", "grafana-singlestat-panel", "table-old", "grafana-piechart-panel"})
+LEGACY_TYPES = frozenset(
+    {"graph", "singlestat", "grafana-singlestat-panel", "table-old", "grafana-piechart-panel"}
+)
 # Every key an Angular panel kept at its top level: stale once the panel is converted.
 ANGULAR_KEYS = tuple(
     sorted(
-        (set(_GRAPH_RENDER_ONLY) | set(_SINGLESTAT_KEYS) | set(_TABLE_OLD_KEYS) | set(HEATMAP_OLD_KEYS))
+        (
+            set(_GRAPH_RENDER_ONLY)
+            | set(_SINGLESTAT_KEYS)
+            | set(_TABLE_OLD_KEYS)
+            | set(HEATMAP_OLD_KEYS)
+        )
         - {"options", "fieldConfig", "decimals"}
     )
 )

@@ -29,7 +29,9 @@ def literal(value: Any, depth: int = 0) -> str:
 
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid Python string literal
+        return json.dumps(
+            value, ensure_ascii=False
+        )  # a JSON string is a valid Python string literal
     return repr(value)  # None, bools, ints and floats (repr round-trips exactly)
 
 

@@ -47,10 +47,42 @@ _BUILTIN_DATASOURCES = {
     "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"},
 }
 # Keys Grafana's UI kept in the JSON that mean nothing in a dashboard's source.
-_UI_PANEL_KEYS = ("$$hashKey", "isNew", "editable", "error", "span", "height", "minSpan", "scopedVars", "leftYAxisLabel", "rightYAxisLabel", "x-axis", "y-axis", "y_formats", "grid", "links_hashKey")
-_UI_VARIABLE_KEYS = ("$$hashKey", "index", "queryValue", "tags", "tagsQuery", "tagValuesQuery", "useTags")
+_UI_PANEL_KEYS = (
+    "$$hashKey",
+    "isNew",
+    "editable",
+    "error",
+    "span",
+    "height",
+    "minSpan",
+    "scopedVars",
+    "leftYAxisLabel",
+    "rightYAxisLabel",
+    "x-axis",
+    "y-axis",
+    "y_formats",
+    "grid",
+    "links_hashKey",
+)
+_UI_VARIABLE_KEYS = (
+    "$$hashKey",
+    "index",
+    "queryValue",
+    "tags",
+    "tagsQuery",
+    "tagValuesQuery",
+    "useTags",
+)
 _UI_ANNOTATION_KEYS = ("$$hashKey", "showIn")
-_ROOT_DROP = ("preload", "revision", "refresh_intervals", "nav", "originalTitle", "hideControls", "sharedCrosshair")
+_ROOT_DROP = (
+    "preload",
+    "revision",
+    "refresh_intervals",
+    "nav",
+    "originalTitle",
+    "hideControls",
+    "sharedCrosshair",
+)
 _LINK_DEFAULTS = {
     "asDropdown": False,
     "icon": "external link",
@@ -87,7 +119,9 @@ class Migration:
         self.extra_variables: dict[str, dict] = {}
 
     # ---------------------------------------------------------------- data sources
-    def datasource(self, value: Any, path: str, panel: str | None, target: dict | None = None) -> Any:
+    def datasource(
+        self, value: Any, path: str, panel: str | None, target: dict | None = None
+    ) -> Any:
         """A ``{type, uid}`` reference (or ``None``) for any way a dashboard names a data source."""
         if value is None or value == {}:
             return None
@@ -95,7 +129,11 @@ class Migration:
             extra = sorted(set(value) - {"type", "uid"})
             if extra:
                 value = {k: v for k, v in value.items() if k in ("type", "uid")}
-                self.notes.add(path, f"data source keys {', '.join(extra)} dropped (a reference is {{type, uid}})", panel)
+                self.notes.add(
+                    path,
+                    f"data source keys {', '.join(extra)} dropped (a reference is {{type, uid}})",
+                    panel,
+                )
             uid = value.get("uid")
             placeholder = _PLACEHOLDER.match(uid) if isinstance(uid, str) else None
             if placeholder:
@@ -104,16 +142,28 @@ class Migration:
                 return dict(DATASOURCE)
             if isinstance(uid, str) and not value.get("type"):
                 kind = self._guess_type(uid, target)
-                self.notes.add(path, f"data source {uid!r} has no type: {kind!r} assumed from its queries", panel)
+                self.notes.add(
+                    path,
+                    f"data source {uid!r} has no type: {kind!r} assumed from its queries",
+                    panel,
+                )
                 return {"type": kind, "uid": uid}
             if uid is None and isinstance(value.get("type"), str):
                 if value["type"] == "prometheus":
                     return dict(DATASOURCE)
-                self.notes.add(path, f"data source of type {value['type']!r} without uid: uid {value['type']!r} assumed", panel)
+                self.notes.add(
+                    path,
+                    f"data source of type {value['type']!r} without uid: uid {value['type']!r} assumed",
+                    panel,
+                )
                 return {"type": value["type"], "uid": value["type"]}
             return value or None
         if not isinstance(value, str):
-            self.notes.add(path, f"data source {value!r} is not a name or a reference; dropped (the default is used)", panel)
+            self.notes.add(
+                path,
+                f"data source {value!r} is not a name or a reference; dropped (the default is used)",
+                panel,
+            )
             return None
         if value in _DATASOURCE_VARIABLE_REFS:
             return dict(DATASOURCE)
@@ -124,18 +174,37 @@ class Migration:
             self.notes.add(path, f"data source {value!r} → {_BUILTIN_DATASOURCES[value]}", panel)
             return dict(_BUILTIN_DATASOURCES[value])
         if value.startswith("$"):
-            self.notes.add(path, f"data source variable {value!r} → {{type: prometheus, uid: {value!r}}}", panel)
+            self.notes.add(
+                path,
+                f"data source variable {value!r} → {{type: prometheus, uid: {value!r}}}",
+                panel,
+            )
             return {"type": "prometheus", "uid": value}
         kind = self._guess_type(value, target)
         if kind == "prometheus":
             self.notes.add(path, f"data source name {value!r} → the $datasource variable", panel)
             return dict(DATASOURCE)
-        self.notes.add(path, f"data source name {value!r} → {{type: {kind!r}, uid: {value!r}}} (check the uid in your Grafana)", panel)
+        self.notes.add(
+            path,
+            f"data source name {value!r} → {{type: {kind!r}, uid: {value!r}}} (check the uid in your Grafana)",
+            panel,
+        )
         return {"type": kind, "uid": value}
 
     def _guess_type(self, name: str, target: dict | None) -> str:
         lowered = name.lower()
-        for known in ("prometheus", "loki", "influxdb", "elasticsearch", "graphite", "mysql", "postgres", "cloudwatch", "tempo", "jaeger"):
+        for known in (
+            "prometheus",
+            "loki",
+            "influxdb",
+            "elasticsearch",
+            "graphite",
+            "mysql",
+            "postgres",
+            "cloudwatch",
+            "tempo",
+            "jaeger",
+        ):
             if known in lowered:
                 return known
         for key, kind in _QUERY_KEYS_BY_TYPE:
@@ -152,7 +221,9 @@ class Migration:
     def _placeholder(self, name: str, kind: str | None, path: str, panel: str | None) -> dict:
         plugin = self.inputs.get(name) or kind or "prometheus"
         if plugin == "prometheus":
-            self.notes.add(path, f"export placeholder ${{{name}}} → the $datasource variable", panel)
+            self.notes.add(
+                path, f"export placeholder ${{{name}}} → the $datasource variable", panel
+            )
             return dict(DATASOURCE)
         variable = name.lower()
         if variable not in self.extra_variables:
@@ -168,7 +239,11 @@ class Migration:
                 "refresh": 1,
                 "regex": "",
             }
-        self.notes.add(path, f"export placeholder ${{{name}}} ({plugin}) → the ${variable} data source variable (added)", panel)
+        self.notes.add(
+            path,
+            f"export placeholder ${{{name}}} ({plugin}) → the ${variable} data source variable (added)",
+            panel,
+        )
         return {"type": plugin, "uid": f"${{{variable}}}"}
 
     # ---------------------------------------------------------------------- panels
@@ -176,9 +251,25 @@ class Migration:
         """schemaVersion < 16: ``rows[].panels`` with spans → row panels and gridPos."""
         rows = self.data.pop("rows", None) or []
         panels: list[dict] = list(self.data.get("panels") or [])
-        show_rows = any(isinstance(r, dict) and (r.get("collapse") or r.get("showTitle") or r.get("repeat")) for r in rows)
-        y = max((p["gridPos"]["y"] + p["gridPos"]["h"] for p in panels if isinstance(p.get("gridPos"), dict)), default=0)
-        next_id = max((p.get("id", 0) for p in self._walk(panels) if isinstance(p.get("id"), int)), default=0) + 1
+        show_rows = any(
+            isinstance(r, dict) and (r.get("collapse") or r.get("showTitle") or r.get("repeat"))
+            for r in rows
+        )
+        y = max(
+            (
+                p["gridPos"]["y"] + p["gridPos"]["h"]
+                for p in panels
+                if isinstance(p.get("gridPos"), dict)
+            ),
+            default=0,
+        )
+        next_id = (
+            max(
+                (p.get("id", 0) for p in self._walk(panels) if isinstance(p.get("id"), int)),
+                default=0,
+            )
+            + 1
+        )
         for row_index, row in enumerate(rows):
             if not isinstance(row, dict):
                 continue
@@ -199,20 +290,51 @@ class Migration:
                 next_id += 1
                 panels.append(row_panel)
                 y += 1
-                dropped = sorted(set(row) - {"title", "collapse", "height", "panels", "repeat", "showTitle", "$$hashKey", "id", "titleSize", "repeatIteration", "repeatRowId"})
+                dropped = sorted(
+                    set(row)
+                    - {
+                        "title",
+                        "collapse",
+                        "height",
+                        "panels",
+                        "repeat",
+                        "showTitle",
+                        "$$hashKey",
+                        "id",
+                        "titleSize",
+                        "repeatIteration",
+                        "repeatRowId",
+                    }
+                )
                 for key in dropped:
-                    self.notes.add(f"{path}.{key}", f"row option {key!r} has no row-panel equivalent; dropped")
-                self.notes.add(path, f"legacy row {row.get('title')!r} → row panel at y={row_panel['gridPos']['y']}")
+                    self.notes.add(
+                        f"{path}.{key}", f"row option {key!r} has no row-panel equivalent; dropped"
+                    )
+                self.notes.add(
+                    path,
+                    f"legacy row {row.get('title')!r} → row panel at y={row_panel['gridPos']['y']}",
+                )
             elif row.get("title"):
-                self.notes.add(f"{path}.title", f"row title {row['title']!r} was hidden (showTitle false); no row panel")
+                self.notes.add(
+                    f"{path}.title",
+                    f"row title {row['title']!r} was hidden (showTitle false); no row panel",
+                )
             x, line_height = 0, 0
             placed: list[dict] = []
             for panel_index, panel in enumerate(row.get("panels") or []):
                 if not isinstance(panel, dict):
                     continue
                 span = legacy_panels._number(panel.get("span"))
-                width = max(1, min(GRID_COLUMNS, int(round((span if span is not None else 4) * 2)))) if span != 0 else GRID_COLUMNS
-                h = legacy_panels.grid_height(panel["height"]) if panel.get("height") not in (None, "") else height
+                width = (
+                    max(1, min(GRID_COLUMNS, int(round((span if span is not None else 4) * 2))))
+                    if span != 0
+                    else GRID_COLUMNS
+                )
+                h = (
+                    legacy_panels.grid_height(panel["height"])
+                    if panel.get("height") not in (None, "")
+                    else height
+                )
                 if x + width > GRID_COLUMNS:
                     x, y = 0, y + line_height
                     line_height = 0
@@ -229,7 +351,10 @@ class Migration:
                 panels.extend(placed)
         self.data["panels"] = panels
         if rows:
-            self.notes.add("rows", f"{len(rows)} legacy rows → {'row panels' if show_rows else 'panels without row headers'} with gridPos (span×2 columns, px/38 rows)")
+            self.notes.add(
+                "rows",
+                f"{len(rows)} legacy rows → {'row panels' if show_rows else 'panels without row headers'} with gridPos (span×2 columns, px/38 rows)",
+            )
 
     def _walk(self, panels: list) -> Any:
         for panel in panels:
@@ -247,7 +372,13 @@ class Migration:
         for key in _UI_PANEL_KEYS:
             if key in panel:
                 value = panel.pop(key)
-                if key not in ("$$hashKey", "span", "height", "isNew", "scopedVars") and value not in (None, False, "", []):
+                if key not in (
+                    "$$hashKey",
+                    "span",
+                    "height",
+                    "isNew",
+                    "scopedVars",
+                ) and value not in (None, False, "", []):
                     note(key, f"UI-only key {key}={value!r} dropped")
                 elif key in ("$$hashKey", "scopedVars"):
                     note(key, f"UI state {key} dropped")
@@ -256,21 +387,38 @@ class Migration:
             model = self._library_model(library)
             if model is not None:
                 grid = panel.get("gridPos")
-                panel.update({k: v for k, v in copy.deepcopy(model).items() if k not in ("gridPos", "id", "libraryPanel")})
+                panel.update(
+                    {
+                        k: v
+                        for k, v in copy.deepcopy(model).items()
+                        if k not in ("gridPos", "id", "libraryPanel")
+                    }
+                )
                 if grid is not None:
                     panel["gridPos"] = grid
-                note("libraryPanel", f"library panel {library.get('name') or library.get('uid')!r} inlined from __elements")
+                note(
+                    "libraryPanel",
+                    f"library panel {library.get('name') or library.get('uid')!r} inlined from __elements",
+                )
             else:
                 panel["type"] = "text"
-                panel["options"] = {"mode": "markdown", "content": f"Library panel **{library.get('name') or library.get('uid')}** (not in the export)."}
-                note("libraryPanel", "library panel model not in the export: replaced by a text placeholder (export with 'Export for sharing externally' to include it)")
+                panel["options"] = {
+                    "mode": "markdown",
+                    "content": f"Library panel **{library.get('name') or library.get('uid')}** (not in the export).",
+                }
+                note(
+                    "libraryPanel",
+                    "library panel model not in the export: replaced by a text placeholder (export with 'Export for sharing externally' to include it)",
+                )
         kind = panel.get("type")
         if kind == "row":
             if not panel.get("title"):
                 panel["title"] = "Row"
                 note("title", "row without a title: 'Row' (mlmon requires one)")
             return self._row(panel, path, origin)
-        self._current_targets = panel.get("targets") if isinstance(panel.get("targets"), list) else []
+        self._current_targets = (
+            panel.get("targets") if isinstance(panel.get("targets"), list) else []
+        )
         if kind == "graph":
             legacy_panels.graph_to_timeseries(panel, note)
         elif kind in ("singlestat", "grafana-singlestat-panel"):
@@ -289,13 +437,28 @@ class Migration:
             note("content", "text content/mode → options")
         elif kind == "grafana-piechart-panel":
             panel["type"] = "piechart"
-            for key in ("legendType", "pieType", "strokeWidth", "valueName", "format", "combine", "fontSize", "legend", "aliasColors", "breakPoint", "cacheTimeout", "nullPointMode"):
+            for key in (
+                "legendType",
+                "pieType",
+                "strokeWidth",
+                "valueName",
+                "format",
+                "combine",
+                "fontSize",
+                "legend",
+                "aliasColors",
+                "breakPoint",
+                "cacheTimeout",
+                "nullPointMode",
+            ):
                 if key in panel:
                     value = panel.pop(key)
                     if key == "pieType":
                         panel.setdefault("options", {})["pieType"] = value
                     elif key == "format" and isinstance(value, str):
-                        panel.setdefault("fieldConfig", {"defaults": {}, "overrides": []}).setdefault("defaults", {})["unit"] = value
+                        panel.setdefault(
+                            "fieldConfig", {"defaults": {}, "overrides": []}
+                        ).setdefault("defaults", {})["unit"] = value
                     else:
                         note(key, f"piechart option {key} dropped")
             note("type", "grafana-piechart-panel → piechart")
@@ -309,7 +472,9 @@ class Migration:
         self._mappings(panel, note)
         self._thresholds(panel, note)
         if "datasource" in panel:
-            panel["datasource"] = self.datasource(panel["datasource"], f"{origin}.datasource", title)
+            panel["datasource"] = self.datasource(
+                panel["datasource"], f"{origin}.datasource", title
+            )
             if panel["datasource"] is None:
                 panel.pop("datasource")
         seen_refs: set[str] = set()
@@ -319,9 +484,19 @@ class Migration:
             self._target(target, f"{origin}.targets[{index}]", title)
             ref = target.get("refId")
             if isinstance(ref, str) and ref in seen_refs:
-                free = next(chr(c) for c in range(ord("A"), ord("Z") + 1) if chr(c) not in seen_refs and all(t.get("refId") != chr(c) for t in panel["targets"] if isinstance(t, dict)))
+                free = next(
+                    chr(c)
+                    for c in range(ord("A"), ord("Z") + 1)
+                    if chr(c) not in seen_refs
+                    and all(
+                        t.get("refId") != chr(c) for t in panel["targets"] if isinstance(t, dict)
+                    )
+                )
                 target["refId"] = free
-                note(f"targets[{index}].refId", f"refId {ref!r} was used twice in the panel: renamed {free!r}")
+                note(
+                    f"targets[{index}].refId",
+                    f"refId {ref!r} was used twice in the panel: renamed {free!r}",
+                )
             if isinstance(target.get("refId"), str):
                 seen_refs.add(target["refId"])
             if target.get("format") in (0, 1, 2):
@@ -331,7 +506,9 @@ class Migration:
         for index, transformation in enumerate(panel.get("transformations") or []):
             if isinstance(transformation, dict) and "options" not in transformation:
                 transformation["options"] = {}
-                note(f"transformations[{index}].options", "missing options → {} (Grafana's default)")
+                note(
+                    f"transformations[{index}].options", "missing options → {} (Grafana's default)"
+                )
         self._links(panel.get("links"), f"{origin}.links", title)
         config = panel.get("fieldConfig")
         if isinstance(config, dict):
@@ -343,7 +520,10 @@ class Migration:
     def _unknown_keys(self, item: dict, known: frozenset[str], note: Any, what: str) -> None:
         for key in sorted(set(item) - known):
             value = item.pop(key)
-            note(key, f"{what} key {key}={_short(value)} is not part of Grafana's current model; dropped")
+            note(
+                key,
+                f"{what} key {key}={_short(value)} is not part of Grafana's current model; dropped",
+            )
 
     def _overrides(self, panel: dict, note: Any) -> None:
         overrides = (panel.get("fieldConfig") or {}).get("overrides")
@@ -361,17 +541,27 @@ class Migration:
             if not isinstance(grid.get(key), int):
                 value = legacy_panels._number(grid.get(key))
                 grid[key] = int(value) if value is not None else default
-                note(f"gridPos.{key}", f"missing or not an integer: set to {grid[key]} (Grafana's default)")
+                note(
+                    f"gridPos.{key}",
+                    f"missing or not an integer: set to {grid[key]} (Grafana's default)",
+                )
 
     def _thresholds(self, panel: dict, note: Any) -> None:
         thresholds = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("thresholds")
         steps = thresholds.get("steps") if isinstance(thresholds, dict) else None
         if not isinstance(steps, list):
             return
-        kept = [step for i, step in enumerate(steps) if i == 0 or (isinstance(step, dict) and "value" in step)]
+        kept = [
+            step
+            for i, step in enumerate(steps)
+            if i == 0 or (isinstance(step, dict) and "value" in step)
+        ]
         if len(kept) != len(steps):
             thresholds["steps"] = kept
-            note("fieldConfig.defaults.thresholds.steps", f"{len(steps) - len(kept)} threshold step(s) without a value dropped (Grafana ignores them)")
+            note(
+                "fieldConfig.defaults.thresholds.steps",
+                f"{len(steps) - len(kept)} threshold step(s) without a value dropped (Grafana ignores them)",
+            )
 
     def _mappings(self, panel: dict, note: Any) -> None:
         """Grafana 7's value mappings ({id, op, text, value, type: 1|2}) → the typed form of schema 30."""
@@ -381,7 +571,12 @@ class Migration:
         converted, values = [], {}
         changed = False
         for index, mapping in enumerate(defaults["mappings"]):
-            if not isinstance(mapping, dict) or mapping.get("type") in ("value", "range", "regex", "special"):
+            if not isinstance(mapping, dict) or mapping.get("type") in (
+                "value",
+                "range",
+                "regex",
+                "special",
+            ):
                 converted.append(mapping)
                 continue
             changed = True
@@ -389,16 +584,30 @@ class Migration:
             if mapping.get("color"):
                 result["color"] = mapping["color"]
             if mapping.get("type") == 2 or "from" in mapping:
-                converted.append({"type": "range", "options": {"from": legacy_panels._number(mapping.get("from")), "to": legacy_panels._number(mapping.get("to")), "result": result}})
+                converted.append(
+                    {
+                        "type": "range",
+                        "options": {
+                            "from": legacy_panels._number(mapping.get("from")),
+                            "to": legacy_panels._number(mapping.get("to")),
+                            "result": result,
+                        },
+                    }
+                )
             elif mapping.get("value") == "null":
-                converted.append({"type": "special", "options": {"match": "null", "result": result}})
+                converted.append(
+                    {"type": "special", "options": {"match": "null", "result": result}}
+                )
             elif mapping.get("value") not in (None, ""):
                 values[str(mapping["value"])] = result
         if values:
             converted.append({"type": "value", "options": values})
         if changed:
             defaults["mappings"] = converted
-            note("fieldConfig.defaults.mappings", "Grafana 7 value/range mappings → typed mappings (value, range, special)")
+            note(
+                "fieldConfig.defaults.mappings",
+                "Grafana 7 value/range mappings → typed mappings (value, range, special)",
+            )
 
     def _target(self, target: dict, path: str, title: str | None) -> None:
         if "$$hashKey" in target:
@@ -414,13 +623,21 @@ class Migration:
         if "datasource" in panel:
             value = panel.pop("datasource")
             if value is not None:
-                self.notes.add(f"{origin}.datasource", "a row's data source is unused; dropped", panel.get("title"))
+                self.notes.add(
+                    f"{origin}.datasource",
+                    "a row's data source is unused; dropped",
+                    panel.get("title"),
+                )
         for index, child in enumerate(panel.get("panels") or []):
             if isinstance(child, dict):
                 panel["panels"][index] = self.panel(child, f"{path}.panels[{index}]")
         for key in ("targets", "options", "fieldConfig", "links", "description"):
             if panel.get(key) not in (None, [], {}, ""):
-                self.notes.add(f"{origin}.{key}", f"row {key} dropped (a row panel has none)", panel.get("title"))
+                self.notes.add(
+                    f"{origin}.{key}",
+                    f"row {key} dropped (a row panel has none)",
+                    panel.get("title"),
+                )
         return panel
 
     def _library_model(self, library: dict) -> dict | None:
@@ -437,16 +654,27 @@ class Migration:
                 missing = [k for k in ("title", "url") if k not in link]
                 for key in missing:
                     link[key] = ""
-                self.notes.add(f"{path}[{index}]", f"filled Grafana's defaults for {', '.join(missing)}", title)
+                self.notes.add(
+                    f"{path}[{index}]", f"filled Grafana's defaults for {', '.join(missing)}", title
+                )
             link.pop("$$hashKey", None)
             if "dashUri" in link or "dashboard" in link and "url" not in link:
-                self.notes.add(f"{path}[{index}]", "dashboard link by name (dashUri/dashboard) kept as is: check its url", title)
+                self.notes.add(
+                    f"{path}[{index}]",
+                    "dashboard link by name (dashUri/dashboard) kept as is: check its url",
+                    title,
+                )
             if path == "links":  # dashboard links: Grafana's defaults for what the JSON omits
                 missing = [k for k in _LINK_DEFAULTS if k not in link and k != "url"]
                 for key in missing:
                     link[key] = copy.deepcopy(_LINK_DEFAULTS[key])
+                if not link.get("title"):
+                    link["title"] = "Dashboards" if link.get("type") == "dashboards" else "Link"
+                    missing.append(f"title ({link['title']!r}; mlmon requires one)")
                 if missing:
-                    self.notes.add(f"{path}[{index}]", f"filled Grafana's defaults for {', '.join(missing)}")
+                    self.notes.add(
+                        f"{path}[{index}]", f"filled Grafana's defaults for {', '.join(missing)}"
+                    )
 
     # ------------------------------------------------------------------- templating
     def variables(self) -> None:
@@ -459,10 +687,22 @@ class Migration:
             for key in _UI_VARIABLE_KEYS:
                 if key in variable:
                     value = variable.pop(key)
-                    self.notes.add(f"{path}.{key}", f"UI-only variable key {key}={value!r} dropped" if key != "$$hashKey" else "UI state $$hashKey dropped")
+                    self.notes.add(
+                        f"{path}.{key}",
+                        f"UI-only variable key {key}={value!r} dropped"
+                        if key != "$$hashKey"
+                        else "UI state $$hashKey dropped",
+                    )
             if variable.get("type") != "datasource" and "datasource" in variable:
-                self._current_targets = [{"expr": ""}] if variable.get("type") == "query" and isinstance(variable.get("query"), (str, dict)) else []
-                ref = self.datasource(variable["datasource"], f"{path}.datasource", f"${variable.get('name')}")
+                self._current_targets = (
+                    [{"expr": ""}]
+                    if variable.get("type") == "query"
+                    and isinstance(variable.get("query"), (str, dict))
+                    else []
+                )
+                ref = self.datasource(
+                    variable["datasource"], f"{path}.datasource", f"${variable.get('name')}"
+                )
                 self._current_targets = None
                 if ref is None:
                     variable.pop("datasource")
@@ -470,17 +710,29 @@ class Migration:
                     variable["datasource"] = ref
             for key in sorted(set(variable) - variable_keys()):
                 value = variable.pop(key)
-                self.notes.add(f"{path}.{key}", f"variable key {key}={_short(value)} is not part of Grafana's current model; dropped")
+                self.notes.add(
+                    f"{path}.{key}",
+                    f"variable key {key}={_short(value)} is not part of Grafana's current model; dropped",
+                )
+            current = variable.get("current")
+            if isinstance(current, dict) and "isNone" in current:
+                current.pop("isNone")
+                self.notes.add(f"{path}.current.isNone", "UI state isNone dropped")
             if isinstance(variable.get("auto_count"), str) and variable["auto_count"].isdigit():
                 variable["auto_count"] = int(variable["auto_count"])
             if variable.get("type") == "query" and variable.get("datasource") is None:
                 variable["datasource"] = dict(DATASOURCE)
-                self.notes.add(f"{path}.datasource", "no data source (Grafana's default one): the $datasource variable")
+                self.notes.add(
+                    f"{path}.datasource",
+                    "no data source (Grafana's default one): the $datasource variable",
+                )
             if isinstance(variable.get("query"), dict) and variable.get("type") == "query":
                 query = variable["query"].get("query")
                 if isinstance(query, str):
                     variable["query"] = query
-                    self.notes.add(f"{path}.query", "query object {query, refId} → its query string")
+                    self.notes.add(
+                        f"{path}.query", "query object {query, refId} → its query string"
+                    )
 
     def annotations(self) -> None:
         annotations = self.data.get("annotations")
@@ -499,6 +751,17 @@ class Migration:
                     annotation.pop("datasource")
                 else:
                     annotation["datasource"] = ref
+            moved = [key for key in ("tags", "limit", "matchAny") if key in annotation]
+            if moved and not annotation.get("builtIn"):
+                query = annotation.setdefault("target", {})
+                for key in moved:
+                    query[key] = annotation.pop(key)
+                if annotation.get("type") in ("tags", "dashboard"):
+                    query["type"] = annotation["type"]
+                self.notes.add(
+                    path,
+                    f"annotation filter {', '.join(moved)} → target (Grafana's annotation query model)",
+                )
             for key, value in _ANNOTATION_DEFAULTS.items():
                 annotation.setdefault(key, value)
             annotation.setdefault("name", annotation.get("name") or f"Annotation {index + 1}")
@@ -513,23 +776,54 @@ class Migration:
                 data.pop("rows")
         if not data.get("uid") or not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", str(data["uid"])):
             old_uid = data.get("uid")
-            data["uid"] = re.sub(r"[^a-z0-9]+", "-", str(old_uid or data.get("title") or "imported").lower()).strip("-")[:40] or "imported"
-            self.notes.add("uid", f"uid {old_uid!r} is missing or not a usable uid: {data['uid']!r} (derived from the {'uid' if old_uid else 'title'})")
+            data["uid"] = (
+                re.sub(
+                    r"[^a-z0-9]+", "-", str(old_uid or data.get("title") or "imported").lower()
+                ).strip("-")[:40]
+                or "imported"
+            )
+            self.notes.add(
+                "uid",
+                f"uid {old_uid!r} is missing or not a usable uid: {data['uid']!r} (derived from the {'uid' if old_uid else 'title'})",
+            )
         known = root_keys()
         lowered = {k.lower(): k for k in known}
-        for key in sorted(set(data) - known - {"rows", "__inputs", "__requires", "__elements", *_ROOT_DROP, "id", "version", "style", "iteration", "gnetId"}):
+        for key in sorted(
+            set(data)
+            - known
+            - {
+                "rows",
+                "__inputs",
+                "__requires",
+                "__elements",
+                *_ROOT_DROP,
+                "id",
+                "version",
+                "style",
+                "iteration",
+                "gnetId",
+            }
+        ):
             value = data.pop(key)
             if key.lower() in lowered and lowered[key.lower()] not in data:
                 data[lowered[key.lower()]] = value
                 self.notes.add(key, f"root key {key} → {lowered[key.lower()]}")
             else:
-                self.notes.add(key, f"root key {key}={_short(value)} is not part of Grafana's current model; dropped")
+                self.notes.add(
+                    key,
+                    f"root key {key}={_short(value)} is not part of Grafana's current model; dropped",
+                )
         for key in _ROOT_DROP:
             if key in data:
                 value = data.pop(key)
-                self.notes.add(key, f"root key {key}={value!r} dropped (Grafana runtime metadata, not part of the source)")
+                self.notes.add(
+                    key,
+                    f"root key {key}={value!r} dropped (Grafana runtime metadata, not part of the source)",
+                )
         panels = data.get("panels") or []
-        data["panels"] = [self.panel(p, f"panels[{i}]") for i, p in enumerate(panels) if isinstance(p, dict)]
+        data["panels"] = [
+            self.panel(p, f"panels[{i}]") for i, p in enumerate(panels) if isinstance(p, dict)
+        ]
         self.variables()
         self.annotations()
         self._links(data.get("links"), "links", None)
@@ -547,7 +841,11 @@ class Migration:
         for panel in self._walk(panels):
             if isinstance(panel.get("id"), int):
                 if panel["id"] in seen:
-                    self.notes.add("panels", f"panel id {panel['id']} of {panel.get('title')!r} is used twice: a new id is assigned", panel.get("title"))
+                    self.notes.add(
+                        "panels",
+                        f"panel id {panel['id']} of {panel.get('title')!r} is used twice: a new id is assigned",
+                        panel.get("title"),
+                    )
                     panel.pop("id")
                 else:
                     seen.add(panel["id"])
@@ -564,7 +862,11 @@ class Migration:
                 grid["y"] = max(o["y"] + o["h"] for o in placed if _overlaps(grid, o))
                 moved = True
             if moved:
-                self.notes.add(f"{path}[{index}].gridPos", f"overlapped another panel: moved down to y={grid['y']} (as Grafana's grid does)", panel.get("title"))
+                self.notes.add(
+                    f"{path}[{index}].gridPos",
+                    f"overlapped another panel: moved down to y={grid['y']} (as Grafana's grid does)",
+                    panel.get("title"),
+                )
             placed.append(grid)
         for index, panel in enumerate(panels):
             if panel.get("type") == "row" and panel.get("collapsed"):
@@ -575,7 +877,11 @@ class Migration:
 def panel_keys() -> frozenset[str]:
     """The keys a panel may have in the modern model (mlmon's dashboard schema)."""
     defs = dashboard_schema()["$defs"]
-    return frozenset(defs["panel"]["properties"]) | frozenset(defs["rowPanel"]["properties"]) | {"panels"}
+    return (
+        frozenset(defs["panel"]["properties"])
+        | frozenset(defs["rowPanel"]["properties"])
+        | {"panels"}
+    )
 
 
 @cache
@@ -600,7 +906,12 @@ def _position(panel: dict) -> tuple[int, int]:
 
 def _overlaps(a: dict, b: dict) -> bool:
     try:
-        return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+        return (
+            a["x"] < b["x"] + b["w"]
+            and b["x"] < a["x"] + a["w"]
+            and a["y"] < b["y"] + b["h"]
+            and b["y"] < a["y"] + a["h"]
+        )
     except (KeyError, TypeError):
         return False
 
@@ -617,7 +928,9 @@ def migrate(data: Any) -> tuple[dict, Notes]:
     """The dashboard as Grafana's migrator would open it, and every change made (a private copy)."""
     if isinstance(data, dict) and isinstance(data.get("dashboard"), dict):
         data = data["dashboard"]  # Grafana API envelope {dashboard, meta}
-    if not isinstance(data, dict) or ("panels" not in data and "rows" not in data and "title" not in data):
+    if not isinstance(data, dict) or (
+        "panels" not in data and "rows" not in data and "title" not in data
+    ):
         raise MlmonError("this is not a Grafana dashboard (no 'panels', 'rows' or 'title')")
     if not isinstance(data.get("panels", []), list) or not isinstance(data.get("rows", []), list):
         raise MlmonError("this is not a Grafana dashboard ('panels'/'rows' is not a list)")

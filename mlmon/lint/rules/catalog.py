@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import promql_parser
-
-from functools import lru_cache
 
 from exporter.catalog import SERIES, MetricType
 from mlmon.catalog.check import Problem, label_problems, metric_problems
