@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        _check_builds(imported, "(stdout)" if to_stdout else display_path(output))
+        _check_builds(imported, display_path(args.dashboard))  # the input: the output does not exist yet
     except BuildFailed as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
