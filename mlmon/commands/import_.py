@@ -77,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        _check_builds(imported, display_path(args.dashboard))  # the input: the output does not exist yet
+        _check_builds(
+            imported, display_path(args.dashboard)
+        )  # the input: the output does not exist yet
     except BuildFailed as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)

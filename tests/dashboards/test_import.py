@@ -147,7 +147,9 @@ def test_every_problem_is_reported_at_once_in_every_mode(tmp_path, monkeypatch, 
     code, out, err = mlmon(capsys, "import", "in.json", "-o", output)
     assert code == 1 and out == ""
     assert "$nojob" in err and "$nothere" in err and "2 problems" in err
-    assert "nothing was written" in err and "broken.py" not in err  # no file that does not exist is named
+    assert (
+        "nothing was written" in err and "broken.py" not in err
+    )  # no file that does not exist is named
     assert not (tmp_path / "dashboards_src").exists() and not (tmp_path / "catalog.yml").exists()
 
 
@@ -168,7 +170,9 @@ def test_legacy_panels_are_migrated_and_every_change_is_noted(tmp_path, monkeypa
                         "span": 6,
                         "datasource": "Prometheus",
                         "yaxes": [{"format": "short", "min": 0}, {"format": "short"}],
-                        "targets": [{"expr": "node_load1", "refId": "A", "intervalFactor": 2, "step": 10}],
+                        "targets": [
+                            {"expr": "node_load1", "refId": "A", "intervalFactor": 2, "step": 10}
+                        ],
                         "maxDataPoints": 100,
                         "$$hashKey": "object:3",
                     },
@@ -194,7 +198,7 @@ def test_legacy_panels_are_migrated_and_every_change_is_noted(tmp_path, monkeypa
     module = (tmp_path / "dashboards_src" / "old.py").read_text()
     assert module.startswith('"""Old: imported from old.json')
     assert "# - rows[0].panels[0].type ('Load 1m'): graph → timeseries" in module
-    assert 'p.timeseries(' in module and 'p.stat(' in module and 'q.promql("node_load1")' in module
+    assert "p.timeseries(" in module and "p.stat(" in module and 'q.promql("node_load1")' in module
     assert 'row("Load"' in module
     assert mlmon(capsys, "build", "--only", "dashboards")[0] == 0
     built = json.loads((tmp_path / "generated/dashboards/old.json").read_text())
@@ -203,7 +207,10 @@ def test_legacy_panels_are_migrated_and_every_change_is_noted(tmp_path, monkeypa
     assert graph["gridPos"] == {"h": 7, "w": 12, "x": 0, "y": 1}
     assert graph["maxDataPoints"] == 100  # grafanalib's default value, but the source's choice
     assert graph["targets"][0]["intervalFactor"] == 2 and graph["targets"][0]["step"] == 10
-    assert graph["fieldConfig"]["defaults"]["unit"] == "short" and graph["fieldConfig"]["defaults"]["min"] == 0
+    assert (
+        graph["fieldConfig"]["defaults"]["unit"] == "short"
+        and graph["fieldConfig"]["defaults"]["min"] == 0
+    )
     assert stat["fieldConfig"]["defaults"]["unit"] == "s"
     assert stat["options"]["reduceOptions"]["calcs"] == ["lastNotNull"]
     catalog = (tmp_path / "catalog.yml").read_text()
