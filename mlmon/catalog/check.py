@@ -80,7 +80,8 @@ def label_problems(tree: promql_parser.Expr) -> list[Problem]:
             Problem(
                 "label",
                 problem.label,
-                f"label {problem.label!r} in {problem.clause} does not exist on {problem.subject} (it has: {available})",
+                f"label {problem.label!r} in {problem.clause} does not exist on {problem.subject} (it has: {available})"
+                + (f"; did you mean {', '.join(close)}?" if close else ""),
                 f"did you mean {', '.join(close)}?"
                 if close
                 else "use a label the metric has, or declare the label in its catalog",
