@@ -59,6 +59,7 @@ def path() -> Path:
 
 
 _cache: dict[Path, tuple[float, Mapping[str, Family]]] = {}
+_EMPTY: Mapping[str, Family] = MappingProxyType({})
 
 
 _pending: list[Mapping[str, Family]] = []
@@ -90,11 +91,12 @@ def families(at: Path | None = None) -> Mapping[str, Family]:
 
 
 def _file_families(at: Path | None = None) -> Mapping[str, Family]:
-    file = (at or path()).resolve()
+    # Asked once per selector by lint and the DSL: absolute() and one stat, not resolve() (a realpath).
+    file = (at or path()).absolute()
     try:
         stamp = file.stat().st_mtime_ns
     except OSError:
-        return MappingProxyType({})
+        return _EMPTY
     cached = _cache.get(file)
     if cached is not None and cached[0] == stamp:
         return cached[1]
@@ -108,7 +110,7 @@ _last_seen: list[object] = [None]
 
 def changed() -> bool:
     """True once after the extension in effect changed (another file, or the file was edited)."""
-    file = path().resolve()
+    file = path().absolute()
     try:
         stamp: object = (file, file.stat().st_mtime_ns)
     except OSError:
@@ -247,5 +249,5 @@ def write(
     scratch = file.with_name(f".{file.name}.tmp")
     scratch.write_text(text, encoding="utf-8")
     scratch.replace(file)
-    _cache.pop(file.resolve(), None)
+    _cache.pop(file.absolute(), None)
     return file

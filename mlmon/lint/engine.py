@@ -112,6 +112,7 @@ def lint_dashboard(dashboard: Dashboard, rules: list[Rule]) -> Iterator[Finding]
         for panel in dashboard.panels:
             yield from rule.check_panel(dashboard, panel, dashboard.panel_location(panel))
         yield from _check_queries(rule, queries)
+        yield from rule.finish_dashboard(dashboard, dashboard.location())
 
 
 def _check_queries(rule: Rule, queries: list[Query]) -> Iterator[Finding]:

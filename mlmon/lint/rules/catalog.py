@@ -52,11 +52,24 @@ class CatalogMetric(Rule):
         return Level.WARNING if setting == "warning" else Level.ERROR
 
     def check_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
-        undeclared: dict[str, int] = {}
-        for text in _dashboard_expressions(dashboard):
-            for problem in _metric_problems(text):
-                if problem.kind == "metric" and not problem.suggestions:
-                    undeclared[problem.subject] = undeclared.get(problem.subject, 0) + 1
+        self._undeclared: dict[str, int] = {}
+        if (
+            extension_changed()
+        ):  # once per dashboard: queries are cached by text until catalog.yml changes
+            _cached_metric_problems.cache_clear()
+        return ()
+
+    def check_query(self, query: Query) -> Iterable[Finding]:
+        in_dashboard = query.origin != "alert"
+        for problem in _cached_metric_problems(query.text, query.expr):
+            if in_dashboard and problem.kind == "metric" and not problem.suggestions:
+                undeclared = self.__dict__.setdefault("_undeclared", {})
+                undeclared[problem.subject] = undeclared.get(problem.subject, 0) + 1
+                continue  # reported once, for the whole dashboard
+            yield self.finding(query.location, problem.message, problem.hint)
+
+    def finish_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
+        undeclared = self.__dict__.pop("_undeclared", {})
         level = self._undeclared_level()
         if not undeclared or level is None:
             return
@@ -69,32 +82,32 @@ class CatalogMetric(Rule):
         )
         yield Finding(self.name, level, message, self.hint, where)
 
-    def check_query(self, query: Query) -> Iterable[Finding]:
-        in_dashboard = query.origin != "alert"
-        for problem in _metric_problems(query.text, query.expr):
-            if in_dashboard and problem.kind == "metric" and not problem.suggestions:
-                continue  # reported once for the dashboard
-            yield self.finding(query.location, problem.message, problem.hint)
 
+class _ByText:
+    """A parsed query keyed by its text alone (the tree is not hashable; equal text, equal tree)."""
 
-def _dashboard_expressions(dashboard: Dashboard) -> Iterable[str]:
-    from mlmon.lint.engine import dashboard_queries
+    __slots__ = ("text", "tree")
 
-    for query in dashboard_queries(dashboard):
-        if query.expr is not None:
-            yield query.text
+    def __init__(self, text: str, tree: promql_parser.Expr):
+        self.text, self.tree = text, tree
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByText) and other.text == self.text
 
 
 @lru_cache(maxsize=4096)
-def _cached_metric_problems(text: str) -> tuple[Problem, ...]:
-    return tuple(metric_problems(promql.parse(text)))
+def _metric_problems_of(query: _ByText) -> tuple[Problem, ...]:
+    return tuple(metric_problems(query.tree))
 
 
-def _metric_problems(text: str, tree: promql_parser.Expr | None = None) -> tuple[Problem, ...]:
-    """Metric problems of one expression; cached by text (a dashboard repeats its queries across rules)."""
-    if extension_changed():
-        _cached_metric_problems.cache_clear()
-    return _cached_metric_problems(text)
+def _cached_metric_problems(text: str, tree: promql_parser.Expr) -> tuple[Problem, ...]:
+    return _metric_problems_of(_ByText(text, tree))
+
+
+_cached_metric_problems.cache_clear = _metric_problems_of.cache_clear  # type: ignore[attr-defined]
 
 
 class CatalogLabel(Rule):
