@@ -306,7 +306,10 @@ def metric(name: MetricRef) -> Metric:
         raise CatalogError(
             f"metric {name!r} is not in the metric catalog",
             hint=_did_you_mean(
-                name, catalog.SERIES, "declare it in exporter/catalog.py if the exporter serves it"
+                name,
+                [*catalog.CATALOG, *catalogs.all_series()],
+                "declare it in exporter/catalog.py if the exporter serves it "
+                "(families mlmon does not export: catalog.yml, queried with q.promql())",
             ),
         ) from None
 

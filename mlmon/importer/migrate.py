@@ -481,7 +481,7 @@ class Migration:
         for index, target in enumerate(panel.get("targets") or []):
             if not isinstance(target, dict):
                 continue
-            self._target(target, f"{origin}.targets[{index}]", title)
+            self._target(target, f"{origin}.targets[{index}]", title, panel.get("datasource"))
             ref = target.get("refId")
             if isinstance(ref, str) and ref in seen_refs:
                 free = next(
@@ -609,7 +609,7 @@ class Migration:
                 "Grafana 7 value/range mappings → typed mappings (value, range, special)",
             )
 
-    def _target(self, target: dict, path: str, title: str | None) -> None:
+    def _target(self, target: dict, path: str, title: str | None, panel_ds: Any) -> None:
         if "$$hashKey" in target:
             target.pop("$$hashKey")
         if "datasource" in target:
@@ -618,6 +618,22 @@ class Migration:
                 target.pop("datasource")
             else:
                 target["datasource"] = ref
+        ds = target.get("datasource") or panel_ds
+        if ds is None or (isinstance(ds, dict) and ds.get("type") == "prometheus"):
+            for key in sorted(set(target) - prometheus_target_keys()):
+                value = target.pop(key)
+                self.notes.add(
+                    f"{path}.{key}",
+                    f"Prometheus query key {key}={_short(value)} is editor state, not part of the query; dropped",
+                    title,
+                )
+            if not isinstance(target.get("expr"), str):
+                target["expr"] = ""
+                self.notes.add(
+                    f"{path}.expr",
+                    "the query has no expression: an empty one (Grafana runs nothing for it)",
+                    title,
+                )
 
     def _row(self, panel: dict, path: str, origin: str) -> dict:
         if "datasource" in panel:
@@ -714,10 +730,14 @@ class Migration:
                     f"{path}.{key}",
                     f"variable key {key}={_short(value)} is not part of Grafana's current model; dropped",
                 )
-            current = variable.get("current")
-            if isinstance(current, dict) and "isNone" in current:
-                current.pop("isNone")
-                self.notes.add(f"{path}.current.isNone", "UI state isNone dropped")
+            options = [("current", variable.get("current"))] + [
+                (f"options[{i}]", o) for i, o in enumerate(variable.get("options") or [])
+            ]
+            for where, option in options:
+                if isinstance(option, dict):
+                    for key in sorted(set(option) - {"text", "value", "selected"}):
+                        option.pop(key)
+                        self.notes.add(f"{path}.{where}.{key}", f"UI state {key} dropped")
             if isinstance(variable.get("auto_count"), str) and variable["auto_count"].isdigit():
                 variable["auto_count"] = int(variable["auto_count"])
             if variable.get("type") == "query" and variable.get("datasource") is None:
@@ -761,6 +781,12 @@ class Migration:
                 self.notes.add(
                     path,
                     f"annotation filter {', '.join(moved)} → target (Grafana's annotation query model)",
+                )
+            for key in sorted(set(annotation) - annotation_keys()):
+                value = annotation.pop(key)
+                self.notes.add(
+                    f"{path}.{key}",
+                    f"annotation key {key}={_short(value)} is not part of the annotation model mlmon emits; dropped",
                 )
             for key, value in _ANNOTATION_DEFAULTS.items():
                 annotation.setdefault(key, value)
@@ -882,6 +908,16 @@ def panel_keys() -> frozenset[str]:
         | frozenset(defs["rowPanel"]["properties"])
         | {"panels"}
     )
+
+
+@cache
+def prometheus_target_keys() -> frozenset[str]:
+    return frozenset(dashboard_schema()["$defs"]["prometheusTarget"]["properties"])
+
+
+@cache
+def annotation_keys() -> frozenset[str]:
+    return frozenset(dashboard_schema()["$defs"]["annotation"]["properties"])
 
 
 @cache
