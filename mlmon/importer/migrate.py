@@ -265,7 +265,14 @@ class Migration:
         )
         next_id = (
             max(
-                (p.get("id", 0) for p in self._walk(panels) if isinstance(p.get("id"), int)),
+                (
+                    p.get("id", 0)
+                    for p in self._walk(
+                        panels
+                        + [q for r in rows if isinstance(r, dict) for q in r.get("panels") or []]
+                    )
+                    if isinstance(p.get("id"), int)
+                ),
                 default=0,
             )
             + 1
@@ -274,6 +281,12 @@ class Migration:
             if not isinstance(row, dict):
                 continue
             path = f"rows[{row_index}]"
+            if row.get("repeatIteration") or row.get("repeatRowId"):
+                self.notes.add(
+                    path,
+                    "a copy Grafana made while repeating a row (repeatIteration): skipped, as Grafana does",
+                )
+                continue
             height = legacy_panels.grid_height(row.get("height"))
             row_panel = None
             if show_rows:
@@ -312,7 +325,7 @@ class Migration:
                     )
                 self.notes.add(
                     path,
-                    f"legacy row {row.get('title')!r} → row panel at y={row_panel['gridPos']['y']}",
+                    f"legacy row {row.get('title') or '(untitled)'!r} → row panel at y={row_panel['gridPos']['y']}",
                 )
             elif row.get("title"):
                 self.notes.add(
@@ -323,6 +336,13 @@ class Migration:
             placed: list[dict] = []
             for panel_index, panel in enumerate(row.get("panels") or []):
                 if not isinstance(panel, dict):
+                    continue
+                if panel.get("repeatPanelId") or panel.get("repeatIteration"):
+                    self.notes.add(
+                        f"{path}.panels[{panel_index}]",
+                        "a copy Grafana made while repeating a panel: skipped, as Grafana does",
+                        panel.get("title"),
+                    )
                     continue
                 span = legacy_panels._number(panel.get("span"))
                 width = (
@@ -847,9 +867,19 @@ class Migration:
                     f"root key {key}={value!r} dropped (Grafana runtime metadata, not part of the source)",
                 )
         panels = data.get("panels") or []
-        data["panels"] = [
-            self.panel(p, f"panels[{i}]") for i, p in enumerate(panels) if isinstance(p, dict)
-        ]
+        kept = []
+        for index, panel in enumerate(panels):
+            if not isinstance(panel, dict):
+                continue
+            if panel.get("repeatPanelId") or panel.get("repeatIteration"):
+                self.notes.add(
+                    f"panels[{index}]",
+                    "a copy Grafana made while repeating a panel: skipped, as Grafana does",
+                    panel.get("title"),
+                )
+                continue
+            kept.append(self.panel(panel, f"panels[{index}]"))
+        data["panels"] = kept
         self.variables()
         self.annotations()
         self._links(data.get("links"), "links", None)
