@@ -236,7 +236,14 @@ def _() -> dict:
                         span=12,
                     )
                 ],
-            }
+            },
+            # The copy Grafana saved while showing the repeat: skipped on import, as Grafana does.
+            {
+                "title": "$instance",
+                "repeatIteration": 1500000000000,
+                "repeatRowId": 1,
+                "panels": [old_graph("CPU", target("sum(node_load1)"), span=12)],
+            },
         ],
         schema=13,
         templating={

@@ -42,6 +42,8 @@ def _input_panels(data: dict) -> list[dict]:
 
     def walk(panels: list[dict]) -> None:
         for panel in panels:
+            if panel.get("repeatPanelId") or panel.get("repeatIteration"):
+                continue  # a copy Grafana saved while repeating: not part of the source
             library = (elements.get((panel.get("libraryPanel") or {}).get("uid")) or {}).get(
                 "model"
             )
@@ -52,7 +54,8 @@ def _input_panels(data: dict) -> list[dict]:
 
     walk(data.get("panels") or [])
     for row in data.get("rows") or []:
-        walk(row.get("panels") or [])
+        if not row.get("repeatIteration"):
+            walk(row.get("panels") or [])
     return found
 
 
