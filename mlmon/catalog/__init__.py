@@ -101,20 +101,29 @@ def sample_labels(sample: str | None) -> frozenset[str] | None:
     """The labels series ``sample`` carries (target labels included); None when unknown."""
     if sample is None:
         return None
+    targets = target_labels()
     if sample in PROMETHEUS_SERIES:
-        return PROMETHEUS_SERIES[sample]
+        known = PROMETHEUS_SERIES[sample]
+        return None if known is None else known | targets
     metric = exporter_catalog.SERIES.get(sample)
     if metric is not None:
         extra = (
             {"le"} if metric.type is MetricType.HISTOGRAM and sample.endswith("_bucket") else set()
         )
-        return frozenset(metric.labels) | TARGET_LABELS | extra
+        return frozenset(metric.labels) | targets | extra
     family = extension_family_of(sample)
     if family is None:
         return None
     extra = {"le"} if family.type == "histogram" and sample.endswith("_bucket") else set()
     extra |= {"quantile"} if family.type == "summary" and sample == family.name else set()
-    return frozenset(family.labels) | TARGET_LABELS | extra
+    return frozenset(family.labels) | targets | extra
+
+
+def target_labels() -> frozenset[str]:
+    """Labels on every scraped series: job and instance, and what the project's relabelling adds."""
+    from mlmon.catalog import extension
+
+    return TARGET_LABELS | extension.target_labels()
 
 
 def exporter_base_name(name: str) -> bool:

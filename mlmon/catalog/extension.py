@@ -14,6 +14,7 @@ the alert compiler::
       apiserver_request_duration_seconds:
         type: histogram               # declares _bucket, _sum and _count
         labels: [resource, verb]
+    target_labels: [cluster, namespace]   # what your relabelling adds to every target, up included
 
 ``mlmon import`` adds the families (and labels) an imported dashboard's
 queries use; ``mlmon catalog pull --prometheus URL`` adds real types, help and
@@ -59,24 +60,38 @@ def path() -> Path:
 
 
 _cache: dict[Path, tuple[float, Mapping[str, Family]]] = {}
+_targets: dict[Path, frozenset[str]] = {}  # the file's target_labels, loaded with its families
 _EMPTY: Mapping[str, Family] = MappingProxyType({})
 
 
 _pending: list[Mapping[str, Family]] = []
+_pending_targets: list[frozenset[str]] = []
 
 
 class declaring:
-    """Within ``with declaring(families):`` those families count as declared too (``mlmon import``
-    checks the module it writes against the extension it is about to write)."""
+    """Within ``with declaring(families, target_labels):`` those count as declared too (``mlmon
+    import`` checks the module it writes against the extension it is about to write)."""
 
-    def __init__(self, extra: Mapping[str, Family]):
+    def __init__(self, extra: Mapping[str, Family], target_labels: Iterable[str] = ()):
         self.extra = extra
+        self.targets = frozenset(target_labels)
 
     def __enter__(self) -> None:
         _pending.append(self.extra)
+        _pending_targets.append(self.targets)
 
     def __exit__(self, *exc: object) -> None:
         _pending.remove(self.extra)
+        _pending_targets.remove(self.targets)
+
+
+def target_labels(at: Path | None = None) -> frozenset[str]:
+    """Labels the project's relabelling adds to every target (beyond job and instance)."""
+    _file_families(at)
+    found = _targets.get((at or path()).absolute(), frozenset())
+    for extra in _pending_targets:
+        found |= extra
+    return found
 
 
 def families(at: Path | None = None) -> Mapping[str, Family]:
@@ -102,6 +117,7 @@ def _file_families(at: Path | None = None) -> Mapping[str, Family]:
         return cached[1]
     loaded = MappingProxyType(load(file))
     _cache[file] = (stamp, loaded)
+    _targets[file] = frozenset(_load_target_labels(file))
     return loaded
 
 
@@ -130,8 +146,8 @@ def load(file: Path) -> dict[str, Family]:
         ) from None
     except yaml.YAMLError as exc:
         raise CatalogFileError(f"{file}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict) or set(data) - {"families"}:
-        raise CatalogFileError(f"{file}: expected a mapping with one key, 'families'")
+    if not isinstance(data, dict) or set(data) - {"families", "target_labels"}:
+        raise CatalogFileError(f"{file}: expected a mapping with 'families' and 'target_labels'")
     entries = data.get("families") or {}
     if not isinstance(entries, dict):
         raise CatalogFileError(
@@ -141,6 +157,16 @@ def load(file: Path) -> dict[str, Family]:
     for name, entry in entries.items():
         found[str(name)] = _family(file, str(name), entry)
     return found
+
+
+def _load_target_labels(file: Path) -> list[str]:
+    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    labels = data.get("target_labels") or []
+    if not isinstance(labels, list) or not all(
+        isinstance(label, str) and _LABEL.fullmatch(label) for label in labels
+    ):
+        raise CatalogFileError(f"{file}: target_labels must be a list of label names")
+    return labels
 
 
 def _family(file: Path, name: str, entry: object) -> Family:
@@ -175,6 +201,7 @@ class Update:
 
     families: dict[str, Family] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    target_labels: set[str] = field(default_factory=set)  # seen on every target (up{cluster=...})
 
     def add(
         self, name: str, kind: str, labels: Iterable[str], help_: str = "", source: str = ""
@@ -215,11 +242,14 @@ def render(
     families_: Mapping[str, Family],
     sources: Mapping[str, str] | None = None,
     previous: Path | None = None,
+    target_labels_: Iterable[str] = (),
 ) -> str:
-    """The YAML text of the extension (sorted, stable), keeping the sources already recorded."""
+    """The YAML text of the extension (sorted, stable), keeping the sources and target labels recorded."""
     recorded: dict[str, str] = {}
+    targets = set(target_labels_)
     if previous is not None and previous.is_file():
         data = yaml.safe_load(previous.read_text(encoding="utf-8")) or {}
+        targets |= set(data.get("target_labels") or [])
         for name, entry in (data.get("families") or {}).items():
             if isinstance(entry, dict) and entry.get("source"):
                 recorded[str(name)] = str(entry["source"])
@@ -234,8 +264,12 @@ def render(
         if source:
             entry["source"] = source
         body[name] = entry
+    document: dict[str, object] = {}
+    if targets - {"job", "instance"}:
+        document["target_labels"] = sorted(targets - {"job", "instance"})
+    document["families"] = body
     return _HEADER + yaml.safe_dump(
-        {"families": body}, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+        document, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )
 
 
@@ -243,9 +277,10 @@ def write(
     families_: Mapping[str, Family],
     sources: Mapping[str, str] | None = None,
     at: Path | None = None,
+    target_labels_: Iterable[str] = (),
 ) -> Path:
     file = at or path()
-    text = render(families_, sources, previous=file)
+    text = render(families_, sources, previous=file, target_labels_=target_labels_)
     scratch = file.with_name(f".{file.name}.tmp")
     scratch.write_text(text, encoding="utf-8")
     scratch.replace(file)

@@ -88,6 +88,10 @@ def pull(
         families.append((name, kind if kind in TYPES else "unknown", entry.get("help", "")))
     update = Update()
     source = f"prometheus {base}"
+    # Labels on `up` are the targets' labels: what relabelling adds to every series.
+    update.target_labels |= (
+        set(_get(base, "labels", [("match[]", "up")], timeout) or []) - _IMPLIED_LABELS
+    )
     for index, (name, kind, help_) in enumerate(families, start=1):
         # OpenMetrics scrapes report a counter's family without _total; its series carry the suffix.
         candidates = (

@@ -65,12 +65,14 @@ def run_pull(args: argparse.Namespace) -> int:
     merged = extension.merged(current, update)
     added = sorted(set(merged) - set(current))
     if args.dry_run:
-        sys.stdout.write(extension.render(merged, update.sources, previous=extension.path()))
+        sys.stdout.write(
+            extension.render(merged, update.sources, extension.path(), update.target_labels)
+        )
         return 0
-    if not update.families:
+    if not update.families and not update.target_labels:
         print(f"{args.prometheus} has no families to declare (all known, or none match)")
         return 0
-    path = extension.write(merged, update.sources)
+    path = extension.write(merged, update.sources, target_labels_=update.target_labels)
     print(
         f"{display_path(path)}: {len(added)} families added, {len(update.families) - len(added)} updated ({len(merged)} declared)"
     )

@@ -58,7 +58,7 @@ def _check_builds(imported: Imported, label: str) -> None:
     with tempfile.TemporaryDirectory(prefix="mlmon-import-") as scratch:
         module = Path(scratch) / "imported.py"
         module.write_text(imported.source, encoding="utf-8")
-        with catalog_extension.declaring(imported.families):
+        with catalog_extension.declaring(imported.families, imported.target_labels):
             compile_dashboard(load(module, "dashboard", "mlmon_import_check").value, label)
 
 
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     output.parent.mkdir(parents=True, exist_ok=True)
     catalog_file = None
-    if imported.families and not args.no_catalog:
+    if (imported.families or imported.target_labels) and not args.no_catalog:
         try:
             current = catalog_extension.families()
         except MlmonError as exc:
@@ -115,12 +115,17 @@ def run(args: argparse.Namespace) -> int:
             print("import failed: nothing was written", file=sys.stderr)
             return 1
         merged = catalog_extension.merged(current, _update(imported))
-        if merged != dict(current):
+        if (
+            merged != dict(current)
+            or not imported.target_labels <= catalog_extension.target_labels()
+        ):
             catalog_file = catalog_extension.path()
     plan = Plan(stale=[output.name]) if output.exists() else Plan(missing=[output.name])
     apply(output.parent, {output.name: imported.source.encode("utf-8")}, plan)
     if catalog_file is not None:
-        catalog_extension.write(merged, imported.family_sources)
+        catalog_extension.write(
+            merged, imported.family_sources, target_labels_=imported.target_labels
+        )
     print(
         f"wrote {display_path(output)} ({imported.panels} panels, {len(imported.notes)} notes); run `mlmon build` to compile it"
     )

@@ -54,6 +54,9 @@ class Imported:
     model: dict = field(default_factory=dict)  # what the module builds to
     families: dict[str, Family] = field(default_factory=dict)  # for catalog.yml
     family_sources: dict[str, str] = field(default_factory=dict)
+    target_labels: set[str] = field(
+        default_factory=set
+    )  # labels seen on every target (up{cluster})
 
 
 def _walk(panels: list[dict]):
@@ -333,7 +336,7 @@ def to_module(data: Any, origin: str) -> Imported:
         ) from None
     expressions, variable_queries = _expressions(model)
     update = families.seen(expressions, variable_queries, origin)
-    with catalog_extension.declaring(update.families):
+    with catalog_extension.declaring(update.families, update.target_labels):
         module = _Module(model, origin, notes)
         source = module.source()
         for _attempt in range(3):
@@ -367,6 +370,7 @@ def to_module(data: Any, origin: str) -> Imported:
         model,
         update.families,
         update.sources,
+        update.target_labels,
     )
 
 

@@ -55,6 +55,10 @@ def seen(expressions: Iterable[str], variable_queries: Iterable[str], origin: st
         labels = _named_labels(tree) - {"le", "job", "instance"}
         for selector in promql.selectors(tree):
             name = selector.metric
+            if name in catalog.PROMETHEUS_SERIES and catalog.PROMETHEUS_SERIES[name] is not None:
+                # up{cluster=...}: labels on Prometheus's own series come from relabelling, on every target
+                update.target_labels |= labels
+                continue
             if not name or name == promql.PLACEHOLDER or catalog.exporter_base_name(name):
                 continue
             if (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from mlmon.importer import PLACEHOLDER_DESCRIPTION
 from tests.dashboards.support import grafana_schema_errors, mlmon, snapshot
@@ -233,13 +234,19 @@ def test_imported_families_are_declared_and_lint_finds_no_catalog_problem(
                     {
                         "expr": 'sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[$__rate_interval]))',
                         "refId": "A",
-                    }
+                    },
+                    {"expr": 'count by (cluster) (up{cluster="eu-1"} == 0)', "refId": "B"},
                 ],
             }
         ],
     }
     (tmp_path / "nodes.json").write_text(json.dumps(dashboard))
     assert mlmon(capsys, "import", "nodes.json")[0] == 0
+    catalog = yaml.safe_load((tmp_path / "catalog.yml").read_text())
+    assert catalog["target_labels"] == [
+        "cluster"
+    ]  # relabelling adds it to every target, up included
+    assert catalog["families"]["node_cpu_seconds_total"]["type"] == "counter"
     assert mlmon(capsys, "build", "--only", "dashboards")[0] == 0
     code, out, _ = mlmon(capsys, "lint", "--format", "json", "generated/dashboards/nodes.json")
     rules = {f["rule"] for f in json.loads(out)["findings"]}

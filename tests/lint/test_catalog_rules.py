@@ -226,3 +226,25 @@ def test_the_per_dashboard_finding_is_configurable(tmp_path, setting, count, lev
     config = f"rules:\n  catalog-metric: {{undeclared: {setting}}}\n"
     found = findings(lint_data(tmp_path, _foreign_dashboard(), config=config), "catalog-metric")
     assert len(found) == count and all(f.level.value == level for f in found)
+
+
+def test_target_labels_on_prometheus_series_make_one_finding_until_declared(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    dashboard = clean_dashboard()
+    count = 0
+    for panel in dashboard["panels"]:
+        for target in panel.get("targets") or []:
+            target["expr"] = f'sum by (cluster) (up{{cluster="c{count}", region="eu"}})'
+            count += 1
+    [finding] = findings(lint_data(tmp_path, dashboard), "catalog-label")
+    assert finding.location.panel is None and finding.message.endswith("cluster, region")
+    assert "target_labels" in finding.hint
+    (tmp_path / "catalog.yml").write_text("target_labels: [cluster, region]\nfamilies: {}\n")
+    assert findings(lint_data(tmp_path, dashboard), "catalog-label") == []
+    # In an alert rule the same label is still checked where it is used.
+    from mlmon.alerts.catalog_check import check_query
+
+    check_query('up{cluster="c1"} == 0', source="alerts_src/x.py", item="rule")
+    (tmp_path / "catalog.yml").unlink()
+    with pytest.raises(CatalogError, match="'cluster'"):
+        check_query('up{cluster="c1"} == 0', source="alerts_src/x.py", item="rule")

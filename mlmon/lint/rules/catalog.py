@@ -16,6 +16,7 @@ from functools import lru_cache
 import promql_parser
 
 from exporter.catalog import SERIES, MetricType
+from mlmon.catalog import PROMETHEUS_SERIES
 from mlmon.catalog.check import Problem, label_problems, metric_problems
 from mlmon.catalog.extension import changed as extension_changed
 from mlmon.catalog.labels import infer_labels
@@ -118,10 +119,44 @@ class CatalogLabel(Rule):
         "it applies to, per the catalog (plus job and instance, and le on histogram buckets)."
     )
     hint = "use a label the metric has (see exporter/catalog.py), or add the label to the metric's declaration"
+    target_hint = (
+        "labels your relabelling adds to every target: list them under target_labels in catalog.yml "
+        "(`mlmon catalog pull` and `mlmon import` do)"
+    )
+
+    def check_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
+        self._target_labels: dict[str, int] = {}
+        return ()
 
     def check_query(self, query: Query) -> Iterable[Finding]:
-        for problem in label_problems(query.expr):
+        problems = label_problems(query.expr)
+        if problems and query.origin != "alert" and _only_prometheus_series(query.expr):
+            # up{cluster=...} in a dashboard: a target label of the deployment, not a typo per query.
+            collected = self.__dict__.setdefault("_target_labels", {})
+            for problem in problems:
+                collected[problem.subject] = collected.get(problem.subject, 0) + 1
+            return
+        for problem in problems:
             yield self.finding(query.location, problem.message)
+
+    def finish_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
+        collected = self.__dict__.pop("_target_labels", {})
+        if collected:
+            names = ", ".join(sorted(collected))
+            uses = sum(collected.values())
+            yield self.finding(
+                where,
+                f"target labels no catalog declares, used on Prometheus's own series ({uses} use"
+                f"{'s' if uses != 1 else ''}): {names}",
+                self.target_hint,
+            )
+
+
+def _only_prometheus_series(tree: promql_parser.Expr) -> bool:
+    names = [selector.metric for selector in promql.selectors(tree)]
+    return bool(names) and all(
+        name in PROMETHEUS_SERIES and PROMETHEUS_SERIES[name] is not None for name in names
+    )
 
 
 class CatalogLabelValue(Rule):
