@@ -111,6 +111,7 @@ def _file_families(at: Path | None = None) -> Mapping[str, Family]:
     try:
         stamp = file.stat().st_mtime_ns
     except OSError:
+        _targets.pop(file, None)
         return _EMPTY
     cached = _cache.get(file)
     if cached is not None and cached[0] == stamp:
