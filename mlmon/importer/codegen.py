@@ -211,7 +211,10 @@ class Generator:
                     json.dumps(variable.get("label") or variable.get("name")),
                     json.dumps(variable["query"], ensure_ascii=False),
                 ],
-                {},
+                {
+                    "multi": repr(bool(variable.get("multi"))),
+                    "include_all": repr(bool(variable.get("includeAll"))),
+                },
             )
         else:
             return f"raw_variable({literal(variable)})"
