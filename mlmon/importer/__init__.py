@@ -169,6 +169,7 @@ class _Module:
         self.notes = notes
         self.generator = codegen.Generator(codegen.namespace(), notes.add)
         self.raw_paths: set[str] = set()
+        self.plain_dashboard = False
         self.count = 0
 
     def source(self) -> str:
@@ -264,15 +265,15 @@ class _Module:
             + ",\n    ".join(args + [f"{k}={v}" for k, v in kwargs.items()])
             + ",\n)"
         )
-        built = normalise(
-            self.generator.build(call.replace("\n", " "))
-            if False
-            else _eval_dashboard(self.generator, call)
-        )
         skip = ("panels", "templating")
+        stub = _eval_dashboard(self.generator, call)
+        # The overlay is merged before normalisation: the difference of the normalised forms reads
+        # best; when it does not build back (a value normalisation drops), the raw difference.
+        built = normalise(stub) if not self.plain_dashboard else to_plain(stub)
         overlay = codegen.diff(
             {k: v for k, v in built.items() if k not in skip},
             {k: v for k, v in model.items() if k not in skip},
+            keep_absent=self.plain_dashboard,
         )
         if overlay:
             return f"dashboard = with_json(\n    {codegen._indent(call)},\n    {codegen._indent(literal(overlay))},\n)\n"
@@ -339,7 +340,7 @@ def to_module(data: Any, origin: str) -> Imported:
     with catalog_extension.declaring(update.families, update.target_labels):
         module = _Module(model, origin, notes)
         source = module.source()
-        for _attempt in range(3):
+        for _attempt in range(4):
             try:
                 built = normalise(_load(source))
             except Exception as exc:
@@ -351,10 +352,16 @@ def to_module(data: Any, origin: str) -> Imported:
                 source = module.source()
                 continue
             wrong = _mismatches(built, model)
-            if not wrong and {k: v for k, v in built.items() if k != "panels"} == {
+            top_ok = {k: v for k, v in built.items() if k != "panels"} == {
                 k: v for k, v in model.items() if k != "panels"
-            }:
+            }
+            if not wrong and top_ok:
                 break
+            if not top_ok and not module.plain_dashboard:
+                module.plain_dashboard = True
+                module.raw_paths |= wrong
+                source = module.source()
+                continue
             if wrong <= module.raw_paths:
                 raise MlmonError(
                     f"{origin}: the generated module does not build to the dashboard (at {sorted(wrong)[:3]})"

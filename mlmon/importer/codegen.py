@@ -48,8 +48,12 @@ def namespace() -> dict[str, Any]:
     return scope
 
 
-def diff(built: Any, wanted: Any) -> dict | None:
-    """The overlay that turns ``built`` into ``wanted`` (``None`` deletes a key); {} when equal."""
+def diff(built: Any, wanted: Any, keep_absent: bool = False) -> dict | None:
+    """The overlay that turns ``built`` into ``wanted`` (``None`` deletes a key); {} when equal.
+
+    ``keep_absent``: ``built`` is raw JSON whose ``None`` values normalisation drops anyway,
+    so those need no deletion.
+    """
     if not isinstance(built, dict) or not isinstance(wanted, dict):
         return None if built == wanted else wanted
     out: dict[str, Any] = {}
@@ -58,13 +62,18 @@ def diff(built: Any, wanted: Any) -> dict | None:
             out[key] = value
         elif built[key] != value:
             if isinstance(value, dict) and isinstance(built[key], dict):
-                out[key] = diff(built[key], value)
+                out[key] = diff(built[key], value, keep_absent)
             else:
                 out[key] = value
     for key in built:
-        if key not in wanted:
+        if key not in wanted and not (keep_absent and built[key] is None):
             out[key] = None
     return out
+
+
+def _normalised_variable(plain: dict) -> dict:
+    model = normalise({"title": "x", "uid": "x", "panels": [], "templating": {"list": [plain]}})
+    return model["templating"]["list"][0]
 
 
 def marked(panel: dict) -> dict:
@@ -219,17 +228,21 @@ class Generator:
         else:
             return f"raw_variable({literal(variable)})"
         try:
-            built = normalise(
-                {
-                    "title": "x",
-                    "uid": "x",
-                    "panels": [],
-                    "templating": {"list": [to_plain(self.build(call))]},
-                }
-            )["templating"]["list"][0]
+            plain = to_plain(self.build(call))
         except Exception:
             return f"raw_variable({literal(variable)})"
-        overlay = diff(built, variable)
-        if not overlay:
-            return call
-        return f"with_json(\n    {_indent(call)},\n    {_indent(literal(overlay))},\n)"
+        # The overlay is merged before normalisation: first the difference of the normalised forms
+        # (short), else the difference from the helper's raw JSON (exact), else the variable as JSON.
+        for base in (_normalised_variable(plain), plain):
+            overlay = diff(base, variable, keep_absent=base is plain)
+            source = (
+                call
+                if not overlay
+                else f"with_json(\n    {_indent(call)},\n    {_indent(literal(overlay))},\n)"
+            )
+            try:
+                if _normalised_variable(to_plain(self.build(source))) == variable:
+                    return source
+            except Exception:
+                continue
+        return f"raw_variable({literal(variable)})"

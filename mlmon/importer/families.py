@@ -47,50 +47,38 @@ def _family(sample: str) -> tuple[str, str]:
 def seen(expressions: Iterable[str], variable_queries: Iterable[str], origin: str) -> Update:
     """Families (and the labels the queries name) of every undeclared metric in the expressions."""
     update = Update()
+    source = f"mlmon import {origin}"
     for text in expressions:
-        try:
-            tree = promql.parse(text)
-        except promql.PromQLError:
-            continue
-        labels = _named_labels(tree) - {"le", "job", "instance"}
-        for selector in promql.selectors(tree):
-            name = selector.metric
-            if name in catalog.PROMETHEUS_SERIES and catalog.PROMETHEUS_SERIES[name] is not None:
-                # up{cluster=...}: labels on Prometheus's own series come from relabelling, on every target
-                update.target_labels |= labels
-                continue
-            if not name or name == promql.PLACEHOLDER or catalog.exporter_base_name(name):
-                continue
-            if (
-                catalog.family_of(name) is not None
-                and catalog.family_of(name).origin != "extension"
-            ):  # type: ignore[union-attr]
-                continue
-            family, kind = _family(name)
-            update.add(family, kind, labels, source=f"mlmon import {origin}")
+        _record(update, text, set(), source)
     for query in variable_queries:
         try:
             text = as_promql(query)
         except promql.PromQLError:
             continue
-        match = _LABEL_VALUES.match(query)
-        extra = {match.group(2)} if match else set()
         if text is None:
             continue
-        try:
-            tree = promql.parse(text)
-        except promql.PromQLError:
-            continue
-        labels = (_named_labels(tree) | extra) - {"le", "job", "instance"}
-        for selector in promql.selectors(tree):
-            name = selector.metric
-            if not name or name == promql.PLACEHOLDER or catalog.exporter_base_name(name):
-                continue
-            if (
-                catalog.family_of(name) is not None
-                and catalog.family_of(name).origin != "extension"
-            ):  # type: ignore[union-attr]
-                continue
-            family, kind = _family(name)
-            update.add(family, kind, labels, source=f"mlmon import {origin}")
+        match = _LABEL_VALUES.match(query)
+        _record(update, text, {match.group(2)} if match else set(), source)
     return update
+
+
+def _record(update: Update, text: str, extra_labels: set[str], source: str) -> None:
+    try:
+        tree = promql.parse(text)
+    except promql.PromQLError:
+        return
+    labels = (_named_labels(tree) | extra_labels) - {"le", "job", "instance"}
+    for selector in promql.selectors(tree):
+        name = selector.metric
+        if not name or name == promql.PLACEHOLDER or catalog.exporter_base_name(name):
+            continue
+        if name in catalog.PROMETHEUS_SERIES:
+            if catalog.PROMETHEUS_SERIES[name] is not None:
+                # up{cluster=...}: labels on Prometheus's own series come from relabelling, on every target
+                update.target_labels |= labels
+            continue
+        declared = catalog.family_of(name)
+        if declared is not None and declared.origin != "extension":
+            continue
+        family, kind = _family(name)
+        update.add(family, kind, labels, source=source)
