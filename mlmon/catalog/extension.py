@@ -251,9 +251,9 @@ def render(
     if previous is not None and previous.is_file():
         data = yaml.safe_load(previous.read_text(encoding="utf-8")) or {}
         targets |= set(data.get("target_labels") or [])
-        for name, entry in (data.get("families") or {}).items():
-            if isinstance(entry, dict) and entry.get("source"):
-                recorded[str(name)] = str(entry["source"])
+        for name, old in (data.get("families") or {}).items():
+            if isinstance(old, dict) and old.get("source"):
+                recorded[str(name)] = str(old["source"])
     body: dict[str, dict] = {}
     for name in sorted(families_):
         family = families_[name]

@@ -87,7 +87,7 @@ def with_json(obj: Any, json: Mapping[str, Any]) -> Any:
         wrapped = _JsonTarget(**fields, json=dict(json))
         expr = getattr(obj, "_mlmon_expr", None)
         if expr is not None:
-            wrapped._mlmon_expr = expr  # type: ignore[attr-defined]
+            wrapped._mlmon_expr = expr
         return wrapped
     return Overlay(obj, dict(json))
 

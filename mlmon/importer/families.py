@@ -52,11 +52,12 @@ def seen(expressions: Iterable[str], variable_queries: Iterable[str], origin: st
         _record(update, text, set(), source)
     for query in variable_queries:
         try:
-            text = as_promql(query)
+            converted = as_promql(query)
         except promql.PromQLError:
             continue
-        if text is None:
+        if converted is None:
             continue
+        text = converted
         match = _LABEL_VALUES.match(query)
         _record(update, text, {match.group(2)} if match else set(), source)
     return update

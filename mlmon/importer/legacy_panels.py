@@ -74,6 +74,14 @@ _LEGEND_CALCS = (
 )
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _unit(format_: Any) -> str | None:
     if not isinstance(format_, str) or not format_ or format_ == "none":
         return None if format_ in (None, "") else "none"
@@ -106,11 +114,10 @@ def _thresholds_from_graph(items: list[dict]) -> tuple[list[dict], str | None]:
         (t for t in items if _number(t.get("value")) is not None),
         key=lambda t: _number(t["value"]),  # type: ignore[arg-type,return-value]
     ):
-        color = {
-            "critical": "red",
-            "warning": "orange",
-            "ok": "green",
-        }.get(item.get("colorMode"), item.get("lineColor") or item.get("fillColor") or "red")
+        colors: dict[Any, str] = {"critical": "red", "warning": "orange", "ok": "green"}
+        color = colors.get(
+            item.get("colorMode"), item.get("lineColor") or item.get("fillColor") or "red"
+        )
         steps.append({"color": color, "value": _number(item["value"])})
         style = "line+area" if item.get("fill") else "line"
     return steps, style
@@ -120,7 +127,7 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
     """``graph`` → ``timeseries`` (or keeps the histogram/series x-axis modes as notes)."""
     old = {key: panel.pop(key) for key in _GRAPH_RENDER_ONLY if key in panel}
     panel["type"] = "timeseries"
-    config = old.get("fieldConfig") if isinstance(old.get("fieldConfig"), dict) else {}
+    config = _dict(old.get("fieldConfig"))
     defaults: dict[str, Any] = dict(config.get("defaults") or {})
     overrides: list[dict] = list(config.get("overrides") or [])
     custom: dict[str, Any] = dict(defaults.get("custom") or {})
@@ -158,7 +165,7 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
     if old.get("fillGradient"):
         custom["gradientMode"] = "opacity"
 
-    yaxes = old.get("yaxes") if isinstance(old.get("yaxes"), list) else []
+    yaxes = _list(old.get("yaxes"))
     left = yaxes[0] if yaxes and isinstance(yaxes[0], dict) else {}
     right = yaxes[1] if len(yaxes) > 1 and isinstance(yaxes[1], dict) else {}
     unit = _unit(left.get("format"))
@@ -182,7 +189,7 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
     if left.get("show") is False:
         custom["axisPlacement"] = "hidden"
 
-    aliases = old.get("aliasColors") if isinstance(old.get("aliasColors"), dict) else {}
+    aliases = _dict(old.get("aliasColors"))
     for alias, color in aliases.items():
         overrides.append(
             {
@@ -193,7 +200,7 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
     for index, series in enumerate(old.get("seriesOverrides") or []):
         if not isinstance(series, dict) or not series.get("alias"):
             continue
-        properties = []
+        properties: list[dict[str, Any]] = []
         for key, value in series.items():
             if key in ("alias", "$$hashKey"):
                 continue
@@ -240,7 +247,7 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
                 {"matcher": _series_matcher(series["alias"]), "properties": properties}
             )
 
-    thresholds = old.get("thresholds") if isinstance(old.get("thresholds"), list) else []
+    thresholds = _list(old.get("thresholds"))
     if thresholds:
         steps, style = _thresholds_from_graph(thresholds)
         defaults["thresholds"] = {"mode": "absolute", "steps": steps}
@@ -251,20 +258,21 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
             "time regions are dashboard annotations in Grafana ≥ 10 (add a 'Time regions' annotation); dropped",
         )
 
-    legend = old.get("legend") if isinstance(old.get("legend"), dict) else {}
+    legend = _dict(old.get("legend"))
     options["legend"] = {
         "showLegend": legend.get("show", True) is not False,
         "displayMode": "table" if legend.get("alignAsTable") else "list",
         "placement": "right" if legend.get("rightSide") else "bottom",
         "calcs": [calc for key, calc in _LEGEND_CALCS if legend.get(key)],
     }
-    tooltip = old.get("tooltip") if isinstance(old.get("tooltip"), dict) else {}
-    sort = {1: "asc", 2: "desc"}.get(tooltip.get("sort"), "none")
+    tooltip = _dict(old.get("tooltip"))
+    sorts: dict[Any, str] = {1: "asc", 2: "desc"}
+    sort = sorts.get(tooltip.get("sort"), "none")
     options["tooltip"] = {
         "mode": "multi" if tooltip.get("shared", True) else "single",
         "sort": sort,
     }
-    xaxis = old.get("xaxis") if isinstance(old.get("xaxis"), dict) else {}
+    xaxis = _dict(old.get("xaxis"))
     if xaxis.get("mode") in ("series", "histogram"):
         note(
             "xaxis.mode",
@@ -283,7 +291,7 @@ def graph_to_timeseries(panel: dict, note: Note) -> None:
 
 
 def _singlestat_thresholds(panel_old: dict) -> list[dict]:
-    colors = panel_old.get("colors") if isinstance(panel_old.get("colors"), list) else []
+    colors = _list(panel_old.get("colors"))
     colors = colors or ["green", "orange", "red"]
     raw = panel_old.get("thresholds")
     values = [
@@ -300,7 +308,7 @@ def _singlestat_thresholds(panel_old: dict) -> list[dict]:
 
 def _singlestat_mappings(old: dict) -> list[dict]:
     mappings = []
-    value_maps = old.get("valueMaps") if isinstance(old.get("valueMaps"), list) else []
+    value_maps = _list(old.get("valueMaps"))
     options = {}
     for index, item in enumerate(value_maps):
         if (
@@ -369,10 +377,10 @@ _SINGLESTAT_KEYS = (
 def singlestat_to_stat(panel: dict, note: Note) -> None:
     """``singlestat`` (and grafana-singlestat-panel) → ``stat``, or ``gauge`` when it drew a gauge."""
     old = {key: panel.pop(key) for key in _SINGLESTAT_KEYS if key in panel}
-    gauge = old.get("gauge") if isinstance(old.get("gauge"), dict) else {}
+    gauge = _dict(old.get("gauge"))
     is_gauge = bool(gauge.get("show"))
     panel["type"] = "gauge" if is_gauge else "stat"
-    config = old.get("fieldConfig") if isinstance(old.get("fieldConfig"), dict) else {}
+    config = _dict(old.get("fieldConfig"))
     defaults: dict[str, Any] = dict(config.get("defaults") or {})
     unit = _unit(old.get("format"))
     if unit:
@@ -405,7 +413,7 @@ def singlestat_to_stat(panel: dict, note: Note) -> None:
         options["colorMode"] = (
             "background" if background else ("value" if old.get("colorValue") else "none")
         )
-        sparkline = old.get("sparkline") if isinstance(old.get("sparkline"), dict) else {}
+        sparkline = _dict(old.get("sparkline"))
         options["graphMode"] = "area" if sparkline.get("show") else "none"
         options["justifyMode"] = "auto"
         options["textMode"] = "name" if old.get("valueName") == "name" else "auto"
@@ -437,7 +445,7 @@ _TABLE_OLD_KEYS = (
     "options",
     "fieldConfig",
 )
-_TRANSFORMS = {
+_TRANSFORMS: dict[str, dict[str, Any] | None] = {
     "timeseries_to_rows": None,
     "timeseries_to_columns": {"id": "seriesToColumns", "options": {}},
     "timeseries_aggregations": {
@@ -509,8 +517,9 @@ def table_old_to_table(panel: dict, note: Note) -> None:
             overrides.append({"matcher": _series_matcher(pattern), "properties": properties})
     transform = old.get("transform")
     transformations = list(panel.get("transformations") or [])
-    if transform in _TRANSFORMS and _TRANSFORMS[transform]:
-        transformations.append(dict(_TRANSFORMS[transform]))
+    converted = _TRANSFORMS.get(transform) if isinstance(transform, str) else None
+    if converted:
+        transformations.append(dict(converted))
     if transform and transform not in _TRANSFORMS:
         note("transform", f"table transform {transform!r} has no equivalent; dropped")
     if transformations:
@@ -524,7 +533,7 @@ def table_old_to_table(panel: dict, note: Note) -> None:
         "showHeader": old.get("showHeader", True) is not False,
         "cellHeight": "sm",
     }
-    sort = old.get("sort") if isinstance(old.get("sort"), dict) else {}
+    sort = _dict(old.get("sort"))
     if sort.get("col") is not None:
         note(
             "sort",
@@ -571,9 +580,9 @@ def is_old_heatmap(panel: dict) -> bool:
 def heatmap_to_heatmap(panel: dict, note: Note) -> None:
     """The Angular ``heatmap`` → the current heatmap's ``options`` (color, calculate, axes, cells)."""
     old = {key: panel.pop(key) for key in HEATMAP_OLD_KEYS if key in panel}
-    color = old.get("color") if isinstance(old.get("color"), dict) else {}
-    y_axis = old.get("yAxis") if isinstance(old.get("yAxis"), dict) else {}
-    cards = old.get("cards") if isinstance(old.get("cards"), dict) else {}
+    color = _dict(old.get("color"))
+    y_axis = _dict(old.get("yAxis"))
+    cards = _dict(old.get("cards"))
     scheme = str(color.get("colorScheme") or "interpolateOranges").removeprefix("interpolate")
     options: dict[str, Any] = dict(panel.get("options") or {})
     options["calculate"] = old.get("dataFormat") == "timeseries"
@@ -614,12 +623,12 @@ def heatmap_to_heatmap(panel: dict, note: Note) -> None:
     options["rowsFrame"] = {
         "layout": {"upper": "le", "lower": "ge", "middle": "unknown"}.get(bound, "auto")
     }
-    tooltip = old.get("tooltip") if isinstance(old.get("tooltip"), dict) else {}
+    tooltip = _dict(old.get("tooltip"))
     options["tooltip"] = {
         "mode": "single" if tooltip.get("show", True) else "none",
         "yHistogram": bool(tooltip.get("showHistogram")),
     }
-    legend = old.get("legend") if isinstance(old.get("legend"), dict) else {}
+    legend = _dict(old.get("legend"))
     options["legend"] = {"show": bool(legend.get("show"))}
     options["exemplars"] = {"color": "rgba(255,0,255,0.7)"}
     if old.get("hideZeroBuckets"):

@@ -288,7 +288,7 @@ class Migration:
                 )
                 continue
             height = legacy_panels.grid_height(row.get("height"))
-            row_panel = None
+            row_panel: dict[str, Any] | None = None
             if show_rows:
                 row_panel = {
                     "type": "row",
@@ -568,9 +568,9 @@ class Migration:
 
     def _thresholds(self, panel: dict, note: Any) -> None:
         thresholds = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("thresholds")
-        steps = thresholds.get("steps") if isinstance(thresholds, dict) else None
-        if not isinstance(steps, list):
+        if not isinstance(thresholds, dict) or not isinstance(thresholds.get("steps"), list):
             return
+        steps = thresholds["steps"]
         kept = [
             step
             for i, step in enumerate(steps)
@@ -966,7 +966,9 @@ def _short(value: Any) -> str:
 
 
 def _position(panel: dict) -> tuple[int, int]:
-    grid = panel.get("gridPos") if isinstance(panel.get("gridPos"), dict) else {}
+    grid = panel.get("gridPos")
+    if not isinstance(grid, dict):
+        return 0, 0
     return int(grid.get("y") or 0), int(grid.get("x") or 0)
 
 

@@ -57,10 +57,12 @@ class CatalogMetric(Rule):
         if (
             extension_changed()
         ):  # once per dashboard: queries are cached by text until catalog.yml changes
-            _cached_metric_problems.cache_clear()
+            _metric_problems_of.cache_clear()
         return ()
 
     def check_query(self, query: Query) -> Iterable[Finding]:
+        if query.expr is None:
+            return
         in_dashboard = query.origin != "alert"
         for problem in _cached_metric_problems(query.text, query.expr):
             if in_dashboard and problem.kind == "metric" and not problem.suggestions:
@@ -108,9 +110,6 @@ def _cached_metric_problems(text: str, tree: promql_parser.Expr) -> tuple[Proble
     return _metric_problems_of(_ByText(text, tree))
 
 
-_cached_metric_problems.cache_clear = _metric_problems_of.cache_clear  # type: ignore[attr-defined]
-
-
 class CatalogLabel(Rule):
     name = "catalog-label"
     level = Level.ERROR
@@ -129,6 +128,8 @@ class CatalogLabel(Rule):
         return ()
 
     def check_query(self, query: Query) -> Iterable[Finding]:
+        if query.expr is None:
+            return
         problems = label_problems(query.expr)
         if problems and query.origin != "alert" and _only_prometheus_series(query.expr):
             # up{cluster=...} in a dashboard: a target label of the deployment, not a typo per query.
