@@ -26,6 +26,7 @@ import logging
 import math
 import sqlite3
 import time
+import zlib
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ from exporter.statistics.performance import compute_performance, infer_task
 from exporter.statistics.quality import QualityCounts
 from exporter.statistics.ranked import WindowOutOfStep
 from exporter.statistics.reference import ReferenceProfile
-from exporter.store import ActualRecord, PredictionRecord, PredictionStore
+from exporter.store import ActualRecord, PredictionRecord, PredictionStore, open_store
 from exporter.window import ModelWindow, numeric, parse_batch, provisional_schema
 
 log = logging.getLogger("exporter")
@@ -108,6 +109,7 @@ class Exporter:
             alpha=config.alpha,
             correction=config.correction,  # type: ignore[arg-type]
             min_rows=config.min_rows,
+            min_effect=config.drift_min_effect,
         )
         self._publish(math.nan)
 
@@ -177,6 +179,9 @@ class Exporter:
             log.info("stage %s%s recovered", stage, f" (model {where!r})" if where else "")
 
     def _open(self) -> PredictionStore:
+        if self._store is None and self.config.db_url:
+            self._store = open_store(self.config.db_url, create=False)
+            log.info("reading prediction log %s", self.config.db_location)
         if self._store is None:
             path = self.config.db_path
             if not path.exists():
@@ -193,10 +198,12 @@ class Exporter:
     def _refresh_references(self, store: PredictionStore) -> bool:
         if not store.has_schema():
             raise StageFailure(
-                f"{store.path} has no prediction-log tables yet; they are created by the first "
+                f"{self.config.db_location} has no prediction-log tables yet; they are created by the first "
                 "PredictionStore(path) of a writer (schema in the README)"
             )
         for model, version in store.reference_versions().items():
+            if not self._exports(model):
+                continue
             state = self.models.get(model)
             if state is None or state.reference_version != version:
                 self._stage("config", model, lambda: self._load_model(store, model))
@@ -225,6 +232,19 @@ class Exporter:
             model, reference.schema, reference.profile, reference, window
         )
 
+    @property
+    def _partial(self) -> bool:
+        return self.config.shard is not None or self.config.models is not None
+
+    def _exports(self, model: str) -> bool:
+        """Whether this exporter serves ``model`` (``--models``, ``--shard``); every model by default."""
+        if self.config.models is not None and model not in self.config.models:
+            return False
+        if self.config.shard is not None:
+            index, count = self.config.shard
+            return shard_of(model, count) == index
+        return True
+
     def _new_window(self, schema: FeatureSchema) -> ModelWindow:
         return ModelWindow(schema, self.config.window_rows, self.config.window_seconds)
 
@@ -239,14 +259,22 @@ class Exporter:
                 changes = store.read_changes(
                     self._last_prediction_id, self._last_actual_id, READ_BATCH_ROWS
                 )
-                self._count(changes.predictions, changes.actuals)
+                predictions, new_actuals = changes.predictions, changes.actuals
+                if self._partial:  # another exporter (shard) serves the other models
+                    predictions = [r for r in predictions if self._exports(r.model_name)]
+                    new_actuals = [
+                        a
+                        for a in new_actuals
+                        if a.model_name is None or self._exports(a.model_name)
+                    ]
+                self._count(predictions, new_actuals)
                 self._last_prediction_id, self._last_actual_id = (
                     changes.last_prediction_id,
                     changes.last_actual_id,
                 )
-                for record in changes.predictions:
+                for record in predictions:
                     pending[record.model_name].append(record)
-                actuals.extend(changes.actuals)
+                actuals.extend(new_actuals)
                 if len(changes.predictions) < READ_BATCH_ROWS:
                     break
                 log.info(
@@ -418,3 +446,8 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, sqlite3.DatabaseError):
         return f"the prediction log cannot be read ({exc}); check the file (sqlite3 FILE 'PRAGMA integrity_check')"
     return f"{type(exc).__name__}: {exc}"
+
+
+def shard_of(model_name: str, count: int) -> int:
+    """The shard (0..count-1) that serves ``model_name``: a stable hash, the same in every process and release."""
+    return zlib.crc32(model_name.encode("utf-8")) % count

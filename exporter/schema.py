@@ -109,6 +109,8 @@ class FeatureSpec:
     minimum: float | None = None
     maximum: float | None = None
     categories: tuple[str, ...] | None = None
+    # drift (issue #13): flag only with an effect size at least this; None: EXPORTER_DRIFT_MIN_EFFECT
+    min_effect: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -157,6 +159,8 @@ class FeatureSpec:
             out["min"], out["max"] = self.minimum, self.maximum
         else:
             out["categories"] = list(self.categories) if self.categories is not None else None
+        if self.min_effect is not None:
+            out["min_effect"] = self.min_effect
         return out
 
 
@@ -275,7 +279,7 @@ class FeatureSchema:
         return found
 
 
-_OVERRIDE_KEYS = frozenset({"kind", "required", "min", "max", "range", "categories"})
+_OVERRIDE_KEYS = frozenset({"kind", "required", "min", "max", "range", "categories", "min_effect"})
 
 
 def _apply_override(base: FeatureSpec, override: Mapping[str, Any]) -> FeatureSpec:
@@ -317,6 +321,11 @@ def _apply_override(base: FeatureSpec, override: Mapping[str, Any]) -> FeatureSp
                 None if cats is None else tuple(dict.fromkeys(category_key(c) for c in cats))
             )
         changes.update(categories=categories, minimum=None, maximum=None)
+    if "min_effect" in override:  # drift's practical-significance threshold (issue #13)
+        threshold = override["min_effect"]
+        if threshold is not None and not (is_number(threshold) and threshold >= 0):
+            raise ValueError(f'"min_effect" must be a number ≥ 0 or null, not {threshold!r}')
+        changes["min_effect"] = None if threshold is None else float(threshold)
     return replace(base, **changes)
 
 
