@@ -25,6 +25,7 @@ COMMANDS = {
     "diff": "push",
     "pull": "push",
     "import": "import_",
+    "catalog": "catalog",
     "demo": "demo",
 }
 

@@ -1,67 +1,36 @@
 """Every selector in an alert query must name something that is exported.
 
 The query builder already refuses unknown metrics when a query is built; this
-second look at the finished PromQL also covers ``raw()`` escapes, and is the
-one place that admits Prometheus's own per-target series (``up``), which no
-exporter declares.
+second look at the finished PromQL also covers ``raw()`` escapes. It asks the
+one catalog checker (:mod:`mlmon.catalog.check`), so Prometheus's own series
+(``up``, ``scrape_duration_seconds``…) and the project's catalog extension
+count as declared here exactly as they do in ``mlmon lint``.
 """
 
 from __future__ import annotations
 
-import difflib
-
-from exporter import catalog
-from exporter.catalog import MetricType
+from mlmon.catalog import TARGET_LABELS
+from mlmon.catalog.check import problems
 from mlmon.errors import CatalogError, SourceError
 from mlmon.lint.promql import PromQLError, parse, selectors
 
-# Labels Prometheus attaches to every scraped series (the scrape config's target labels).
-TARGET_LABELS = frozenset({"job", "instance"})
-# Series Prometheus itself writes for each scrape target, with their labels.
-PROMETHEUS_SERIES = {"up": TARGET_LABELS}
+__all__ = ["TARGET_LABELS", "check_query"]
 
 
 def check_query(promql: str, *, source: str, item: str) -> None:
-    """CatalogError/SourceError unless every selector's metric and matcher labels are known."""
+    """CatalogError/SourceError unless every selector's metric and every label it names is known."""
     try:
-        tree = parse(promql)
+        found = problems(promql)
     except PromQLError as exc:
         raise SourceError(f"invalid PromQL {promql!r}: {exc}", source=source, item=item) from None
-    for selector in selectors(tree):
-        name = selector.metric
-        if name is None:
+    for selector in selectors(parse(promql)):
+        if selector.metric is None:
             raise CatalogError(
                 f"selector {selector.node} has no metric name",
                 source=source,
                 item=item,
                 hint="select one catalog metric by name",
             )
-        allowed = _labels(name, source=source, item=item)
-        for matcher in selector.matchers:
-            if matcher.name != "__name__" and matcher.name not in allowed:
-                raise CatalogError(
-                    f"{name}: label {matcher.name!r} is not on this metric (it has {', '.join(sorted(allowed))})",
-                    source=source,
-                    item=item,
-                    hint="check exporter/catalog.py",
-                )
-
-
-def _labels(name: str, *, source: str, item: str) -> frozenset[str]:
-    if name in PROMETHEUS_SERIES:
-        return PROMETHEUS_SERIES[name]
-    metric = catalog.SERIES.get(name)
-    if metric is None:
-        close = difflib.get_close_matches(name, [*catalog.SERIES, *PROMETHEUS_SERIES], n=3)
-        raise CatalogError(
-            f"metric {name!r} is not in the metric catalog",
-            source=source,
-            item=item,
-            hint=f"did you mean {', '.join(close)}?"
-            if close
-            else "declare it in exporter/catalog.py if the exporter serves it",
-        )
-    labels = frozenset(metric.labels) | TARGET_LABELS
-    if metric.type is MetricType.HISTOGRAM and name.endswith("_bucket"):
-        labels |= {"le"}
-    return labels
+    if found:
+        first = found[0]
+        raise CatalogError(first.message, source=source, item=item, hint=first.hint)

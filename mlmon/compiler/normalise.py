@@ -67,6 +67,9 @@ _PANEL_DROP = (
 _TARGET_DROP = ("query", "target", "metric", "step", "intervalFactor")
 _VARIABLE_DROP = ("useTags", "tagsQuery", "tagValuesQuery", "tags")
 _GRAFANALIB_DEFAULT_MAX_DATA_POINTS = 100
+# Keys a source sets on purpose although they equal grafanalib's noise (``mlmon import`` marks them):
+# kept, and the marker removed.
+EXPLICIT = "_mlmon_explicit"
 _BUILTIN_ANNOTATION = {
     "builtIn": 1,
     "datasource": {"type": "grafana", "uid": "-- Grafana --"},
@@ -241,7 +244,12 @@ _BY_TYPE: dict[str, Callable[[dict], None]] = {
 
 
 def _target(target: dict, panel_ds: dict | None, item: str, path: str) -> dict:
-    out = {k: v for k, v in target.items() if k not in _TARGET_DROP}
+    explicit = set(target.get(EXPLICIT) or ())
+    out = {
+        k: v
+        for k, v in target.items()
+        if k != EXPLICIT and (k not in _TARGET_DROP or k in explicit)
+    }
     ds = (
         datasource_ref(out.get("datasource"), item, f"{path}.datasource")
         or panel_ds
@@ -288,8 +296,12 @@ def _panel(panel: dict, path: str) -> dict:
         )
     if kind == "row":
         return _row(panel, path)
-    out = {k: v for k, v in panel.items() if k not in _PANEL_DROP}
-    if out.get("maxDataPoints") == _GRAFANALIB_DEFAULT_MAX_DATA_POINTS:
+    explicit = set(panel.get(EXPLICIT) or ())
+    out = {k: v for k, v in panel.items() if k != EXPLICIT and k not in _PANEL_DROP}
+    if (
+        out.get("maxDataPoints") == _GRAFANALIB_DEFAULT_MAX_DATA_POINTS
+        and "maxDataPoints" not in explicit
+    ):
         out.pop(
             "maxDataPoints"
         )  # grafanalib's default caps resolution; Grafana sizes it to the panel

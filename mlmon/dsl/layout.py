@@ -8,12 +8,14 @@ room in the flow: the validator reports it if it overlaps another.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import attr
 from grafanalib.core import GridPos, Panel, RowPanel
 
+from mlmon.dsl.overlay import Overlay
 from mlmon.errors import SourceError
 
 GRID_COLUMNS = 24
@@ -37,6 +39,9 @@ class Row:
     cells: tuple[Cell, ...]
     height: int = DEFAULT_HEIGHT
     collapsed: bool = False
+    json: Mapping[str, Any] | None = (
+        None  # row-panel JSON the helper does not model (repeat, gridPos, id)
+    )
 
 
 def cell(panel: Panel, width: int | None = None, height: int | None = None) -> Cell:
@@ -50,13 +55,23 @@ def cell(panel: Panel, width: int | None = None, height: int | None = None) -> C
 
 
 def row(
-    title: str | None, *panels: Panel | Cell, height: int = DEFAULT_HEIGHT, collapsed: bool = False
+    title: str | None,
+    *panels: Panel | Cell,
+    height: int = DEFAULT_HEIGHT,
+    collapsed: bool = False,
+    json: Mapping[str, Any] | None = None,
 ) -> Row:
-    """A row of panels; ``title=None`` lays them out without a row header."""
+    """A row of panels; ``title=None`` lays them out without a row header.
+
+    ``json`` is merged over the row header's JSON (see :mod:`mlmon.dsl.overlay`),
+    e.g. ``{"repeat": "instance"}``.
+    """
     cells = tuple(p if isinstance(p, Cell) else Cell(p) for p in panels)
     if collapsed and title is None:
         raise SourceError("a collapsed row needs a title (it is the only thing shown)")
-    return Row(title, cells, height, collapsed)
+    if json and title is None:
+        raise SourceError("row JSON needs a row header: give the row a title")
+    return Row(title, cells, height, collapsed, json)
 
 
 def _widths(cells: Sequence[Cell]) -> list[int]:
@@ -107,7 +122,7 @@ def place(rows: Iterable[Row]) -> list[Panel]:
             collapsed=r.collapsed,
             panels=placed if r.collapsed else [],
         )
-        panels.append(header)
+        panels.append(Overlay(header, dict(r.json)) if r.json else header)
         if r.collapsed:
             y = header_y + 1  # a collapsed row's panels live inside it and take no room
         else:

@@ -65,13 +65,13 @@ Examples::
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from exporter import catalog
 from exporter.catalog import Metric, MetricType, Unit
+from mlmon import catalog as catalogs
 from mlmon.errors import CatalogError, SourceError
 
 __all__ = [
@@ -104,6 +104,7 @@ __all__ = [
     "vector",
     "call",
     "raw",
+    "promql",
     "label_values",
     "for_task",
     "RATE_INTERVAL",
@@ -305,14 +306,17 @@ def metric(name: MetricRef) -> Metric:
         raise CatalogError(
             f"metric {name!r} is not in the metric catalog",
             hint=_did_you_mean(
-                name, catalog.SERIES, "declare it in exporter/catalog.py if the exporter serves it"
+                name,
+                [*catalog.CATALOG, *catalogs.all_series()],
+                "declare it in exporter/catalog.py if the exporter serves it "
+                "(families mlmon does not export: catalog.yml, queried with q.promql())",
             ),
         ) from None
 
 
-def _did_you_mean(word: str, choices: Iterable[str], otherwise: str) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=3)
-    return f"did you mean {', '.join(close)}?" if close else otherwise
+_did_you_mean = (
+    catalogs.did_you_mean
+)  # the one suggestion helper (same family, small edit distance)
 
 
 def _sample_name(name: MetricRef) -> tuple[Metric, str]:
@@ -716,6 +720,48 @@ def call(func: str, expr: Expr, *args: float | int | str, unit: Unit | None | st
 def raw(text: str, unit: Unit | str | None = None) -> Expr:
     """Unchecked PromQL (an escape hatch: `mlmon lint` still checks it against the catalog)."""
     return Expr(text, unit=Unit(unit) if unit is not None else None, labels=None, precedence=0)
+
+
+def promql(text: str, unit: Unit | str | None = None) -> Expr:
+    """PromQL written out, as imported dashboards have it: parsed and checked against the catalogs.
+
+    The text is kept exactly. It is parsed with promql-parser (Grafana
+    variables such as ``$__rate_interval`` or ``$job`` allowed) and every
+    metric and label it names must be declared, by ``exporter/catalog.py``,
+    by Prometheus itself or by the project's ``catalog.yml`` — the same check
+    ``mlmon lint`` runs — so a typo fails the build, not the dashboard.
+    """
+    from mlmon.catalog.check import problems
+    from mlmon.lint.promql import PromQLError
+
+    if not isinstance(text, str) or not text.strip():
+        raise SourceError(
+            "promql(): the query is empty", hint="pass the PromQL expression as a string"
+        )
+    try:
+        found = problems(text)
+    except PromQLError as exc:
+        raise SourceError(f"promql(): {text!r} is not valid PromQL: {exc}") from None
+    if found:
+        raise CatalogError(f"promql(): {found[0].message}", hint=found[0].hint)
+    metrics = frozenset(
+        family.name
+        for family in map(catalogs.family_of, _selector_names(text))
+        if family and family.origin == "exporter"
+    )
+    return Expr(
+        text,
+        unit=Unit(unit) if unit is not None else None,
+        metrics=metrics,
+        labels=None,
+        precedence=0,
+    )
+
+
+def _selector_names(text: str) -> list[str]:
+    from mlmon.lint.promql import parse, selectors
+
+    return [s.metric for s in selectors(parse(text)) if s.metric]
 
 
 def for_task(expr: Expr, task: str) -> Expr:

@@ -116,6 +116,7 @@ def lint_dashboard(dashboard: Dashboard, rules: list[Rule]) -> Iterator[Finding]
             for panel, location in panels:
                 yield from rule.check_panel(dashboard, panel, location)
         yield from _check_queries(rule, queries)
+        yield from rule.finish_dashboard(dashboard, dashboard.location())
 
 
 def _overrides(rule: Rule, hook: str) -> bool:

@@ -68,6 +68,10 @@ class Rule:
         """A query that parsed (``query.expr`` is set)."""
         return ()
 
+    def finish_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
+        """After every query of ``dashboard`` was checked: findings about the dashboard as a whole."""
+        return ()
+
     def check_unparsable(self, query: Query) -> Iterable[Finding]:
         """A query that is not valid PromQL (``query.error`` says why)."""
         return ()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import promql_parser
 import pytest
 
@@ -154,3 +156,50 @@ def test_up_is_prometheus_scrape_health_outside_the_catalog():
     assert expr.labels == frozenset({"job", "instance"})
     with pytest.raises(SourceError, match="not a usable job name"):
         q.up('bad"job')
+
+
+# ------------------------------------------------------- q.promql: raw PromQL, parsed and checked
+
+
+def test_promql_keeps_the_text_and_checks_it_against_the_catalog():
+    text = 'sum by (endpoint) (rate(api_requests_total{status=~"5.."}[$__rate_interval]))'
+    expr = q.promql(text)
+    assert expr.text == text and expr.metrics == {"api_requests_total"} and expr.labels is None
+    assert q.promql("up == 0").text == "up == 0"  # Prometheus's own series are declared
+    assert q.promql("scrape_duration_seconds > 1").metrics == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text, error, says",
+    [
+        ("sum(rate(api_requests_total[5m]", SourceError, "not valid PromQL"),
+        ("rate(api_request_total[5m])", CatalogError, "did you mean api_requests_total"),
+        ("node_load1", CatalogError, "not in any catalog"),
+        ('model_accuracy{modelname="x"}', CatalogError, "label 'modelname'"),
+        ("", SourceError, "empty"),
+    ],
+)
+def test_promql_refuses_what_no_catalog_declares(text, error, says):
+    with pytest.raises(error, match=re.escape(says)):
+        q.promql(text)
+
+
+def test_promql_reads_the_project_catalog_extension(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "catalog.yml").write_text(
+        "families:\n  node_load1: {type: gauge, labels: []}\n"
+        "  node_cpu_seconds_total: {type: counter, labels: [cpu, mode]}\n"
+    )
+    assert q.promql('sum by (mode) (rate(node_cpu_seconds_total{mode!="idle"}[5m]))')
+    assert q.promql("node_load1 > 4").text == "node_load1 > 4"
+    with pytest.raises(CatalogError, match="did you mean mode"):
+        q.promql('node_cpu_seconds_total{mdoe="idle"}')
+
+
+def test_suggestions_stay_within_the_same_family():
+    from mlmon.catalog import all_series, suggest
+
+    assert suggest("node_cpu_seconds_total", all_series()) == []  # not daily_predictions_total
+    assert suggest("model_acuracy", all_series()) == ["model_accuracy"]
+    assert suggest("api_request_total", all_series())[0] == "api_requests_total"
+    assert suggest("endpont", ["endpoint", "model_name"]) == ["endpoint"]

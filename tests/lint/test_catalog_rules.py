@@ -2,6 +2,7 @@
 
 import pytest
 
+from mlmon.errors import CatalogError
 from tests.lint.support import (
     clean_dashboard,
     clean_grafana_rules,
@@ -43,10 +44,10 @@ def test_catalog_metrics_and_labels_pass(tmp_path, expr):
     [
         ("model_acuracy", "did you mean model_accuracy"),
         ("api_request_duration_seconds", "is a histogram"),
-        ("node_cpu_seconds_total", "not in the metric catalog"),
+        ("api_request_total", "did you mean api_requests_total"),
     ],
 )
-def test_unknown_metric_is_reported_with_a_suggestion(tmp_path, expr, says):
+def test_likely_typo_is_reported_where_it_is_used_with_a_suggestion(tmp_path, expr, says):
     [finding] = findings(_lint_expr(tmp_path, expr), "catalog-metric")
     assert says in finding.message
     assert (finding.location.panel, finding.location.query) == ("Accuracy", expr)
@@ -171,3 +172,79 @@ def test_quantile_over_a_raw_counter_is_reported(tmp_path):
         )
         == []
     )
+
+
+# ------------------------------------------- one declaration, one checker for lint, alerts and the DSL
+
+
+@pytest.mark.parametrize("expr", ["scrape_duration_seconds > 5", 'up{job="model-exporter"} == 0'])
+def test_prometheus_own_series_pass_lint_and_the_alert_compiler_alike(tmp_path, expr):
+    from mlmon.alerts.catalog_check import check_query
+
+    check_query(expr, source="alerts_src/x.py", item="rule")  # raises when refused
+    assert [f for f in _lint_expr(tmp_path, expr).findings if f.rule.startswith("catalog-")] == []
+
+
+def test_extension_families_are_known_to_lint_and_alerts(tmp_path, monkeypatch):
+    from mlmon.alerts.catalog_check import check_query
+
+    monkeypatch.chdir(tmp_path)
+    expr = 'sum by (mode) (rate(node_cpu_seconds_total{mode!="idle"}[5m]))'
+    with pytest.raises(CatalogError):
+        check_query(expr, source="alerts_src/x.py", item="rule")
+    (tmp_path / "catalog.yml").write_text(
+        "families:\n  node_cpu_seconds_total: {type: counter, labels: [cpu, mode]}\n"
+    )
+    check_query(expr, source="alerts_src/x.py", item="rule")
+    assert [f for f in _lint_expr(tmp_path, expr).findings if f.rule.startswith("catalog-")] == []
+    [finding] = findings(_lint_expr(tmp_path, 'node_cpu_seconds_total{cpuu="0"}'), "catalog-label")
+    assert "'cpuu'" in finding.message
+
+
+def _foreign_dashboard() -> dict:
+    """The clean dashboard with every query on one of three node_exporter-like metrics."""
+    dashboard = clean_dashboard()
+    count = 0
+    for panel in dashboard["panels"]:
+        for target in panel.get("targets") or []:
+            target["expr"] = f"rate(node_metric_{count % 3}_total[5m])"
+            count += 1
+    assert count >= 4
+    return dashboard
+
+
+def test_undeclared_metrics_make_one_finding_per_dashboard(tmp_path):
+    report = lint_data(tmp_path, _foreign_dashboard())
+    [finding] = findings(report, "catalog-metric")
+    assert finding.message.startswith("3 metrics no catalog declares (")
+    assert "node_metric_0_total, node_metric_1_total, node_metric_2_total" in finding.message
+    assert "did you mean" not in finding.message and finding.location.panel is None
+
+
+@pytest.mark.parametrize("setting, count, level", [("ignore", 0, None), ("warning", 1, "warning")])
+def test_the_per_dashboard_finding_is_configurable(tmp_path, setting, count, level):
+    config = f"rules:\n  catalog-metric: {{undeclared: {setting}}}\n"
+    found = findings(lint_data(tmp_path, _foreign_dashboard(), config=config), "catalog-metric")
+    assert len(found) == count and all(f.level.value == level for f in found)
+
+
+def test_target_labels_on_prometheus_series_make_one_finding_until_declared(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    dashboard = clean_dashboard()
+    count = 0
+    for panel in dashboard["panels"]:
+        for target in panel.get("targets") or []:
+            target["expr"] = f'sum by (cluster) (up{{cluster="c{count}", region="eu"}})'
+            count += 1
+    [finding] = findings(lint_data(tmp_path, dashboard), "catalog-label")
+    assert finding.location.panel is None and finding.message.endswith("cluster, region")
+    assert "target_labels" in finding.hint
+    (tmp_path / "catalog.yml").write_text("target_labels: [cluster, region]\nfamilies: {}\n")
+    assert findings(lint_data(tmp_path, dashboard), "catalog-label") == []
+    # In an alert rule the same label is still checked where it is used.
+    from mlmon.alerts.catalog_check import check_query
+
+    check_query('up{cluster="c1"} == 0', source="alerts_src/x.py", item="rule")
+    (tmp_path / "catalog.yml").unlink()
+    with pytest.raises(CatalogError, match="'cluster'"):
+        check_query('up{cluster="c1"} == 0', source="alerts_src/x.py", item="rule")

@@ -1,20 +1,28 @@
-"""catalog-*: every metric, label and enumerable label value a query names exists in exporter/catalog.py.
+"""catalog-*: every metric, label and enumerable label value a query names is declared.
 
-Applies to panel targets, variable queries and alert expressions alike, so a
-dashboard or alert cannot query what nothing exports.
+Declared means: by ``exporter/catalog.py`` (the ML metrics), by Prometheus
+itself, or by the project's catalog extension (``catalog.yml``), all through
+:mod:`mlmon.catalog.check`. Applies to panel targets, variable queries and
+alert expressions alike. A dashboard the project does not own is a normal
+case: its undeclared metrics make one finding per dashboard, not one per query.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import promql_parser
 
-from exporter.catalog import CATALOG, SERIES, MetricType, get
+from exporter.catalog import SERIES, MetricType
+from mlmon.catalog import PROMETHEUS_SERIES
+from mlmon.catalog.check import Problem, label_problems, metric_problems
+from mlmon.catalog.extension import changed as extension_changed
+from mlmon.catalog.labels import infer_labels
 from mlmon.lint import promql
-from mlmon.lint.findings import Finding, Level
-from mlmon.lint.labels import SYNTHETIC_SERIES, check_labels, infer_labels
+from mlmon.lint.dashboard import Dashboard
+from mlmon.lint.findings import Finding, Level, Location
 from mlmon.lint.registry import Query, Rule
 from mlmon.lint.rules.target_counter_agg import is_counter
 
@@ -26,34 +34,80 @@ _RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
 class CatalogMetric(Rule):
     name = "catalog-metric"
     level = Level.ERROR
-    description = "Every metric a query names is in the metric catalog (or is one of Prometheus's own, like up)."
-    hint = "use a metric declared in exporter/catalog.py, or declare the new metric there first"
+    description = (
+        "Every metric a query names is declared: by exporter/catalog.py (the ML metrics), by Prometheus "
+        "itself (up, scrape_*), or by the project's catalog extension (catalog.yml). In a dashboard, the "
+        "metrics no catalog declares are reported once, in one finding for the whole dashboard; a likely "
+        "typo of a declared name, and any undeclared metric in an alert rule, is reported where it is used. "
+        "Setting `undeclared: error|warning|ignore` (default error) sets how the per-dashboard finding is reported."
+    )
+    hint = (
+        "declare the families in catalog.yml (`mlmon catalog pull --prometheus URL`; `mlmon import` adds "
+        "what it imports), or set `catalog-metric: {undeclared: ignore}` for dashboards the project does not own"
+    )
+
+    def _undeclared_level(self) -> Level | None:
+        setting = str(self.settings.get("undeclared", "error")).lower()
+        if setting in ("ignore", "off", "false", "none"):
+            return None
+        return Level.WARNING if setting == "warning" else Level.ERROR
+
+    def check_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
+        self._undeclared: dict[str, int] = {}
+        if (
+            extension_changed()
+        ):  # once per dashboard: queries are cached by text until catalog.yml changes
+            _metric_problems_of.cache_clear()
+        return ()
 
     def check_query(self, query: Query) -> Iterable[Finding]:
-        seen: set[str] = set()
-        for selector in promql.selectors(query.expr):
-            metric = selector.metric
-            if (
-                metric is None
-                or metric == promql.PLACEHOLDER
-                or metric in SERIES
-                or metric in SYNTHETIC_SERIES
-            ):
-                continue
-            if metric in seen:
-                continue
-            seen.add(metric)
-            if metric in CATALOG:  # a histogram's base name: Prometheus stores only its series
-                series = ", ".join(CATALOG[metric].series_names)
-                message = (
-                    f"{metric} is a histogram: Prometheus has no series of that name, only {series}"
-                )
-                yield self.finding(query.location, message)
-                continue
-            try:
-                get(metric)
-            except KeyError as exc:
-                yield self.finding(query.location, str(exc.args[0]))
+        if query.expr is None:
+            return
+        in_dashboard = query.origin != "alert"
+        for problem in _cached_metric_problems(query.text, query.expr):
+            if in_dashboard and problem.kind == "metric" and not problem.suggestions:
+                undeclared = self.__dict__.setdefault("_undeclared", {})
+                undeclared[problem.subject] = undeclared.get(problem.subject, 0) + 1
+                continue  # reported once, for the whole dashboard
+            yield self.finding(query.location, problem.message, problem.hint)
+
+    def finish_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
+        undeclared = self.__dict__.pop("_undeclared", {})
+        level = self._undeclared_level()
+        if not undeclared or level is None:
+            return
+        names = sorted(undeclared)
+        shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+        uses = sum(undeclared.values())
+        message = (
+            f"{len(names)} metric{'s' if len(names) != 1 else ''} no catalog declares "
+            f"({uses} quer{'ies' if uses != 1 else 'y'}): {shown}"
+        )
+        yield Finding(self.name, level, message, self.hint, where)
+
+
+class _ByText:
+    """A parsed query keyed by its text alone (the tree is not hashable; equal text, equal tree)."""
+
+    __slots__ = ("text", "tree")
+
+    def __init__(self, text: str, tree: promql_parser.Expr):
+        self.text, self.tree = text, tree
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByText) and other.text == self.text
+
+
+@lru_cache(maxsize=4096)
+def _metric_problems_of(query: _ByText) -> tuple[Problem, ...]:
+    return tuple(metric_problems(query.tree))
+
+
+def _cached_metric_problems(text: str, tree: promql_parser.Expr) -> tuple[Problem, ...]:
+    return _metric_problems_of(_ByText(text, tree))
 
 
 class CatalogLabel(Rule):
@@ -64,15 +118,46 @@ class CatalogLabel(Rule):
         "it applies to, per the catalog (plus job and instance, and le on histogram buckets)."
     )
     hint = "use a label the metric has (see exporter/catalog.py), or add the label to the metric's declaration"
+    target_hint = (
+        "labels your relabelling adds to every target: list them under target_labels in catalog.yml "
+        "(`mlmon catalog pull` and `mlmon import` do)"
+    )
+
+    def check_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
+        self._target_labels: dict[str, int] = {}
+        return ()
 
     def check_query(self, query: Query) -> Iterable[Finding]:
-        for problem in check_labels(query.expr):
-            available = ", ".join(sorted(problem.available)) or "no labels"
+        if query.expr is None:
+            return
+        problems = label_problems(query.expr)
+        if problems and query.origin != "alert" and _only_prometheus_series(query.expr):
+            # up{cluster=...} in a dashboard: a target label of the deployment, not a typo per query.
+            collected = self.__dict__.setdefault("_target_labels", {})
+            for problem in problems:
+                collected[problem.subject] = collected.get(problem.subject, 0) + 1
+            return
+        for problem in problems:
+            yield self.finding(query.location, problem.message)
+
+    def finish_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
+        collected = self.__dict__.pop("_target_labels", {})
+        if collected:
+            names = ", ".join(sorted(collected))
+            uses = sum(collected.values())
             yield self.finding(
-                query.location,
-                f"label {problem.label!r} in {problem.clause} does not exist on {problem.subject} "
-                f"(it has: {available})",
+                where,
+                f"target labels no catalog declares, used on Prometheus's own series ({uses} use"
+                f"{'s' if uses != 1 else ''}): {names}",
+                self.target_hint,
             )
+
+
+def _only_prometheus_series(tree: promql_parser.Expr) -> bool:
+    names = [selector.metric for selector in promql.selectors(tree)]
+    return bool(names) and all(
+        name in PROMETHEUS_SERIES and PROMETHEUS_SERIES[name] is not None for name in names
+    )
 
 
 class CatalogLabelValue(Rule):
