@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlmon.errors import MlmonError, SourceError
 from mlmon.grafana.apply import ApplyOptions, Outcome, apply_plan
@@ -20,6 +21,9 @@ from mlmon.grafana.pull import pull_dashboards, resolve_uids
 from mlmon.grafana.redact import redact
 from mlmon.grafana.report import print_plan, print_summary, progress_printer
 from mlmon.grafana.source import load_source
+
+if TYPE_CHECKING:  # the importer is optional at run time (see mlmon.grafana.pull.python_converter)
+    from mlmon.importer.notes import Note
 
 TARGET_HELP = """
 connection (flags win; then GRAFANA_* variables, then mlmon.toml — except that
@@ -308,7 +312,7 @@ def run_diff(args: argparse.Namespace) -> int:
     return 1 if args.exit_code and plan.has_changes else 0
 
 
-def _report_file(path: Path, notes: list[str]) -> None:
+def _report_file(path: Path, notes: list[Note]) -> None:
     print(f"wrote {path}")
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

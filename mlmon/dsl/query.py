@@ -241,7 +241,57 @@ class Expr:
             bool_=bool_,
         )
 
-    # Arithmetic and comparisons (a / b, 2 * a, a > 0.05) are attached below the class by _operator().
+    # Arithmetic and comparisons build PromQL (a / b, 2 * a, a > 0.05); a number on the left
+    # (2 * a, 0.05 < a) reaches the reflected method, so the number stays on the left in the text.
+
+    def __add__(self, other: Expr | float | int) -> Expr:
+        """``self + other``"""
+        return self.binop("+", other)
+
+    def __radd__(self, other: float | int) -> Expr:
+        """``other + self``"""
+        return _as_expr(other).binop("+", self)
+
+    def __sub__(self, other: Expr | float | int) -> Expr:
+        """``self - other``"""
+        return self.binop("-", other)
+
+    def __rsub__(self, other: float | int) -> Expr:
+        """``other - self``"""
+        return _as_expr(other).binop("-", self)
+
+    def __mul__(self, other: Expr | float | int) -> Expr:
+        """``self * other``"""
+        return self.binop("*", other)
+
+    def __rmul__(self, other: float | int) -> Expr:
+        """``other * self``"""
+        return _as_expr(other).binop("*", self)
+
+    def __truediv__(self, other: Expr | float | int) -> Expr:
+        """``self / other``"""
+        return self.binop("/", other)
+
+    def __rtruediv__(self, other: float | int) -> Expr:
+        """``other / self``"""
+        return _as_expr(other).binop("/", self)
+
+    # Comparisons return a PromQL filter, not a bool; ``==``/``!=`` stay Python's value equality (see eq/ne).
+    def __gt__(self, other: Expr | float | int) -> Expr:
+        """``self > other``"""
+        return self.binop(">", other)
+
+    def __lt__(self, other: Expr | float | int) -> Expr:
+        """``self < other``"""
+        return self.binop("<", other)
+
+    def __ge__(self, other: Expr | float | int) -> Expr:
+        """``self >= other``"""
+        return self.binop(">=", other)
+
+    def __le__(self, other: Expr | float | int) -> Expr:
+        """``self <= other``"""
+        return self.binop("<=", other)
 
     def eq(self, other: Expr | float | int, bool_: bool = False) -> Expr:
         """``self == other`` (a method: ``==`` keeps Python's equality for values)."""
@@ -265,29 +315,6 @@ class Expr:
     ) -> Expr:
         return self.binop("unless", other, on=on, ignoring=ignoring)
 
-
-def _operator(op: str, reflected: bool = False):
-    """The method behind one Python operator; reflected for ``number <op> expr``."""
-    if reflected:
-
-        def method(self: Expr, other: float | int) -> Expr:
-            return _as_expr(other).binop(op, self)
-    else:
-
-        def method(self: Expr, other: Expr | float | int) -> Expr:
-            return self.binop(op, other)
-
-    method.__doc__ = (
-        f"``{'other' if reflected else 'self'} {op} {'self' if reflected else 'other'}``"
-    )
-    return method
-
-
-for _name, _op in (("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/")):
-    setattr(Expr, f"__{_name}__", _operator(_op))
-    setattr(Expr, f"__r{_name}__", _operator(_op, reflected=True))
-for _name, _op in (("gt", ">"), ("lt", "<"), ("ge", ">="), ("le", "<=")):
-    setattr(Expr, f"__{_name}__", _operator(_op))
 
 Query = Expr
 MetricRef = str | Metric
@@ -448,11 +475,11 @@ def check_window(window: str) -> str:
     )
 
 
-def _counter_like(sel: Expr, func: str) -> Metric:
-    m = catalog.get(sel.sample)  # type: ignore[arg-type] - _selector guarantees a sample
+def _counter_like(sample: str, func: str) -> Metric:
+    m = catalog.get(sample)
     if m.type is MetricType.COUNTER:
         return m
-    if m.type is MetricType.HISTOGRAM and sel.sample != m.name:
+    if m.type is MetricType.HISTOGRAM and sample != m.name:
         return m
     hint = (
         "use the gauge directly, or deriv()/delta() via call()"
@@ -471,8 +498,11 @@ def _range_function(
     per_second: bool,
 ) -> Expr:
     sel = _selector(source, matchers)
-    m = _counter_like(sel, func)
-    unit = m.unit if sel.sample.endswith("_sum") else Unit.COUNT  # type: ignore[union-attr]
+    sample = sel.sample
+    if sample is None:  # _selector() returns bare selectors only; this narrows the type
+        raise SourceError(f"{func}(): expected a metric selector, got the expression {sel.text!r}")
+    m = _counter_like(sample, func)
+    unit = m.unit if sample.endswith("_sum") else Unit.COUNT
     expr = Expr(
         f"{func}({sel.text}[{check_window(window)}])",
         unit=unit,
@@ -568,6 +598,7 @@ def _aggregate(
     expr = expr if isinstance(expr, Expr) else series(expr)
     if by is not None and without is not None:
         raise SourceError(f"{op}(): give by= or without=, not both")
+    labels: frozenset[str] | None  # None: unknown (without() over series of unknown labels)
     if by is not None:
         grouping = _check_labels(f"{op} by", by, expr.labels)
         clause, labels = f" by ({', '.join(grouping)})", frozenset(grouping)

@@ -8,11 +8,14 @@ import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from mlmon.grafana.canonical import SERVER_DASHBOARD_FIELDS
 from mlmon.grafana.client import GrafanaClient
 from mlmon.grafana.errors import GrafanaError, GrafanaRequestError
+
+if TYPE_CHECKING:  # the importer is optional at run time (python_converter() says so when missing)
+    from mlmon.importer.notes import Note
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -28,7 +31,8 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-Converter = Callable[[dict[str, Any], str], tuple[str, list[str]]]
+# A string: Note is imported for the type checker only.
+Converter: TypeAlias = "Callable[[dict[str, Any], str], tuple[str, list[Note]]]"
 
 
 def python_converter() -> Converter:
@@ -41,7 +45,7 @@ def python_converter() -> Converter:
             "provide; pull as JSON and convert later with `mlmon import FILE.json`"
         ) from None
 
-    def convert(model: dict[str, Any], origin: str) -> tuple[str, list[str]]:
+    def convert(model: dict[str, Any], origin: str) -> tuple[str, list[Note]]:
         imported = to_module(model, origin)
         return imported.source, imported.notes
 
@@ -74,7 +78,7 @@ def pull_dashboards(
     *,
     as_python: bool = False,
     force: bool = False,
-    on_file: Callable[[Path, list[str]], None] | None = None,
+    on_file: Callable[[Path, list[Note]], None] | None = None,
 ) -> list[Path]:
     """Fetch every dashboard first, then write them: a missing uid leaves no files behind.
 
@@ -82,7 +86,7 @@ def pull_dashboards(
     existing one is only replaced with ``force``.
     """
     convert = python_converter() if as_python else None
-    files: list[tuple[Path, str, list[str]]] = []
+    files: list[tuple[Path, str, list[Note]]] = []
     for uid in uids:
         found = client.get_dashboard(uid)
         if found is None:

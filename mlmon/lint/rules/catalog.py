@@ -156,7 +156,7 @@ class CatalogLabel(Rule):
 def _only_prometheus_series(tree: promql_parser.Expr) -> bool:
     names = [selector.metric for selector in promql.selectors(tree)]
     return bool(names) and all(
-        name in PROMETHEUS_SERIES and PROMETHEUS_SERIES[name] is not None for name in names
+        name is not None and PROMETHEUS_SERIES.get(name) is not None for name in names
     )
 
 
@@ -167,7 +167,7 @@ class CatalogLabelValue(Rule):
     hint = "match a value the label can take (the pattern is in exporter/catalog.py, e.g. status codes 1xx-5xx)"
 
     def check_query(self, query: Query) -> Iterable[Finding]:
-        for selector in promql.selectors(query.expr):
+        for selector in promql.selectors(query.tree):
             metric = SERIES.get(selector.metric or "")
             if metric is None:
                 continue
@@ -223,13 +223,19 @@ class CatalogHistogramQuantile(Rule):
     hint = "write histogram_quantile(0.95, sum by (le) (rate(metric_bucket[$__rate_interval])))"
 
     def check_query(self, query: Query) -> Iterable[Finding]:
-        for call in promql.calls(query.expr):
-            if promql.node_name(call) != "histogram_quantile" or len(call.args) != 2:
+        for call in promql.calls(query.tree):
+            if (
+                not isinstance(call, promql_parser.Call)
+                or promql.node_name(call) != "histogram_quantile"
+                or len(call.args) != 2
+            ):
                 continue
             argument = call.args[1]
             for selector in promql.selectors(argument):
                 metric = selector.metric
-                known = SERIES.get(metric or "")
+                if metric is None:
+                    continue  # no metric name ({__name__=~"..."}): nothing to look up
+                known = SERIES.get(metric)
                 if known is not None and (
                     known.type is not MetricType.HISTOGRAM or not metric.endswith("_bucket")
                 ):
@@ -252,7 +258,7 @@ class CatalogQuantileCounter(Rule):
     hint = "take the quantile of a rate (quantile(0.9, rate(x_total[$__rate_interval]))) or use a histogram"
 
     def check_query(self, query: Query) -> Iterable[Finding]:
-        for selector in promql.selectors(query.expr):
+        for selector in promql.selectors(query.tree):
             inside = selector.enclosing
             quantile_at = max(
                 (i for i, name in enumerate(inside) if name in _QUANTILE_FUNCTIONS), default=None
