@@ -35,6 +35,7 @@ import numpy as np
 from exporter import catalog, results
 from exporter.config import ExporterConfig
 from exporter.counters import ModelCounters
+from exporter.logfile import LogFile, went_back
 from exporter.profiles import ModelReference, load_reference
 from exporter.schema import FeatureSchema, SchemaConfigError
 from exporter.snapshot import Samples, Snapshot, merge
@@ -99,6 +100,7 @@ class Exporter:
         self._store: PredictionStore | None = None
         self._last_prediction_id = 0
         self._last_actual_id = 0
+        self._log_file: LogFile | None = None  # the file the ids above were read from
         self._results: dict[
             tuple[str, str], Samples
         ] = {}  # (stage, model) -> its last good samples
@@ -196,11 +198,45 @@ class Exporter:
                 f"{store.path} has no prediction-log tables yet; they are created by the first "
                 "PredictionStore(path) of a writer (schema in the README)"
             )
+        self._follow_log_file(store)
         for model, version in store.reference_versions().items():
             state = self.models.get(model)
             if state is None or state.reference_version != version:
                 self._stage("config", model, lambda: self._load_model(store, model))
         return True
+
+    def _follow_log_file(self, store: PredictionStore) -> None:
+        """Notice a log that is not the one read so far (see exporter.logfile) and read it from the start.
+
+        Counters continue from their totals (Prometheus counters never go down): the new log's rows are
+        counted on top. Windows and statistics restart from the new log's rows.
+        """
+        current = LogFile.of(store)
+        previous, self._log_file = self._log_file, current
+        if previous is None:
+            return
+        why = previous.replaced_by(current) or went_back(
+            self._last_prediction_id, store.max_prediction_id()
+        )
+        if why is None:
+            return
+        log.warning(
+            "prediction log %s %s: reading it again from the start; counters continue from their "
+            "totals, windows and statistics restart from its rows",
+            store.path,
+            why,
+        )
+        self._last_prediction_id = self._last_actual_id = 0
+        self._forget_models(set(self.models))
+
+    def _forget_models(self, models: set[str]) -> None:
+        """Drop the windows, statistics and last results of ``models`` (their counters stay)."""
+        for model in models:
+            self.models.pop(model, None)
+        for key in [key for key in self._results if key[1] in models]:
+            del self._results[key]
+        for key in [key for key in self._failing if key[1] in models]:
+            del self._failing[key]
 
     def _load_model(self, store: PredictionStore, model: str) -> None:
         log.info("model %r: loading its reference data", model)

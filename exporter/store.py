@@ -19,10 +19,16 @@ write it too)::
     reference_columns(model_name TEXT, column_name TEXT, role TEXT,  -- role: feature | target
                       "values" TEXT NOT NULL,  -- JSON array, one entry per reference row
                       PRIMARY KEY (model_name, column_name))
+    meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)  -- 'log_id': random, written once at creation
 
 Duplicates: the first prediction and the first actual for a ``request_id``
 win; later ones are ignored (``log_prediction``/``log_actual`` return False).
 An actual may arrive before its prediction; it is joined when both exist.
+
+``meta`` holds the log's identity: a random ``log_id`` written once, when the
+schema is created. A file that replaces the log (``os.replace`` by a new log)
+has another id, so a reader can tell it from the file it read before even when
+its row ids do not go backwards (:meth:`PredictionStore.log_identity`).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import math
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +91,13 @@ CREATE TABLE IF NOT EXISTS reference_columns (
     "values" TEXT NOT NULL,
     PRIMARY KEY (model_name, column_name)
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 PRAGMA user_version = {SCHEMA_VERSION};
 """
+LOG_ID_KEY = "log_id"
 
 TARGET_COLUMN = "__target__"
 
@@ -219,7 +231,9 @@ class PredictionStore:
         conn = self._connection()
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
-        conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
+        # The first writer to create the schema names the log; later ones keep its id (a hex literal: safe to inline).
+        name_log = f"INSERT OR IGNORE INTO meta (key, value) VALUES ('{LOG_ID_KEY}', '{uuid.uuid4().hex}');"
+        conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + name_log + "COMMIT;")
 
     def close(self) -> None:
         with self._lock:
@@ -393,6 +407,18 @@ class PredictionStore:
             .fetchone()
         )
         return row[0] == 2
+
+    def log_identity(self) -> str | None:
+        """The random id this log was given when its schema was created; None for a log without one
+        (created before the ``meta`` table existed, or by a writer that does not create it)."""
+        conn = self._connection()
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (LOG_ID_KEY,)).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return None
+            raise
+        return None if row is None else str(row[0])
 
     def reference_versions(self) -> dict[str, float]:
         """``{model_name: updated_at}`` of every stored reference, to notice when one changes."""
