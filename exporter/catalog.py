@@ -517,6 +517,24 @@ METRICS: tuple[Metric, ...] = (
         "exporter",
         label_values={"stage": EXPORTER_STAGES},
     ),
+    _m(
+        "exporter_models",
+        "gauge",
+        "Models whose metrics the exporter serves (at most EXPORTER_MAX_MODELS).",
+        (),
+        "count",
+        "exporter",
+        "exporter",
+    ),
+    _m(
+        "exporter_untracked_predictions_total",
+        "counter",
+        "Predictions of models beyond EXPORTER_MAX_MODELS: read and counted here, not exported per model.",
+        (),
+        "count",
+        "exporter",
+        "exporter",
+    ),
 )
 
 

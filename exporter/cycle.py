@@ -101,6 +101,14 @@ class Exporter:
         self._last_prediction_id = 0
         self._last_actual_id = 0
         self._log_file: LogFile | None = None  # the file the ids above were read from
+        # Models with a slot (at most config.max_models) -> clock time a row of theirs was last read.
+        self._tracked: dict[str, float] = {}
+        self._referenced: set[str] = (
+            set()
+        )  # models with a reference in the log, as of the last read
+        self._unconfirmed: set[str] = set()  # tracked models still to be found in a replaced log
+        self._limit_logged = False
+        self.untracked_predictions = 0
         self._results: dict[
             tuple[str, str], Samples
         ] = {}  # (stage, model) -> its last good samples
@@ -128,6 +136,7 @@ class Exporter:
             # lock taken by another process in between shows up as a read error rather than a hang.
             store.close()
             now = self.clock()
+            self._evict_idle(now)
             for state in list(self.models.values()):
                 self._compute(state, now)
         self.cycles += 1
@@ -182,6 +191,8 @@ class Exporter:
         if self._store is None:
             path = self.config.db_path
             if not path.exists():
+                if self._tracked:
+                    self._evict(set(self._tracked), f"the prediction log {path} is gone")
                 raise StageFailure(
                     f"prediction log {path} does not exist yet; waiting for a model service to "
                     f"create it (set METRICS_DB_PATH to the file the API writes)"
@@ -199,7 +210,9 @@ class Exporter:
                 "PredictionStore(path) of a writer (schema in the README)"
             )
         self._follow_log_file(store)
-        for model, version in store.reference_versions().items():
+        versions = store.reference_versions()
+        self._referenced = set(versions)
+        for model, version in versions.items():
             state = self.models.get(model)
             if state is None or state.reference_version != version:
                 self._stage("config", model, lambda: self._load_model(store, model))
@@ -228,6 +241,58 @@ class Exporter:
         )
         self._last_prediction_id = self._last_actual_id = 0
         self._forget_models(set(self.models))
+        self._unconfirmed = set(
+            self._tracked
+        )  # those not in the new log are dropped once it is read
+
+    # --- which models are exported (issue 12 D3: bounded model_name cardinality) ---
+
+    def _admit(self, model: str) -> bool:
+        """True when ``model`` has (or now gets) one of the ``max_models`` slots."""
+        if model in self._tracked:
+            return True
+        if len(self._tracked) >= self.config.max_models:
+            if not self._limit_logged:
+                self._limit_logged = True
+                log.warning(
+                    "model %r and any further model are not exported: %d models already are "
+                    "(EXPORTER_MAX_MODELS); their predictions are counted in "
+                    "exporter_untracked_predictions_total. Raise the limit or split the models "
+                    "between exporters",
+                    model,
+                    len(self._tracked),
+                )
+            return False
+        self._tracked[model] = self.clock()
+        return True
+
+    def _evict(self, models: set[str], why: str) -> None:
+        """Stop exporting ``models``: their series disappear, their memory is released, their slots free."""
+        if not models:
+            return
+        for model in models:
+            self._tracked.pop(model, None)
+            self.counters.pop(model, None)
+        self._forget_models(models)
+        self._limit_logged = False
+        names = sorted(models)
+        shown = ", ".join(map(repr, names[:5])) + (
+            f" and {len(names) - 5} more" if len(names) > 5 else ""
+        )
+        log.warning("%s: no longer exporting model(s) %s", why, shown)
+
+    def _evict_idle(self, now: float) -> None:
+        idle = self.config.model_idle_seconds
+        if idle is None:
+            return
+        self._evict(
+            {
+                model
+                for model, seen in self._tracked.items()
+                if now - seen > idle and model not in self._referenced
+            },
+            f"no new prediction for {idle:g}s and no reference data (EXPORTER_MODEL_IDLE_SECONDS)",
+        )
 
     def _forget_models(self, models: set[str]) -> None:
         """Drop the windows, statistics and last results of ``models`` (their counters stay)."""
@@ -239,6 +304,8 @@ class Exporter:
             del self._failing[key]
 
     def _load_model(self, store: PredictionStore, model: str) -> None:
+        if not self._admit(model):
+            return
         log.info("model %r: loading its reference data", model)
         started = time.perf_counter()
         reference = load_reference(store, model, self.config.schema_path)
@@ -280,8 +347,10 @@ class Exporter:
                     changes.last_prediction_id,
                     changes.last_actual_id,
                 )
+                tracked = self._tracked
                 for record in changes.predictions:
-                    pending[record.model_name].append(record)
+                    if record.model_name in tracked:
+                        pending[record.model_name].append(record)
                 actuals.extend(changes.actuals)
                 if len(changes.predictions) < READ_BATCH_ROWS:
                     break
@@ -291,14 +360,28 @@ class Exporter:
                 )
         finally:  # what was read and counted must reach the windows even if a later batch failed
             self._append(pending, actuals)
+        if self._unconfirmed:  # a replaced log is read: models that are not in it have left
+            gone = self._unconfirmed - set(self.models) - self._referenced
+            self._unconfirmed = set()
+            self._evict(gone, f"not in the new prediction log {store.path}")
 
     def _count(self, predictions: list[PredictionRecord], actuals: list[ActualRecord]) -> None:
         by_model: dict[str, list[PredictionRecord]] = defaultdict(list)
         for record in predictions:
             by_model[record.model_name].append(record)
+        now = self.clock()
+        for model, records in list(by_model.items()):
+            if not self._admit(model):
+                self.untracked_predictions += len(records)
+                del by_model[model]
+                continue
+            self._tracked[model] = now
             # An actual read in an earlier cycle, before its prediction: counted now that both are here.
-            if record.actual_id is not None and record.actual_id <= self._last_actual_id:
-                self._counters(record.model_name).actuals += 1
+            self._counters(model).actuals += sum(
+                1
+                for r in records
+                if r.actual_id is not None and r.actual_id <= self._last_actual_id
+            )
         for model, records in by_model.items():
             state = self.models.get(model)
             classifier = (
@@ -312,7 +395,7 @@ class Exporter:
                 numeric([r.latency_seconds for r in records]), values
             )
         for actual in actuals:
-            if actual.model_name is not None:
+            if actual.model_name in self._tracked:
                 self._counters(actual.model_name).actuals += 1
 
     def _counters(self, model: str) -> ModelCounters:
@@ -440,6 +523,8 @@ class Exporter:
             duration=duration,
             cycles=self.cycles,
             errors=self.errors,
+            models=len(self._tracked),
+            untracked_predictions=self.untracked_predictions,
         )
         self.snapshot = Snapshot.of(
             merge(*self._results.values(), results.counter_samples(self.counters), health)

@@ -122,7 +122,13 @@ def _histogram(histogram: CumulativeHistogram) -> HistogramValue:
 
 
 def health_samples(
-    *, last_success: float, duration: float, cycles: int, errors: dict[str, int]
+    *,
+    last_success: float,
+    duration: float,
+    cycles: int,
+    errors: dict[str, int],
+    models: int,
+    untracked_predictions: int,
 ) -> Samples:
     return {
         "exporter_last_success_timestamp_seconds": [((), last_success)],
@@ -131,4 +137,6 @@ def health_samples(
         ],
         "exporter_cycles_total": [((), float(cycles))],
         "exporter_errors_total": [((stage,), float(count)) for stage, count in errors.items()],
+        "exporter_models": [((), float(models))],
+        "exporter_untracked_predictions_total": [((), float(untracked_predictions))],
     }
