@@ -22,6 +22,8 @@ only when a whole cycle succeeds.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import math
 import sqlite3
@@ -275,6 +277,7 @@ class Exporter:
             self.counters.pop(model, None)
         self._forget_models(models)
         self._limit_logged = False
+        _release_memory()
         names = sorted(models)
         shown = ", ".join(map(repr, names[:5])) + (
             f" and {len(names) - 5} more" if len(names) > 5 else ""
@@ -529,6 +532,20 @@ class Exporter:
         self.snapshot = Snapshot.of(
             merge(*self._results.values(), results.counter_samples(self.counters), health)
         )
+
+
+def _release_memory() -> None:
+    """Hand the memory of dropped models back to the system (eviction is rare; this costs a few ms).
+
+    A window is many arrays below glibc's mmap threshold: freed, they stay in malloc's arenas and the
+    process keeps its RSS (measured: 760 MB after dropping 500 models, 135 MB after ``malloc_trim``).
+    """
+    gc.collect()  # a window and the statistics that track it refer to each other
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on
+    except (OSError, AttributeError):  # not glibc (musl, macOS, Windows): nothing to trim
+        return
+    trim(0)
 
 
 def _describe(exc: BaseException) -> str:

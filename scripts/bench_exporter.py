@@ -11,7 +11,10 @@ run, on the same generated data (20 numeric + 4 categorical features):
   on 127.0.0.1, vs the same for an empty registry;
 * memory: peak RSS of an exporter process that has loaded a 1,000,000-row
   reference and run a cycle, vs the RSS of the interpreter that only imported
-  the exporter (measured in subprocesses).
+  the exporter (measured in subprocesses);
+* models (sizing): 500 model names with one row each, exported with the model
+  limit lifted vs at its default (EXPORTER_MAX_MODELS=50): series per model,
+  scrape size, RSS per model, and what is left once the log is deleted.
 
 Targets (issue 2): cycle <= 50 ms, scrape <= 5 ms, memory <= 500 MB.
 Usage: python scripts/bench_exporter.py [--window-rows N] [--reference-rows N] [--work DIR]
@@ -229,6 +232,85 @@ def bench_memory(work: Path, reference_rows: int) -> None:
     )
 
 
+MODELS_PROBE = """
+import json, sys, time
+from pathlib import Path
+from exporter.config import ExporterConfig
+from exporter.cycle import Exporter
+from exporter.collectors import registry_for
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+def rss():
+    with open("/proc/self/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    return int(fields["VmRSS"].split()[0]) / 1024
+
+path, max_models = Path(sys.argv[1]), int(sys.argv[2])
+before = rss()
+exporter = Exporter(ExporterConfig(db_path=path, max_models=max_models))
+exporter.run_cycle()
+registry = registry_for(lambda: exporter.snapshot)
+started = time.perf_counter()
+text = generate_latest(registry)
+render = time.perf_counter() - started
+series = sum(len(f.samples) for f in text_string_to_metric_families(text.decode()))
+loaded = rss()
+for suffix in ("", "-wal", "-shm"):
+    Path(f"{path}{suffix}").unlink(missing_ok=True)
+exporter.run_cycle(); exporter.run_cycle()
+after = sum(
+    len(f.samples) for f in text_string_to_metric_families(generate_latest(registry).decode()))
+print(json.dumps({"models": len(exporter.models) or None, "exported": max_models, "series": series,
+                  "bytes": len(text), "render_seconds": render, "rss_before_mb": before, "rss_mb": loaded,
+                  "rss_after_delete_mb": rss(), "series_after_delete": after}))
+"""
+
+
+def bench_models(work: Path, n_models: int, reference_rows: int) -> None:
+    """Sizing: series and memory per model, for n_models names with the cap at its default and lifted."""
+    rng = np.random.default_rng(2)
+    path = work / "models.db"
+    print(f"writing {n_models} models (one row each, 24 features) ...", flush=True)
+    with PredictionStore(path) as store:
+        store.set_reference(MODEL, feature_columns(reference_rows, rng), task="regression")
+        columns = feature_columns(n_models, rng)
+        names = list(columns)
+        store.log_predictions(
+            {
+                "request_id": f"m{i}",
+                "model_name": MODEL if i == 0 else f"model_{i:04d}",
+                "model_version": "v1",
+                "features": dict(zip(names, values)),
+                "prediction": 300_000.0,
+                "latency_seconds": 0.01,
+            }
+            for i, values in enumerate(zip(*columns.values()))
+        )
+        store.log_actuals([(f"m{i}", 300_000.0, None) for i in range(n_models)])
+    default = ExporterConfig().max_models
+    for cap in (n_models, default):
+        copy = work / f"models-{cap}.db"
+        shutil.copy(path, copy)
+        out = subprocess.run(
+            [sys.executable, "-c", MODELS_PROBE, str(copy), str(cap)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(out.stdout)
+        exported = min(cap, n_models)
+        print(
+            f"models: {n_models} model names, EXPORTER_MAX_MODELS={cap}: {exported} exported, "
+            f"{result['series']:,} series ({result['series'] / exported:.0f} per model; 24 features, one has a "
+            f"reference), scrape {result['bytes'] / 1e6:.2f} MB rendered in {ms(result['render_seconds'])}, "
+            f"RSS {result['rss_before_mb']:.0f} -> {result['rss_mb']:.0f} MB "
+            f"({(result['rss_mb'] - result['rss_before_mb']) / exported:.1f} MB per model); after the log "
+            f"is deleted: {result['series_after_delete']} series, RSS {result['rss_after_delete_mb']:.0f} MB"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--window-rows", type=int, default=100_000)
@@ -238,8 +320,11 @@ def main() -> int:
     parser.add_argument(
         "--work", type=Path, help="directory for the generated logs (default: a temporary one)"
     )
+    parser.add_argument("--models", type=int, default=500, help="model names for the sizing part")
     parser.add_argument(
-        "--only", choices=("cycle", "memory"), help="run one part (cycle includes the scrape)"
+        "--only",
+        choices=("cycle", "memory", "models"),
+        help="run one part (cycle includes the scrape)",
     )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-exporter-"))
@@ -251,6 +336,8 @@ def main() -> int:
             exporter.close()
         if args.only in (None, "memory"):
             bench_memory(work, args.reference_rows)
+        if args.only in (None, "models"):
+            bench_models(work, args.models, args.cycle_reference_rows)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
