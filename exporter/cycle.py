@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from exporter import catalog, results
+from exporter.batch import parse_batch, provisional_schema
 from exporter.config import ExporterConfig
 from exporter.counters import ModelCounters
 from exporter.logfile import LogFile, went_back
@@ -49,7 +50,8 @@ from exporter.statistics.quality import QualityCounts
 from exporter.statistics.ranked import WindowOutOfStep
 from exporter.statistics.reference import ReferenceProfile
 from exporter.store import ActualRecord, PredictionRecord, PredictionStore
-from exporter.window import ModelWindow, numeric, parse_batch, provisional_schema
+from exporter.values import numeric
+from exporter.window import ModelWindow
 
 log = logging.getLogger("exporter")
 

@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from exporter.schema import FeatureSchema, FeatureSpec, infer_feature, load_overrides, number_column
+from exporter.schema import FeatureSchema, FeatureSpec, infer_feature, load_overrides
 from exporter.statistics.columns import FeatureColumns, encode_column
 from exporter.statistics.performance import infer_task
 from exporter.statistics.reference import FeatureReference, ReferenceProfile
 from exporter.store import PredictionStore, ReferenceHeader
+from exporter.values import number_column
 
 
 @dataclass(frozen=True)
