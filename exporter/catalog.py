@@ -576,8 +576,3 @@ def get(name: str) -> Metric:
 def by_source(source: Source | str) -> tuple[Metric, ...]:
     source = Source(source)
     return tuple(m for m in METRICS if m.source is source)
-
-
-def by_family(family: Family | str) -> tuple[Metric, ...]:
-    family = Family(family)
-    return tuple(m for m in METRICS if m.family is family)

@@ -472,14 +472,14 @@ class Exporter:
         ):  # neither declared nor inferable from reference targets: infer from the labels
             task = infer_task(window.actuals[labelled])
         if task is None:
-            return {}
+            return Samples()
         samples: list[Samples] = []
         codes = window.version_codes
         for code in np.flatnonzero(np.bincount(codes, minlength=len(window.version_names))):
             version = window.version_names[code]
             rows = labelled & (codes == code)
             if not rows.any():  # no ground truth yet: only the task is known
-                samples.append({"model_info": [((state.name, str(version), task), 1.0)]})
+                samples.append(results.model_info_samples(state.name, str(version), task))
                 continue
             if task == "regression":
                 actual, predicted = window.actual_numbers[rows], window.predicted_numbers[rows]
@@ -531,7 +531,7 @@ class Exporter:
             models=len(self._tracked),
             untracked_predictions=self.untracked_predictions,
         )
-        self.snapshot = Snapshot.of(
+        self.snapshot = Snapshot(
             merge(*self._results.values(), results.counter_samples(self.counters), health)
         )
 
