@@ -28,9 +28,10 @@ import logging
 import math
 import sqlite3
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -399,9 +400,9 @@ class Exporter:
             self._counters(model).add_predictions(
                 numeric([r.latency_seconds for r in records]), values
             )
-        for actual in actuals:
-            if actual.model_name in self._tracked:
-                self._counters(actual.model_name).actuals += 1
+        for model, count in Counter(actual.model_name for actual in actuals).items():
+            if model in self._tracked:
+                self._counters(model).actuals += count
 
     def _counters(self, model: str) -> ModelCounters:
         counters = self.counters.get(model)
@@ -438,10 +439,12 @@ class Exporter:
                 )
             else:
                 self._recovered("read", model)
+        labels: dict[str, list[tuple[str, Any]]] = defaultdict(list)
         for actual in actuals:
-            state = self.models.get(actual.model_name) if actual.model_name else None
-            if state is not None:
-                state.window.set_actual(actual.request_id, actual.actual)
+            if actual.model_name in self.models:
+                labels[actual.model_name].append((actual.request_id, actual.actual))
+        for model, pairs in labels.items():
+            self.models[model].window.set_actuals(pairs)
 
     # --- computing -------------------------------------------------------------
 

@@ -21,6 +21,8 @@ Value = float | HistogramValue
 # label values in the catalog's label order, and the value
 Sample = tuple[tuple[str, ...], Value]
 
+_LABEL_SETS = {metric.name: frozenset(metric.labels) for metric in catalog.METRICS}
+
 
 class Samples:
     """Samples of catalog metrics, grouped by metric."""
@@ -41,7 +43,7 @@ class Samples:
                 f"{metric.name!r} is not a metric of the catalog (exporter/catalog.py)"
             )
         names = metric.labels
-        if len(labels) != len(names) or not all(name in labels for name in names):
+        if labels.keys() != _LABEL_SETS[metric.name]:
             raise ValueError(
                 f"{metric.name}: labels {sorted(labels)} given, the catalog declares {sorted(names)}"
             )

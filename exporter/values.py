@@ -77,16 +77,6 @@ def numeric(values: Sequence[Any]) -> np.ndarray:
     return out
 
 
-def number(value: Any) -> float:
-    """One value as :func:`numeric` converts it (called per labelled row: no array for one value)."""
-    if type(value) in _NUMBERS_OR_NONE and value is not None:
-        try:
-            return float(value)
-        except OverflowError:  # an int beyond float range
-            return math.nan
-    return float(numeric((value,))[0])
-
-
 def number_column(raw: Sequence[Any]) -> np.ndarray | None:
     """A column of only ints, floats and None as float64 (None → NaN), converted once for inference and
     encoding; None when it holds anything else or integers a float cannot hold exactly."""

@@ -12,11 +12,12 @@ metrics need (version, prediction, ground truth) live in parallel arrays.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 import numpy as np
 
-from exporter.batch import ParsedBatch, parse_batch
+from exporter.batch import ParsedBatch, objects_array, parse_batch
 from exporter.schema import FeatureSchema
 from exporter.statistics.columns import (
     MAX_UNKNOWN_FIELDS,
@@ -24,7 +25,7 @@ from exporter.statistics.columns import (
     OTHER_UNKNOWN_FIELD,
     FeatureColumns,
 )
-from exporter.values import number, numeric
+from exporter.values import numeric
 
 __all__ = [
     "ModelWindow",
@@ -178,7 +179,11 @@ class ModelWindow:
                 rows
             ]  # several names may share the "other" mask
         self._ts[where] = batch.ts[rows]
-        self._version_codes[where] = [self._version_code(v) for v in batch.versions[rows]]
+        versions = batch.versions[rows]
+        if (versions == versions[0]).all():  # the usual batch: one model version
+            self._version_codes[where] = self._version_code(versions[0])
+        else:
+            self._version_codes[where] = [self._version_code(v) for v in versions]
         self._predictions[where] = batch.predictions[rows]
         self._actuals[where] = batch.actuals[rows]
         self._has_actual[where] = batch.has_actual[rows]
@@ -212,15 +217,27 @@ class ModelWindow:
 
     def set_actual(self, request_id: str, actual: Any) -> bool:
         """Attach ground truth to a row still in the window; False when the row is not (or no longer) in it."""
-        row = self._row_of.get(request_id)
-        if row is None:
-            return False
-        i = row % self.capacity
-        self._actuals[i] = actual
-        self._actual_numbers[i] = number(actual)
-        self._has_actual[i] = True
+        return self.set_actuals([(request_id, actual)]) == 1
+
+    def set_actuals(self, labels: Iterable[tuple[str, Any]]) -> int:
+        """Attach ``(request_id, actual)`` ground truth to the rows still in the window, in one pass;
+        returns how many rows were found."""
+        row_of, capacity = self._row_of, self.capacity
+        positions: list[int] = []
+        values: list[Any] = []
+        for request_id, actual in labels:
+            row = row_of.get(request_id)
+            if row is not None:
+                positions.append(row % capacity)
+                values.append(actual)
+        if not positions:
+            return 0
+        where = np.array(positions)
+        self._actuals[where] = objects_array(values)
+        self._actual_numbers[where] = numeric(values)
+        self._has_actual[where] = True
         self.changes += 1
-        return True
+        return len(positions)
 
     def label_lag_seconds(self, now: float) -> float:
         """Age of the oldest row still waiting for ground truth; 0 when every row has it."""
