@@ -65,28 +65,31 @@ def feature_columns(n: int, rng: np.random.Generator, shift: float = 0.0) -> dic
     return columns
 
 
-def log_rows(store: PredictionStore, n: int, rng: np.random.Generator, start: int) -> None:
+def new_rows_batch(n: int, rng: np.random.Generator, start: int) -> tuple[list[dict], list[tuple]]:
+    """What :func:`log_rows` writes, as data: the predictions and actuals of ``n`` new rows."""
     columns = feature_columns(n, rng, shift=0.05)
     names = list(columns)
-    records = []
-    for i, values in enumerate(zip(*columns.values())):
-        rid = f"r{start + i}"
-        records.append(
-            {
-                "request_id": rid,
-                "model_name": MODEL,
-                "model_version": "v1",
-                "features": dict(zip(names, values)),
-                "prediction": float(rng.normal(300_000, 50_000)),
-                "latency_seconds": float(rng.uniform(0.001, 0.1)),
-                "ts": time.time(),
-            }
-        )
+    predictions = [
+        {
+            "request_id": f"r{start + i}",
+            "model_name": MODEL,
+            "model_version": "v1",
+            "features": dict(zip(names, values)),
+            "prediction": float(rng.normal(300_000, 50_000)),
+            "latency_seconds": float(rng.uniform(0.001, 0.1)),
+            "ts": time.time(),
+        }
+        for i, values in enumerate(zip(*columns.values()))
+    ]
+    actuals = [(f"r{start + i}", float(rng.normal(300_000, 50_000)), None) for i in range(0, n, 2)]
+    return predictions, actuals
+
+
+def log_rows(store: PredictionStore, n: int, rng: np.random.Generator, start: int) -> None:
+    predictions, actuals = new_rows_batch(n, rng, start)
     for chunk in range(0, n, 10_000):
-        store.log_predictions(records[chunk : chunk + 10_000])
-    store.log_actuals(
-        [(f"r{start + i}", float(rng.normal(300_000, 50_000)), None) for i in range(0, n, 2)]
-    )
+        store.log_predictions(predictions[chunk : chunk + 10_000])
+    store.log_actuals(actuals)
 
 
 CYCLES = 12  # steady-state cycles measured
@@ -361,6 +364,84 @@ def bench_models(work: Path, n_models: int, reference_rows: int) -> None:
         )
 
 
+STEADY_PROBE = """
+import json, shutil, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import logging
+from exporter.config import ExporterConfig
+from exporter.cycle import Exporter
+from exporter.store import PredictionStore
+logging.disable(logging.WARNING)
+source, batches_file, window_rows = Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+path = source.with_name(source.stem + "-probe.db")
+shutil.copy(source, path)
+exporter = Exporter(ExporterConfig(db_path=path, window_rows=window_rows))
+exporter.run_cycle()
+store = PredictionStore(path)
+wall, cpu = [], []
+for predictions, actuals in json.loads(batches_file.read_text()):
+    store.log_predictions(predictions)
+    store.log_actuals(actuals)
+    cpu_started, wall_started = time.process_time(), time.perf_counter()
+    exporter.run_cycle()
+    wall.append(time.perf_counter() - wall_started)
+    cpu.append(time.process_time() - cpu_started)
+store.close()
+exporter.close()
+print(json.dumps({"wall": wall, "cpu": cpu}))
+"""
+
+
+def bench_against(
+    baseline_tree: Path, work: Path, window_rows: int, new_rows: int, reference_rows: int
+) -> None:
+    """The steady-state cycle of this tree vs another checkout (e.g. `git worktree add /tmp/base main`), on the
+    same log and the same new rows, the two runs interleaved (A B A B) in this one run."""
+    rng = np.random.default_rng(0)
+    source = work / "against.db"
+    with PredictionStore(source) as store:
+        store.set_reference(MODEL, feature_columns(reference_rows, rng), task="regression")
+        print(f"writing {window_rows:,} logged rows ...", flush=True)
+        log_rows(store, window_rows, rng, 0)
+    batches = work / "against-batches.json"
+    batches.write_text(
+        json.dumps(
+            [
+                new_rows_batch(new_rows, rng, 10 * window_rows + k * new_rows)
+                for k in range(CYCLES // 2)
+            ]
+        )
+    )
+    results: dict[str, dict[str, list[float]]] = {"baseline": {}, "this tree": {}}
+    for _ in range(2):
+        for name, tree in (("baseline", baseline_tree), ("this tree", ROOT)):
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    STEADY_PROBE,
+                    str(tree),
+                    str(source),
+                    str(batches),
+                    str(window_rows),
+                ],
+                cwd=work,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            for key, values in json.loads(out.stdout).items():
+                results[name].setdefault(key, []).extend(values)
+    base, this = results["baseline"], results["this tree"]
+    for key, label in (("wall", "wall"), ("cpu", "CPU")):
+        b, t = statistics.median(base[key]), statistics.median(this[key])
+        print(
+            f"cycle vs {baseline_tree}: steady state median {label} time {ms(t)} vs baseline {ms(b)} "
+            f"-> {b / t:.2f}x"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--window-rows", type=int, default=100_000)
@@ -369,6 +450,11 @@ def main() -> int:
     parser.add_argument("--reference-rows", type=int, default=1_000_000)
     parser.add_argument(
         "--work", type=Path, help="directory for the generated logs (default: a temporary one)"
+    )
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="with --only cycle: also compare the steady-state cycle with the exporter of this checkout",
     )
     parser.add_argument("--models", type=int, default=500, help="model names for the sizing part")
     parser.add_argument(
@@ -384,6 +470,14 @@ def main() -> int:
             exporter = bench_cycle(work, args.window_rows, args.new_rows, args.cycle_reference_rows)
             bench_scrape(exporter)
             exporter.close()
+            if args.baseline_tree is not None:
+                bench_against(
+                    args.baseline_tree.resolve(),
+                    work,
+                    args.window_rows,
+                    args.new_rows,
+                    args.cycle_reference_rows,
+                )
         if args.only in (None, "memory"):
             bench_memory(work, args.reference_rows)
         if args.only in (None, "models"):
