@@ -1,7 +1,7 @@
-"""The README's list of alert rules, rendered from the rule sources so it cannot drift from them.
+"""The list of alert rules in docs/alerts.md, rendered from the rule sources so it cannot drift from them.
 
 ``python -m mlmon.alerts.docs`` prints the Markdown that belongs between the
-``<!-- alerts:rules -->`` markers of README.md (tests/alerts check it does).
+``<!-- alerts:rules -->`` markers of docs/alerts.md (tests/alerts check it does).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _rule(rule: RuleSpec) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m mlmon.alerts.docs",
-        description="Print the README's alert-rule list from the rule sources.",
+        description="Print the alert-rule list of docs/alerts.md from the rule sources.",
     )
     parser.add_argument(
         "src_dir", nargs="?", default="alerts_src", type=Path, help="default: alerts_src"

@@ -11,18 +11,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from mlmon.grafana.canonical import comparable_dashboard
 from mlmon.grafana.client import GrafanaClient
 from mlmon.grafana.errors import GrafanaConflictError, GrafanaError
-from mlmon.grafana.normalize import comparable_dashboard
-from mlmon.grafana.plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Action, Plan
+from mlmon.grafana.plan import CONFLICT, CREATE, DELETE, KEEP, UNCHANGED, UPDATE, Action, Plan
 
-CREATED, UPDATED, UNCHANGED_, DELETED, FAILED, SKIPPED = (
+CREATED, UPDATED, UNCHANGED_, DELETED, FAILED, SKIPPED, KEPT = (
     "created",
     "updated",
     "unchanged",
     "deleted",
     "failed",
     "skipped",
+    "kept",
 )
 DONE = {CREATE: CREATED, UPDATE: UPDATED, DELETE: DELETED, UNCHANGED: UNCHANGED_}
 
@@ -70,6 +71,8 @@ class _Applier:
     def run(self, action: Action, blocked: set[str]) -> Outcome:
         if action.op == UNCHANGED:
             return self.record(Outcome(action, UNCHANGED_))
+        if action.op == KEEP:  # prune could not prove it is ours: not a failure, not touched
+            return self.record(Outcome(action, KEPT))
         if action.op == CONFLICT:
             return self.record(Outcome(action, FAILED, f"{action.label}: {action.note}"))
         if action.folder_uid in blocked and action.op != DELETE:

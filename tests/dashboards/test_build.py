@@ -285,11 +285,8 @@ def test_project_sources_build_into_a_fresh_directory(tmp_path, monkeypatch, cap
     )
 
 
-def test_readme_example_builds(tmp_path, monkeypatch, capsys):
-    readme = (ROOT / "README.md").read_text()
-    section = readme[
-        readme.index("<!-- section:dashboards -->") : readme.index("<!-- /section:dashboards -->")
-    ]
+def test_docs_example_builds(tmp_path, monkeypatch, capsys):
+    section = (ROOT / "docs" / "dashboards.md").read_text()
     example = section.split("```python\n", 1)[1].split("```", 1)[0]
     write_source(tmp_path / "dashboards_src", "example", example)
     monkeypatch.chdir(tmp_path)
