@@ -49,9 +49,9 @@ def parse_batch(schema: FeatureSchema, records: Sequence[PredictionRecord]) -> P
     (_, request_ids, ts, _, versions, features, predictions, _, actual_ids, actuals) = (
         zip(*records) if records else ((),) * len(PredictionRecord._fields)
     )
-    rows = parse_features(features)
-    bad_json = [request_id for request_id, row in zip(request_ids, rows) if row is None]
-    rows = [{} if row is None else row for row in rows]
+    parsed = parse_features(features)
+    bad_json = [request_id for request_id, row in zip(request_ids, parsed) if row is None]
+    rows = [{} if row is None else row for row in parsed]
     return ParsedBatch(
         request_ids=list(request_ids),
         ts=np.array(ts, dtype=np.float64),

@@ -31,7 +31,7 @@ import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -46,7 +46,7 @@ from exporter.snapshot import Samples, Snapshot, merge
 from exporter.statistics.columns import FeatureColumns
 from exporter.statistics.drift import DriftConfig
 from exporter.statistics.incremental import IncrementalDrift
-from exporter.statistics.performance import compute_performance, infer_task
+from exporter.statistics.performance import Task, compute_performance, infer_task
 from exporter.statistics.quality import QualityCounts
 from exporter.statistics.ranked import WindowOutOfStep
 from exporter.statistics.reference import ReferenceProfile
@@ -55,6 +55,7 @@ from exporter.values import numeric
 from exporter.window import ModelWindow
 
 log = logging.getLogger("exporter")
+T = TypeVar("T")
 
 STAGES: tuple[str, ...] = tuple(catalog.EXPORTER_STAGES.split("|"))
 READ_BATCH_ROWS = 50_000
@@ -155,7 +156,7 @@ class Exporter:
             self._store.close()
             self._store = None
 
-    def _stage(self, stage: str, where: str, work: Callable[[], object]) -> object:
+    def _stage(self, stage: str, where: str, work: Callable[[], T]) -> T | None:
         """Run ``work`` as ``stage`` (for model ``where``); on failure count it, log it once, return None."""
         started = time.perf_counter()
         try:
@@ -400,9 +401,9 @@ class Exporter:
             self._counters(model).add_predictions(
                 numeric([r.latency_seconds for r in records]), values
             )
-        for model, count in Counter(actual.model_name for actual in actuals).items():
-            if model in self._tracked:
-                self._counters(model).actuals += count
+        for labelled, count in Counter(actual.model_name for actual in actuals).items():
+            if labelled is not None and labelled in self._tracked:
+                self._counters(labelled).actuals += count
 
     def _counters(self, model: str) -> ModelCounters:
         counters = self.counters.get(model)
@@ -441,7 +442,7 @@ class Exporter:
                 self._recovered("read", model)
         labels: dict[str, list[tuple[str, Any]]] = defaultdict(list)
         for actual in actuals:
-            if actual.model_name in self.models:
+            if actual.model_name is not None and actual.model_name in self.models:
                 labels[actual.model_name].append((actual.request_id, actual.actual))
         for model, pairs in labels.items():
             self.models[model].window.set_actuals(pairs)
@@ -463,13 +464,13 @@ class Exporter:
                 continue
             samples = self._stage(stage, model, lambda: work(state, now))
             if samples is not None:
-                self._results[(stage, model)] = samples  # type: ignore[assignment]
+                self._results[(stage, model)] = samples
                 state.computed[stage] = state.window.changes
 
     def _performance(self, state: ModelState, now: float) -> Samples:
         window = state.window
         labelled = window.has_actual
-        task = state.reference.task if state.reference is not None else None
+        task: Task | None = state.reference.task if state.reference is not None else None
         if (
             task is None
         ):  # neither declared nor inferable from reference targets: infer from the labels

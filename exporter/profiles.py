@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from exporter.schema import FeatureSchema, FeatureSpec, infer_feature, load_overrides
 from exporter.statistics.columns import FeatureColumns, encode_column
-from exporter.statistics.performance import infer_task
+from exporter.statistics.performance import Task, infer_task
 from exporter.statistics.reference import FeatureReference, ReferenceProfile
 from exporter.store import PredictionStore, ReferenceHeader
 from exporter.values import number_column
@@ -30,7 +30,7 @@ class ModelReference:
     header: ReferenceHeader
     schema: FeatureSchema
     profile: ReferenceProfile
-    task: str | None
+    task: Task | None
 
 
 def load_reference(
@@ -56,23 +56,25 @@ def load_reference(
     source = str(schema_path)
     specs: list[FeatureSpec] = []
     features: dict[str, FeatureReference] = {}
-    task = header.task
+    # the store's CHECK constraint allows only the two tasks or NULL
+    task = cast("Task | None", header.task)
     with contextlib.closing(columns):
         for name, role, raw in columns:
             if role == "target":
                 task = infer_task(raw, header.task)
                 continue
+            # a column of numbers is converted once, for both inference and encoding
             numbers = number_column(raw)
-            if numbers is not None:  # converted once for both inference and encoding
-                raw = numbers
-            spec = stored.by_name.get(name) or infer_feature(name, raw)
+            column: list[Any] | np.ndarray = raw if numbers is None else numbers
+            del raw, numbers
+            spec = stored.by_name.get(name) or infer_feature(name, column)
             if name in overrides:
                 spec = FeatureSchema((spec,)).with_overrides(
                     {name: overrides[name]}, source=source
                 )[name]
             specs.append(spec)
-            features[name] = _profile(spec, raw)
-            del raw  # one column in memory at a time
+            features[name] = _profile(spec, column)
+            del column  # one column in memory at a time
     # Features declared (stored schema or override file) that the reference lacks: no reference values.
     declared = [s for s in stored if s.name not in features]
     schema = FeatureSchema(tuple(specs)).with_overrides(

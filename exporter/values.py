@@ -50,7 +50,7 @@ def category_key(value: Any) -> str:
     return str(value)
 
 
-def _all_numbers(values: Sequence[Any]) -> np.ndarray | None:
+def _all_numbers(values: Sequence[Any] | np.ndarray) -> np.ndarray | None:
     """``values`` as float64 (None → NaN) in one numpy call when they are only ints, floats and None;
     None when anything else is there or an int is beyond float range."""
     if not set(map(type, values)) <= _NUMBERS_OR_NONE:
@@ -62,7 +62,7 @@ def _all_numbers(values: Sequence[Any]) -> np.ndarray | None:
             return None
 
 
-def numeric(values: Sequence[Any]) -> np.ndarray:
+def numeric(values: Sequence[Any] | np.ndarray) -> np.ndarray:
     """Values as float64, NaN where not a number (class labels, None, booleans, ints beyond float range)."""
     converted = _all_numbers(values)
     if converted is not None:  # the usual case
