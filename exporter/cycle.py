@@ -186,7 +186,9 @@ class Exporter:
                 stage,
                 target,
                 message,
-                exc_info=not isinstance(exc, (StageFailure, sqlite3.Error, SchemaConfigError)),
+                exc_info=not isinstance(
+                    exc, (StageFailure, sqlite3.Error, SchemaConfigError, FileNotFoundError)
+                ),
             )
 
     def _recovered(self, stage: str, where: str) -> None:
@@ -561,4 +563,6 @@ def _describe(exc: BaseException) -> str:
         return f"the prediction log is locked by another process ({exc}); retrying next cycle"
     if isinstance(exc, sqlite3.DatabaseError):
         return f"the prediction log cannot be read ({exc}); check the file (sqlite3 FILE 'PRAGMA integrity_check')"
+    if isinstance(exc, FileNotFoundError):  # removed between opening it and looking at it
+        return f"the prediction log {exc.filename} disappeared while being read; waiting for it"
     return f"{type(exc).__name__}: {exc}"
