@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from exporter.statistics.skips import SkipReason
+
 
 class MetricType(str, enum.Enum):
     COUNTER = "counter"
@@ -113,7 +115,8 @@ MODEL_LABELS = ("model_name", "version")
 HTTP_STATUS = r"[1-5][0-9]{2}"
 HTTP_METHOD = r"GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|OTHER"  # OTHER: any other method, bounded
 DRIFT_TESTS = r"ks|chi2"
-SKIP_REASONS = r"too_few_rows|low_expected_count|no_reference|no_current_values|constant_reference"
+# Skip reasons: the enum in exporter.statistics.skips (stdlib only, like this module).
+SKIP_REASONS = "|".join(re.escape(reason.value) for reason in SkipReason)
 VIOLATION_KINDS = r"wrong_type|unknown_category|out_of_range|missing_required|unknown_field"
 EXPORTER_STAGES = r"open_db|read|performance|drift|quality|business|config"
 WINDOWS = r"reference|current|labelled"
@@ -288,7 +291,7 @@ METRICS: tuple[Metric, ...] = (
         "data_drift_effect_size",
         "gauge",
         "Size of the shift: Wasserstein distance over the reference's standard deviation (numeric), "
-        "Cramér's V (categorical).",
+        "Cramér's V with both samples weighted equally (categorical).",
         ("model_name", "feature", "test"),
         "score",
         "drift",
@@ -317,7 +320,7 @@ METRICS: tuple[Metric, ...] = (
     _m(
         "data_missing_rate_pvalue",
         "gauge",
-        "P-value of a two-proportion test of the feature's missing rate, current window vs reference.",
+        "P-value of Fisher's exact test of the feature's missing rate, current window vs reference.",
         ("model_name", "feature"),
         "pvalue",
         "drift",

@@ -80,6 +80,13 @@ def _probability(text: str) -> float:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise ValueError("must be a number, 0 or more")
+    return value
+
+
 def _correction(text: str) -> str:
     value = text.strip().lower()
     if value not in CORRECTIONS:
@@ -89,6 +96,35 @@ def _correction(text: str) -> str:
 
 def _optional_path(text: str) -> Path | None:
     return Path(text) if text.strip() else None
+
+
+def _optional_postgres_url(text: str) -> str | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError(
+            "must be a PostgreSQL URL (postgresql://user@host:5432/db); for SQLite set METRICS_DB_PATH"
+        )
+    return text
+
+
+def _shard(text: str) -> tuple[int, int] | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError("must be INDEX/COUNT, e.g. 0/2 (the first of two exporters)") from None
+    if count < 1 or not 0 <= index < count:
+        raise ValueError("must be INDEX/COUNT with 0 <= INDEX < COUNT, e.g. 1/2")
+    return index, count
+
+
+def _model_list(text: str) -> tuple[str, ...] | None:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    return names or None
 
 
 @dataclass(frozen=True)
@@ -102,11 +138,24 @@ class ExporterConfig:
     min_rows: int = 30
     alpha: float = 0.05
     correction: str = "bonferroni"
+    drift_min_effect: float = 0.0
     regression_tolerance: float = 0.10
     schema_path: Path | None = None
     max_models: int = 50
     model_idle_seconds: float | None = 86_400.0
     log_level: str = "INFO"
+    db_url: str | None = None  # PostgreSQL; wins over db_path when both are set
+    shard: tuple[int, int] | None = None  # (index, count): this exporter's share of the models
+    models: tuple[str, ...] | None = None  # only these models
+
+    @property
+    def db_location(self) -> str:
+        """The log this exporter reads, for messages (a URL's password is redacted)."""
+        if self.db_url:
+            from exporter.pg_store import redact_url
+
+            return redact_url(self.db_url)
+        return str(self.db_path)
 
 
 SETTINGS: Mapping[str, Setting] = {
@@ -160,6 +209,13 @@ SETTINGS: Mapping[str, Setting] = {
         "multiple-testing correction: bonferroni (default) or bh (Benjamini-Hochberg)",
         _correction,
     ),
+    "drift_min_effect": Setting(
+        "EXPORTER_DRIFT_MIN_EFFECT",
+        "--drift-min-effect",
+        "flag drift only when the effect size (Wasserstein/SD, or Cramér's V) is at least this "
+        "(default 0: off; per feature: min_effect in the feature schema file)",
+        _non_negative_float,
+    ),
     "regression_tolerance": Setting(
         "EXPORTER_REGRESSION_TOLERANCE",
         "--regression-tolerance",
@@ -191,6 +247,24 @@ SETTINGS: Mapping[str, Setting] = {
         "--log-level",
         "DEBUG, INFO, WARNING or ERROR (default INFO)",
         lambda text: text.strip().upper(),
+    ),
+    "db_url": Setting(
+        "METRICS_DB_URL",
+        "--db-url",
+        "prediction log in PostgreSQL (postgresql://user:pass@host:5432/db); wins over METRICS_DB_PATH",
+        _optional_postgres_url,
+    ),
+    "shard": Setting(
+        "EXPORTER_SHARD",
+        "--shard",
+        "INDEX/COUNT: export only the models whose stable hash falls in this shard (e.g. 0/2)",
+        _shard,
+    ),
+    "models": Setting(
+        "EXPORTER_MODELS",
+        "--models",
+        "comma-separated model names: export only these (default: every model in the log)",
+        _model_list,
     ),
 }
 
@@ -235,6 +309,10 @@ def load(
         if "db_path" in values
         else None
     )
+    if values.get("db_url"):
+        from exporter.pg_store import redact_url
+
+        note = f"{redact_url(values['db_url'])} (from {SETTINGS['db_url'].env} or {SETTINGS['db_url'].flag})"
     if note is None:
         values["db_path"], why = default_db_path()
         note = f"{values['db_path']} (default: {why})"

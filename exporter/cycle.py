@@ -28,6 +28,7 @@ import logging
 import math
 import sqlite3
 import time
+import zlib
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ from exporter.statistics.performance import Task, compute_performance, infer_tas
 from exporter.statistics.quality import QualityCounts
 from exporter.statistics.ranked import WindowOutOfStep
 from exporter.statistics.reference import ReferenceProfile
-from exporter.store import ActualRecord, PredictionRecord, PredictionStore
+from exporter.store import ActualRecord, PredictionRecord, PredictionStore, open_store
 from exporter.values import numeric
 from exporter.window import ModelWindow
 
@@ -124,6 +125,7 @@ class Exporter:
             alpha=config.alpha,
             correction=config.correction,  # type: ignore[arg-type]
             min_rows=config.min_rows,
+            min_effect=config.drift_min_effect,
         )
         self._publish(math.nan)
 
@@ -196,6 +198,9 @@ class Exporter:
             log.info("stage %s%s recovered", stage, f" (model {where!r})" if where else "")
 
     def _open(self) -> PredictionStore:
+        if self._store is None and self.config.db_url:
+            self._store = open_store(self.config.db_url, create=False)
+            log.info("reading prediction log %s", self.config.db_location)
         if self._store is None:
             path = self.config.db_path
             if not path.exists():
@@ -218,7 +223,11 @@ class Exporter:
                 "PredictionStore(path) of a writer (schema in the README)"
             )
         self._follow_log_file(store)
-        versions = store.reference_versions()
+        versions = {
+            model: version
+            for model, version in store.reference_versions().items()
+            if self._exports(model)  # another exporter (shard) serves the others
+        }
         self._referenced = set(versions)
         for model, version in versions.items():
             state = self.models.get(model)
@@ -337,6 +346,19 @@ class Exporter:
             model, reference.schema, reference.profile, reference, window
         )
 
+    @property
+    def _partial(self) -> bool:
+        return self.config.shard is not None or self.config.models is not None
+
+    def _exports(self, model: str) -> bool:
+        """Whether this exporter serves ``model`` (``--models``, ``--shard``); every model by default."""
+        if self.config.models is not None and model not in self.config.models:
+            return False
+        if self.config.shard is not None:
+            index, count = self.config.shard
+            return shard_of(model, count) == index
+        return True
+
     def _new_window(self, schema: FeatureSchema) -> ModelWindow:
         return ModelWindow(schema, self.config.window_rows, self.config.window_seconds)
 
@@ -351,16 +373,24 @@ class Exporter:
                 changes = store.read_changes(
                     self._last_prediction_id, self._last_actual_id, READ_BATCH_ROWS
                 )
-                self._count(changes.predictions, changes.actuals)
+                predictions, new_actuals = changes.predictions, changes.actuals
+                if self._partial:  # another exporter (shard) serves the other models
+                    predictions = [r for r in predictions if self._exports(r.model_name)]
+                    new_actuals = [
+                        a
+                        for a in new_actuals
+                        if a.model_name is None or self._exports(a.model_name)
+                    ]
+                self._count(predictions, new_actuals)
                 self._last_prediction_id, self._last_actual_id = (
                     changes.last_prediction_id,
                     changes.last_actual_id,
                 )
                 tracked = self._tracked
-                for record in changes.predictions:
+                for record in predictions:
                     if record.model_name in tracked:
                         pending[record.model_name].append(record)
-                actuals.extend(changes.actuals)
+                actuals.extend(new_actuals)
                 if len(changes.predictions) < READ_BATCH_ROWS:
                     break
                 log.info(
@@ -566,3 +596,8 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError):  # removed between opening it and looking at it
         return f"the prediction log {exc.filename} disappeared while being read; waiting for it"
     return f"{type(exc).__name__}: {exc}"
+
+
+def shard_of(model_name: str, count: int) -> int:
+    """The shard (0..count-1) that serves ``model_name``: a stable hash, the same in every process and release."""
+    return zlib.crc32(model_name.encode("utf-8")) % count

@@ -491,19 +491,21 @@ class Instrumentation:
         app: Any,
         *,
         db_path: str | None = None,
+        db_url: str | None = None,
         store: PredictionSink | None = None,
         metrics_path: str | None = "/metrics",
         **writer_options: Any,
     ) -> Instrumentation:
         """Instrument a Starlette/FastAPI ``app``: metrics middleware, ``/metrics``, and a log writer.
 
-        Give ``db_path`` (the prediction log, e.g. ``$METRICS_DB_PATH``) or an
-        open ``store``; with neither, only the API metrics are recorded.
+        Give ``db_path`` (the SQLite prediction log, e.g. ``$METRICS_DB_PATH``), ``db_url`` (a
+        PostgreSQL log, ``$METRICS_DB_URL``; wins over ``db_path``) or an open ``store``; with none,
+        only the API metrics are recorded.
         """
-        if store is None and db_path is not None:
-            from exporter.store import PredictionStore
+        if store is None and (db_url or db_path):
+            from exporter.store import open_store
 
-            store = PredictionStore(db_path)
+            store = open_store(db_url or db_path)
         instrumentation = cls(store, **writer_options)
         app.add_middleware(
             MetricsMiddleware,

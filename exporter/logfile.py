@@ -7,8 +7,8 @@ file's last id: rows silently never counted. Three facts tell files apart:
 
 * the log id (``meta`` table, written once when a writer creates the schema):
   a new log has another one, whatever its size;
-* for a log without an id (an older writer, or one in another language that
-  does not write it), the file's device and inode;
+* for a SQLite log without an id (an older writer, or one in another language
+  that does not write it), the file's device and inode;
 * row ids that went back below the last one read: whatever the file, the rows
   above that point are not the ones the exporter counted.
 
@@ -21,8 +21,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from exporter.store import PredictionStore
+
+if TYPE_CHECKING:
+    from exporter.pg_store import PostgresPredictionStore
 
 
 @dataclass(frozen=True)
@@ -30,13 +34,15 @@ class LogFile:
     """The identity of the log file read in one cycle."""
 
     log_id: str | None
-    device: int
-    inode: int
+    device: int | None = None
+    inode: int | None = None
 
     @classmethod
-    def of(cls, store: PredictionStore) -> LogFile:
+    def of(cls, store: PredictionStore | PostgresPredictionStore) -> LogFile:
         # The id first: it opens the connection, so the id belongs to the file the cycle reads.
-        log_id = store.log_identity()
+        log_id = store.log_id()
+        if not isinstance(store, PredictionStore):  # PostgreSQL: its log id says it all
+            return cls(log_id)
         stat = os.stat(store.path)
         return cls(log_id, stat.st_dev, stat.st_ino)
 

@@ -9,6 +9,9 @@ arrays, category counts) and then dropped, so memory stays at about one
 from __future__ import annotations
 
 import contextlib
+import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -21,6 +24,8 @@ from exporter.statistics.performance import Task, infer_task
 from exporter.statistics.reference import FeatureReference, ReferenceProfile
 from exporter.store import PredictionStore, ReferenceHeader
 from exporter.values import number_column
+
+PROFILE_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ def load_reference(
 
     The schema is the stored one when the writer saved it, else inferred from
     the reference; ``schema_path`` (a JSON override file) is applied on top.
-    Each column is profiled as soon as it is read and then dropped.
+    Each column is profiled as soon as it is read (on a small thread pool) and then dropped.
     Raises ``exporter.schema.SchemaConfigError`` for a bad override file.
     """
     found = store.iter_reference(model_name)
@@ -58,23 +63,33 @@ def load_reference(
     features: dict[str, FeatureReference] = {}
     # the store's CHECK constraint allows only the two tasks or NULL
     task = cast("Task | None", header.task)
-    with contextlib.closing(columns):
+
+    def prepare(name: str, raw: list[Any] | np.ndarray) -> tuple[FeatureSpec, FeatureReference]:
+        if not (isinstance(raw, np.ndarray) and raw.dtype == np.float64):
+            numbers = number_column(raw)  # stored as JSON: convert once for inference and encoding
+            if numbers is not None:
+                raw = numbers
+        spec = stored.by_name.get(name) or infer_feature(name, raw)
+        if name in overrides:
+            spec = FeatureSchema((spec,)).with_overrides({name: overrides[name]}, source=source)[
+                name
+            ]
+        return spec, _profile(spec, raw)
+
+    # Columns are profiled on a few threads (numpy's sorts release the GIL) while the next one is read;
+    # at most PROFILE_THREADS + 1 columns are in memory at once.
+    pending: deque[tuple[str, Future]] = deque()
+    with contextlib.closing(columns), ThreadPoolExecutor(PROFILE_THREADS) as pool:
         for name, role, raw in columns:
             if role == "target":
                 task = infer_task(raw, header.task)
                 continue
-            # a column of numbers is converted once, for both inference and encoding
-            numbers = number_column(raw)
-            column: list[Any] | np.ndarray = raw if numbers is None else numbers
-            del raw, numbers
-            spec = stored.by_name.get(name) or infer_feature(name, column)
-            if name in overrides:
-                spec = FeatureSchema((spec,)).with_overrides(
-                    {name: overrides[name]}, source=source
-                )[name]
-            specs.append(spec)
-            features[name] = _profile(spec, column)
-            del column  # one column in memory at a time
+            pending.append((name, pool.submit(prepare, name, raw)))
+            del raw
+            while len(pending) > PROFILE_THREADS:
+                _collect(pending.popleft(), specs, features)
+        while pending:
+            _collect(pending.popleft(), specs, features)
     # Features declared (stored schema or override file) that the reference lacks: no reference values.
     declared = [s for s in stored if s.name not in features]
     schema = FeatureSchema(tuple(specs)).with_overrides(
@@ -88,6 +103,15 @@ def load_reference(
         if spec.name not in features:
             features[spec.name] = _profile(spec, [None] * header.rows)
     return ModelReference(header, schema, ReferenceProfile(schema, header.rows, features), task)
+
+
+def _collect(
+    item: tuple[str, Future], specs: list[FeatureSpec], features: dict[str, FeatureReference]
+) -> None:
+    name, future = item
+    spec, profile = future.result()
+    specs.append(spec)
+    features[name] = profile
 
 
 def _profile(spec: FeatureSpec, raw: list[Any] | np.ndarray) -> FeatureReference:

@@ -17,9 +17,15 @@ write it too)::
            feature_schema TEXT,                    -- JSON (exporter.schema.FeatureSchema.to_dict), NULL: infer
            updated_at REAL NOT NULL)
     reference_columns(model_name TEXT, column_name TEXT, role TEXT,  -- role: feature | target
-                      "values" TEXT NOT NULL,  -- JSON array, one entry per reference row
+                      "values" TEXT NOT NULL,  -- JSON: the values (encoding json/NULL) or the dictionary (dict)
+                      encoding TEXT,           -- f64 | dict | json; NULL in logs from before schema 2 (json)
+                      data BLOB,               -- f64: little-endian float64s; dict: little-endian int32 codes
                       PRIMARY KEY (model_name, column_name))
     meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)  -- 'log_id': random, written once at creation
+
+Reference columns are stored binary where their values allow (see
+:mod:`exporter.reference_codec`); a log of schema 1 (JSON only) is migrated
+in place the first time a writer opens it, and stays readable before that.
 
 Duplicates: the first prediction and the first actual for a ``request_id``
 win; later ones are ignored (``log_prediction``/``log_actual`` return False).
@@ -28,7 +34,7 @@ An actual may arrive before its prediction; it is joined when both exist.
 ``meta`` holds the log's identity: a random ``log_id`` written once, when the
 schema is created. A file that replaces the log (``os.replace`` by a new log)
 has another id, so a reader can tell it from the file it read before even when
-its row ids do not go backwards (:meth:`PredictionStore.log_identity`).
+its row ids do not go backwards (:meth:`PredictionStore.log_id`).
 """
 
 from __future__ import annotations
@@ -46,7 +52,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-SCHEMA_VERSION = 1
+import numpy as np
+
+from exporter import reference_codec
+
+SCHEMA_VERSION = 2
 
 # How long a writer or reader waits for the other side's lock before failing.
 BUSY_TIMEOUT_MS = 30_000
@@ -59,7 +69,7 @@ TASKS = ("regression", "classification")
 # 128 rows x 7 columns stays under SQLITE_MAX_VARIABLE_NUMBER's old default, 999.
 ROWS_PER_STATEMENT = 128
 
-_SCHEMA = f"""
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS predictions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     request_id TEXT NOT NULL UNIQUE,
@@ -89,13 +99,14 @@ CREATE TABLE IF NOT EXISTS reference_columns (
     column_name TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('feature', 'target')),
     "values" TEXT NOT NULL,
+    encoding TEXT,
+    data BLOB,
     PRIMARY KEY (model_name, column_name)
 );
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-PRAGMA user_version = {SCHEMA_VERSION};
 """
 LOG_ID_KEY = "log_id"
 
@@ -231,9 +242,27 @@ class PredictionStore:
         conn = self._connection()
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
-        # The first writer to create the schema names the log; later ones keep its id (a hex literal: safe to inline).
-        name_log = f"INSERT OR IGNORE INTO meta (key, value) VALUES ('{LOG_ID_KEY}', '{uuid.uuid4().hex}');"
-        conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + name_log + "COMMIT;")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            existing = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'reference_columns'"
+            ).fetchone()[0]
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            if existing and version < 2:
+                _migrate_reference_columns(conn)
+            # The first writer to create the schema names the log; later ones keep its id.
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                (LOG_ID_KEY, uuid.uuid4().hex),
+            )
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -361,20 +390,14 @@ class PredictionStore:
                 raise ValueError(
                     f"reference for {model_name!r}: {len(targets)} targets for {n} rows"
                 )
-        payload = [
-            (model_name, name, "feature", _dumps([_json_value(v) for v in values]))
-            for name, values in columns.items()
-        ]
-        if targets is not None:
-            payload.append(
-                (model_name, TARGET_COLUMN, "target", _dumps([_json_value(v) for v in targets]))
-            )
+        payload = reference_payload(model_name, columns, targets)
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute("DELETE FROM reference_columns WHERE model_name = ?", (model_name,))
             conn.executemany(
-                'INSERT INTO reference_columns (model_name, column_name, role, "values") VALUES (?, ?, ?, ?)',
+                'INSERT INTO reference_columns (model_name, column_name, role, "values", encoding, data)'
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 payload,
             )
             conn.execute(
@@ -408,7 +431,7 @@ class PredictionStore:
         )
         return row[0] == 2
 
-    def log_identity(self) -> str | None:
+    def log_id(self) -> str | None:
         """The random id this log was given when its schema was created; None for a log without one
         (created before the ``meta`` table existed, or by a writer that does not create it)."""
         conn = self._connection()
@@ -430,21 +453,16 @@ class PredictionStore:
         if found is None:
             return None
         header, columns = found
-        features: dict[str, list[Any]] = {}
-        targets: list[Any] | None = None
-        for name, role, values in columns:
-            if role == "target":
-                targets = values
-            else:
-                features[name] = values
-        return Reference(model_name, header.task, features, targets, header.feature_schema)
+        return reference_from_columns(header, columns)
 
     def iter_reference(
         self, model_name: str
-    ) -> tuple[ReferenceHeader, Iterator[tuple[str, str, list[Any]]]] | None:
+    ) -> tuple[ReferenceHeader, Iterator[tuple[str, str, list[Any] | np.ndarray]]] | None:
         """The reference's header and an iterator over ``(column, role, values)``, one column in memory at a time.
 
-        Reads one snapshot: the iterator must be consumed (or closed) promptly.
+        ``values`` is a ``float64`` array (NaN where missing) for a column stored as numbers, else a list
+        (None where missing); see :mod:`exporter.reference_codec`. Reads one snapshot: the iterator must
+        be consumed (or closed) promptly.
         """
         conn = self._connection()
         model = conn.execute(
@@ -457,15 +475,23 @@ class PredictionStore:
             model_name, model[0], json.loads(model[1]) if model[1] else None, model[2], model[3]
         )
 
-        def columns() -> Iterator[tuple[str, str, list[Any]]]:
+        binary = any(
+            row[1] == "encoding" for row in conn.execute("PRAGMA table_info(reference_columns)")
+        )
+        select = (
+            'SELECT column_name, role, "values", encoding, data'
+            if binary
+            else 'SELECT column_name, role, "values", NULL, NULL'  # a schema-1 log not migrated yet
+        )
+
+        def columns() -> Iterator[tuple[str, str, list[Any] | np.ndarray]]:
             cursor = conn.execute(
-                'SELECT column_name, role, "values" FROM reference_columns WHERE model_name = ?'
-                " ORDER BY rowid",
+                f"{select} FROM reference_columns WHERE model_name = ? ORDER BY rowid",
                 (model_name,),
             )
             try:
-                for name, role, values in cursor:
-                    yield name, role, json.loads(values)
+                for name, role, text, encoding, data in cursor:
+                    yield name, role, reference_codec.decode(encoding, text, data)
             finally:
                 cursor.close()
 
@@ -647,3 +673,65 @@ def _columns(
     for row in rows:
         names.update(dict.fromkeys(row))
     return {str(name): [row.get(name) for row in rows] for name in names}
+
+
+def reference_payload(
+    model_name: str, columns: Mapping[str, Sequence[Any]], targets: Sequence[Any] | None
+) -> list[tuple[str, str, str, str, str, bytes | None]]:
+    """Rows of ``reference_columns`` for one model: ``(model, column, role, text, encoding, data)``."""
+    named = [(name, "feature", values) for name, values in columns.items()]
+    if targets is not None:
+        named.append((TARGET_COLUMN, "target", targets))
+    payload = []
+    for name, role, values in named:
+        encoding, text, data = reference_codec.encode(values)
+        payload.append((model_name, name, role, text, encoding, data))
+    return payload
+
+
+def reference_from_columns(
+    header: ReferenceHeader, columns: Iterable[tuple[str, str, list[Any] | np.ndarray]]
+) -> Reference:
+    """A whole :class:`Reference` (plain Python values, None where missing) from ``iter_reference``'s columns."""
+    features: dict[str, list[Any]] = {}
+    targets: list[Any] | None = None
+    for name, role, values in columns:
+        if role == "target":
+            targets = reference_codec.as_list(values)
+        else:
+            features[name] = reference_codec.as_list(values)
+    return Reference(header.model_name, header.task, features, targets, header.feature_schema)
+
+
+def _migrate_reference_columns(conn: sqlite3.Connection) -> None:
+    """Schema 1 -> 2: add the encoding columns and re-encode the JSON reference columns (once, in place)."""
+    names = {row[1] for row in conn.execute("PRAGMA table_info(reference_columns)")}
+    if "encoding" not in names:
+        conn.execute("ALTER TABLE reference_columns ADD COLUMN encoding TEXT")
+    if "data" not in names:
+        conn.execute("ALTER TABLE reference_columns ADD COLUMN data BLOB")
+    rows = conn.execute(
+        'SELECT rowid, "values" FROM reference_columns WHERE encoding IS NULL'
+    ).fetchall()
+    for rowid, text in rows:
+        encoding, new_text, data = reference_codec.encode(json.loads(text))
+        conn.execute(
+            'UPDATE reference_columns SET "values" = ?, encoding = ?, data = ? WHERE rowid = ?',
+            (new_text, encoding, data, rowid),
+        )
+
+
+def open_store(target: str | Path, *, create: bool = True) -> Any:
+    """The prediction log at ``target``: a SQLite file path, or a ``postgresql://`` URL.
+
+    Both stores have the same methods (writing, incremental reading, references); the URL form needs
+    ``psycopg`` (``pip install 'psycopg[binary,pool]'``, in the exporter's image already).
+    """
+    text = str(target)
+    if text.startswith(("postgresql://", "postgres://")):
+        from exporter.pg_store import PostgresPredictionStore
+
+        return PostgresPredictionStore(text, create=create)
+    if text.startswith("sqlite:///"):
+        text = text[len("sqlite:///") :]
+    return PredictionStore(text, create=create)

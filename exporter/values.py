@@ -77,7 +77,7 @@ def numeric(values: Sequence[Any] | np.ndarray) -> np.ndarray:
     return out
 
 
-def number_column(raw: Sequence[Any]) -> np.ndarray | None:
+def number_column(raw: Sequence[Any] | np.ndarray) -> np.ndarray | None:
     """A column of only ints, floats and None as float64 (None → NaN), converted once for inference and
     encoding; None when it holds anything else or integers a float cannot hold exactly."""
     values = _all_numbers(raw)

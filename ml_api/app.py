@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from exporter.instrumentation import Instrumentation, model_size_bytes
-from exporter.store import PredictionStore
+from exporter.store import PredictionStore, open_store
 from ml_api.faults import apply_faults
 from ml_api.housing import FEATURE_NAMES, PRICE_BAND_NAMES
 from ml_api.limits import body_limited_route
@@ -85,7 +85,7 @@ class Service:
         self.memory: dict[str, int] = {}
         self.store: PredictionStore | None = None
         if settings.instrumentation:
-            self.store = PredictionStore(settings.db_path)
+            self.store = open_store(settings.db_url or settings.db_path)
             for model in self.models.values():
                 targets = data.prices if model.task == "regression" else data.bands
                 self.store.set_reference(

@@ -16,6 +16,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     db_path: str = "data/metrics.db"
+    db_url: str | None = None  # METRICS_DB_URL: a PostgreSQL prediction log, wins over db_path
     host: str = "127.0.0.1"
     port: int = 8000
     model_seed: int = 42
@@ -33,6 +34,7 @@ class Settings:
         env = os.environ if env is None else env
         return cls(
             db_path=env.get("METRICS_DB_PATH", cls.db_path),
+            db_url=env.get("METRICS_DB_URL") or None,
             host=env.get("API_HOST", cls.host),
             port=_int(env, "API_PORT", cls.port, 1, 65_535),
             model_seed=_int(env, "MODEL_SEED", cls.model_seed, 0, 2**32 - 1),

@@ -97,6 +97,20 @@ def render_stack_config(*, with_alertmanager: bool = False) -> str:
 # docker-compose.yml picks one with PROMETHEUS_CONFIG (stack/.env).
 STACK_CONFIG_FILES = {"prometheus.yml": False, "prometheus-alertmanager.yml": True}
 
+# The compose profile "postgres" (docs/scaling.md): API replicas and exporter shards on PostgreSQL.
+STACK_SCALE_OUT_FILE = "prometheus-postgres.yml"
+STACK_SCALE_OUT_API_TARGETS = ("ml-api-replica-1:8000", "ml-api-replica-2:8000")
+STACK_SCALE_OUT_EXPORTER_TARGETS = ("model-exporter-shard-0:8001", "model-exporter-shard-1:8001")
+
+
+def render_stack_scale_out_config() -> str:
+    """The config of the stack's ``postgres`` profile: every API replica and every exporter shard."""
+    return render_prometheus_config(
+        api_targets=list(STACK_SCALE_OUT_API_TARGETS),
+        exporter_targets=list(STACK_SCALE_OUT_EXPORTER_TARGETS),
+        rule_files=list(STACK_RULE_FILES),
+    )
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -108,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--stack",
         action="store_true",
         help="the Docker stack's config (service names, rules mounted at " + STACK_RULES_DIR + ")",
+    )
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help=f"with --stack: the postgres profile's config ({STACK_SCALE_OUT_FILE}: replicas and shards)",
     )
     parser.add_argument(
         "--with-alertmanager",
@@ -151,7 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.stack:
-        sys.stdout.write(render_stack_config(with_alertmanager=args.with_alertmanager))
+        sys.stdout.write(
+            render_stack_scale_out_config()
+            if args.scale_out
+            else render_stack_config(with_alertmanager=args.with_alertmanager)
+        )
         return 0
     if not args.api_target and not args.exporter_target:
         parser.error("give --stack, or at least one --api-target or --exporter-target")

@@ -49,6 +49,8 @@ class FeatureSpec:
     minimum: float | None = None
     maximum: float | None = None
     categories: tuple[str, ...] | None = None
+    # drift (issue #13): flag only with an effect size at least this; None: EXPORTER_DRIFT_MIN_EFFECT
+    min_effect: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -97,4 +99,6 @@ class FeatureSpec:
             out["min"], out["max"] = self.minimum, self.maximum
         else:
             out["categories"] = list(self.categories) if self.categories is not None else None
+        if self.min_effect is not None:
+            out["min_effect"] = self.min_effect
         return out

@@ -62,7 +62,7 @@ def override_specs(
     return specs
 
 
-_OVERRIDE_KEYS = frozenset({"kind", "required", "min", "max", "range", "categories"})
+_OVERRIDE_KEYS = frozenset({"kind", "required", "min", "max", "range", "categories", "min_effect"})
 
 
 def _apply_override(base: FeatureSpec, override: Mapping[str, Any]) -> FeatureSpec:
@@ -104,6 +104,11 @@ def _apply_override(base: FeatureSpec, override: Mapping[str, Any]) -> FeatureSp
                 None if cats is None else tuple(dict.fromkeys(category_key(c) for c in cats))
             )
         changes.update(categories=categories, minimum=None, maximum=None)
+    if "min_effect" in override:  # drift's practical-significance threshold (issue #13)
+        threshold = override["min_effect"]
+        if threshold is not None and not (is_number(threshold) and threshold >= 0):
+            raise ValueError(f'"min_effect" must be a number ≥ 0 or null, not {threshold!r}')
+        changes["min_effect"] = None if threshold is None else float(threshold)
     return replace(base, **changes)
 
 

@@ -41,12 +41,54 @@ counted by the quality metrics and left out of the tests; too little data gives
 NaN and a skip reason.
 """
 
-from exporter.statistics.columns import FeatureColumns
-from exporter.statistics.drift import DriftConfig, DriftReport, FeatureDrift, compute_drift
-from exporter.statistics.incremental import IncrementalDrift
-from exporter.statistics.performance import PerformanceReport, compute_performance, infer_task
-from exporter.statistics.quality import ColumnQuality, QualityCounts, QualityReport, compute_quality
-from exporter.statistics.reference import ReferenceProfile
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from exporter.statistics.columns import FeatureColumns
+    from exporter.statistics.drift import DriftConfig, DriftReport, FeatureDrift, compute_drift
+    from exporter.statistics.incremental import IncrementalDrift
+    from exporter.statistics.performance import PerformanceReport, compute_performance, infer_task
+    from exporter.statistics.quality import (
+        ColumnQuality,
+        QualityCounts,
+        QualityReport,
+        compute_quality,
+    )
+    from exporter.statistics.reference import ReferenceProfile
+    from exporter.statistics.skips import SkipReason
+
+# Public name → the module that defines it. Imported on first use (PEP 562), so that
+# ``exporter.statistics.skips`` stays importable without numpy/scipy (the catalog uses it).
+_HOMES = {
+    "FeatureColumns": "columns",
+    "DriftConfig": "drift",
+    "DriftReport": "drift",
+    "FeatureDrift": "drift",
+    "compute_drift": "drift",
+    "IncrementalDrift": "incremental",
+    "PerformanceReport": "performance",
+    "compute_performance": "performance",
+    "infer_task": "performance",
+    "ColumnQuality": "quality",
+    "QualityCounts": "quality",
+    "QualityReport": "quality",
+    "compute_quality": "quality",
+    "ReferenceProfile": "reference",
+    "SkipReason": "skips",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ColumnQuality",
@@ -59,6 +101,7 @@ __all__ = [
     "QualityCounts",
     "QualityReport",
     "ReferenceProfile",
+    "SkipReason",
     "compute_drift",
     "compute_performance",
     "compute_quality",

@@ -132,10 +132,6 @@ class FeatureColumns:
         """The newest ``n_rows`` rows."""
         return self.slice(max(self.n_rows - n_rows, 0))
 
-    def missing_mask(self, name: str) -> np.ndarray:
-        """Rows where feature ``name`` is missing (absent, null, NaN, ±inf)."""
-        return self.status[name] == MISSING
-
     def violation_counts(self) -> dict[tuple[str, str], int]:
         """(column, violation kind) → count over all rows; only non-zero counts."""
         counts: dict[tuple[str, str], int] = {}

@@ -35,7 +35,7 @@ from exporter.statistics.drift import (
     numeric_drift,
 )
 from exporter.statistics.ranked import RankedWindow, SpareTable
-from exporter.statistics.reference import NumericReference, ReferenceProfile
+from exporter.statistics.reference import CategoricalReference, NumericReference, ReferenceProfile
 
 
 class IncrementalDrift:
@@ -92,16 +92,15 @@ class IncrementalDrift:
         tested = {name: self._numeric(name) for name in self._ranked}
         results: dict[str, FeatureDrift] = {}
         for name, ref in self.reference.features.items():
-            result = (
-                tested[name]
-                if name in tested
-                else categorical_drift(name, ref, self._counts[name], config)
-            )
+            if isinstance(ref, CategoricalReference):
+                result = categorical_drift(name, ref, self._counts[name], config)
+            else:
+                result = tested[name]
             result.missing_rate_pvalue = missing_rate_pvalue(
                 ref, self._missing[name], self.n_rows, config.min_rows
             )
             results[name] = result
-        return drift_report(results, config, self.n_rows)
+        return drift_report(results, config, self.n_rows, self.reference)
 
     def _numeric(self, name: str) -> FeatureDrift:
         ranked, pending = self._ranked[name], self._pending[name]

@@ -180,10 +180,17 @@ class RankedWindow:
         Valid until the next :meth:`add`, :meth:`remove` or :meth:`sample` of a window sharing the spare table.
         """
         ref = self.reference
+        distinct, counts, below, at_or_below, prefix_below = (
+            self._row(i) for i in range(len(self.FIELDS))
+        )
         return SortedSample(
             ref.sorted_values,
             ref.prefix,
-            *(self._row(i) for i in range(len(self.FIELDS))),
+            distinct,
+            counts,
+            below,
+            at_or_below,
+            prefix_below,
             self.size,
             self._spare.scratch(self._width),
         )

@@ -44,9 +44,10 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("text", "json", "github"),
+        choices=("text", "json", "github", "sarif"),
         default="text",
-        help="text (default, grouped by dashboard and panel), json, or github (workflow annotations)",
+        help="text (default, grouped by dashboard and panel), json, github (workflow annotations) "
+        "or sarif (SARIF 2.1.0, for GitHub code scanning and other CI tools)",
     )
     parser.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     parser.add_argument(
@@ -57,6 +58,11 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--list-rules", action="store_true", help="list the rules with their level and exit"
+    )
+    parser.add_argument(
+        "--explain",
+        metavar="RULE",
+        help="explain one rule (what, why, failing and passing examples, how to exclude) and exit",
     )
     live = parser.add_argument_group("live check")
     live.add_argument(
@@ -87,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
     if args.list_rules:
         print(rule_listing())
         return 0
+    if args.explain:
+        return explain(args.explain)
     if args.live_demo and args.prometheus:
         print(
             "mlmon lint: --live-demo starts its own Prometheus; leave out --prometheus",
@@ -97,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = lint_paths(paths, args.config)
         if args.live_demo:
-            from mlmon.lint.live_demo import run_live_demo
+            from mlmon.commands.lint_live_demo import run_live_demo
 
             run_live_demo(paths, report, _progress, Path.cwd())
         elif args.live or args.prometheus:
@@ -113,6 +121,24 @@ def run(args: argparse.Namespace) -> int:
 
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def explain(name: str) -> int:
+    import difflib
+
+    from mlmon.lint.registry import all_rules
+    from mlmon.lint.rule_docs import rule_page
+
+    if name not in all_rules():
+        close = difflib.get_close_matches(name, list(all_rules()), n=3)
+        suggestion = f"; did you mean {', '.join(close)}?" if close else ""
+        print(
+            f"mlmon lint: no rule named {name!r}{suggestion} (`mlmon lint --list-rules` lists them)",
+            file=sys.stderr,
+        )
+        return 2
+    print(rule_page(name, generated_note=False))
+    return 0
 
 
 def rule_listing() -> str:

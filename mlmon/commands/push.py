@@ -14,6 +14,7 @@ from mlmon.grafana.apply import ApplyOptions, Outcome, apply_plan
 from mlmon.grafana.client import GrafanaClient
 from mlmon.grafana.config import Target, load_target
 from mlmon.grafana.errors import GrafanaConfigError, NotGrafanaError
+from mlmon.grafana.notifications import load_notifications
 from mlmon.grafana.plan import CONFLICT, MESSAGE_PREFIX, build_plan, datasource_body
 from mlmon.grafana.pull import pull_dashboards, resolve_uids
 from mlmon.grafana.redact import redact
@@ -227,6 +228,7 @@ def _planned(args: argparse.Namespace, overwrite: bool):
         datasource=body,
         concurrency=args.concurrency,
         owner=target.owner,
+        notifications=load_notifications(args.generated),
     )
     print(f"compared in {time.monotonic() - started:.1f}s", file=sys.stderr)
     return client, target, plan

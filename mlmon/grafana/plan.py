@@ -21,6 +21,7 @@ from mlmon.grafana.canonical import (
 )
 from mlmon.grafana.client import GrafanaClient
 from mlmon.grafana.config import MANAGED_TAG, FolderSpec
+from mlmon.grafana.notifications import plan_notifications
 from mlmon.grafana.ownership import (
     DEFAULT_OWNER,
     foreign_rules,
@@ -326,6 +327,7 @@ def build_plan(
     datasource: dict[str, Any] | None = None,
     concurrency: int = 8,
     owner: str = DEFAULT_OWNER,
+    notifications: dict[str, Any] | None = None,
 ) -> Plan:
     plan = Plan()
     if datasource is not None:
@@ -340,6 +342,7 @@ def build_plan(
         groups = pool.map(lambda g: plan_rule_group(client, g, overwrite), source.rule_groups)
         plan.actions.extend(dashboards)
         plan.actions.extend(groups)
+    plan.actions.extend(plan_notifications(client, notifications))
     if prune:
         plan.actions.extend(_prune_actions(client, source, hits, owner))
     return plan

@@ -19,11 +19,12 @@ from mlmon.grafana.apply import (
     UPDATED,
     Outcome,
 )
+from mlmon.grafana.notifications import KINDS as NOTIFICATION_KINDS
 from mlmon.grafana.plan import CONFLICT, CREATE, DELETE, KEEP, UNCHANGED, UPDATE, Plan
 from mlmon.grafana.redact import redact
 
 SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", CONFLICT: "!", UNCHANGED: "=", KEEP: " "}
-KINDS = ("datasource", "folder", "dashboard", "rule-group")
+KINDS = ("datasource", "folder", "dashboard", "rule-group", *NOTIFICATION_KINDS)
 COLUMNS = (CREATED, UPDATED, DELETED, UNCHANGED_, FAILED, SKIPPED)
 
 

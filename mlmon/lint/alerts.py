@@ -94,7 +94,8 @@ class AlertRule:
         for i, item in enumerate(flat.get("data") or []):
             if not isinstance(item, dict):
                 continue
-            model = item.get("model") if isinstance(item.get("model"), dict) else {}
+            raw_model = item.get("model")
+            model: dict[str, Any] = raw_model if isinstance(raw_model, dict) else {}
             expr = model.get("expr")
             expression = model.get("expression")
             found.append(

@@ -3,7 +3,9 @@
 Works on any dashboard JSON Grafana 8-12 exports: the modern flat ``panels``
 list where collapsed rows hold their panels, rows nested in collapsed rows
 (which Grafana's own linter skips), legacy ``rows``, library panels, mixed
-datasources and legacy string datasources.
+datasources, Grafana's built-in datasources and legacy string datasources.
+The copies Grafana saves of repeated panels and rows are left out: Grafana
+rebuilds them from the original on load.
 """
 
 from __future__ import annotations
@@ -18,6 +20,17 @@ from mlmon.lint.findings import Location
 from mlmon.lint.promql import VARIABLE
 
 MIXED = "-- Mixed --"
+# Grafana's built-in datasources, as legacy names and as {"type": "datasource", "uid": ...}:
+# none of them runs PromQL.
+BUILTIN_DATASOURCES = {
+    "-- Mixed --": "mixed",
+    "-- Grafana --": "grafana",
+    "grafana": "grafana",
+    "-- Dashboard --": "dashboard",
+}
+# Keys Grafana sets on the copies it makes of a repeated panel or row; the
+# copies are regenerated from the original on load, so only the original is linted.
+REPEAT_COPY_KEYS = ("repeatPanelId", "repeatIteration", "repeatRowId")
 # Panel types that show no query results: they need no targets, units or datasource.
 NON_DATA_PANELS = frozenset(
     {
@@ -62,12 +75,19 @@ class Target:
         return bool(self.raw.get("hide"))
 
     @property
+    def panel_id(self) -> int | None:
+        """The panel whose results this target reuses (the ``-- Dashboard --`` datasource)."""
+        value = self.raw.get("panelId")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
     def datasource(self) -> Any:
-        """The datasource the query runs on: its own in a mixed panel, else the panel's."""
+        """The datasource the query runs on: its own, else the panel's (None: the default datasource)."""
         own = self.raw.get("datasource")
         if own is not None and not _is_mixed(own):
             return own
-        return self.panel.datasource
+        panel = self.panel.datasource
+        return None if _is_mixed(panel) else panel
 
 
 @dataclass
@@ -179,7 +199,7 @@ class Dashboard:
             if not isinstance(items, list):
                 return
             for i, raw in enumerate(items):
-                if not isinstance(raw, dict):
+                if not isinstance(raw, dict) or is_repeat_copy(raw):
                     continue
                 panel = Panel(raw, f"{path}[{i}]", row)
                 found.append(panel)
@@ -188,14 +208,16 @@ class Dashboard:
 
         visit(self.raw.get("panels"), f"{self.prefix}panels", None)
         for i, legacy_row in enumerate(self.raw.get("rows") or []):
-            if isinstance(legacy_row, dict):
+            if isinstance(legacy_row, dict) and not is_repeat_copy(legacy_row):
                 row = Panel({"type": "row", **legacy_row}, f"{self.prefix}rows[{i}]")
                 visit(legacy_row.get("panels"), f"{row.path}.panels", row)
         return found
 
-    @property
-    def top_level(self) -> list[Panel]:
-        return [p for p in self.panels if p.row is None]
+    @cached_property
+    def panel_ids(self) -> frozenset[int] | None:
+        """The ids of all panels; None when some panel has none (Grafana numbers those on load)."""
+        ids = [p.id for p in self.panels]
+        return None if None in ids else frozenset(i for i in ids if i is not None)
 
     @cached_property
     def variables(self) -> list[Variable]:
@@ -209,37 +231,53 @@ class Dashboard:
             if isinstance(v, dict)
         ]
 
+    @cached_property
+    def _variables_by_name(self) -> dict[str, Variable]:
+        by_name: dict[str, Variable] = {}
+        for variable in self.variables:
+            by_name.setdefault(variable.name, variable)
+        return by_name
+
     def variable(self, name: str) -> Variable | None:
-        return next((v for v in self.variables if v.name == name), None)
+        return self._variables_by_name.get(name)
 
     def datasource_type(self, datasource: Any) -> str | None:
-        """The plugin type a datasource reference resolves to, or None when it cannot be known from the JSON."""
+        """The plugin type a datasource reference resolves to, or None when it cannot be known from the JSON.
+
+        Built-in datasources resolve to "mixed", "grafana" or "dashboard"; a
+        ``$variable`` to its datasource variable's plugin (or the export's
+        ``__inputs`` entry); a legacy name such as ``"Prometheus"`` or the
+        default datasource (null) cannot be known.
+        """
+        uid = datasource
         if isinstance(datasource, dict):
-            if isinstance(datasource.get("type"), str) and datasource["type"]:
-                return datasource["type"]
-            datasource = datasource.get("uid")
-        name = variable_reference(datasource)
+            uid = datasource.get("uid")
+            kind = datasource.get("type")
+            if isinstance(kind, str) and kind and kind != "datasource":
+                return kind.lower()
+        if isinstance(uid, str) and uid in BUILTIN_DATASOURCES:
+            return BUILTIN_DATASOURCES[uid]
+        name = variable_reference(uid)
         if name is None:
             return None
         if name in self.inputs:
-            return self.inputs[name]
+            return self.inputs[name].lower() or None
         variable = self.variable(name)
         if variable is not None and variable.type == "datasource":
-            return variable.query or None
+            return variable.query.lower() or None
         return None
 
+    def runs_promql(self, datasource: Any) -> bool:
+        """Whether queries on this datasource are PromQL; unknown ones (legacy names, the default) count as yes."""
+        kind = self.datasource_type(datasource)
+        return kind is None or is_promql_plugin(kind)
+
     def is_prometheus(self, target: Target) -> bool:
-        """Whether a target is PromQL; unknown datasources (legacy names, the default) count as Prometheus."""
-        if target.expr is None:
-            return False
-        kind = self.datasource_type(target.datasource)
-        return kind in (None, "prometheus")
+        """Whether a target is PromQL: it has an expr and runs on a Prometheus (or unknown) datasource."""
+        return target.expr is not None and self.runs_promql(target.datasource)
 
     def is_prometheus_query_variable(self, variable: Variable) -> bool:
-        return variable.type == "query" and self.datasource_type(variable.datasource) in (
-            None,
-            "prometheus",
-        )
+        return variable.type == "query" and self.runs_promql(variable.datasource)
 
     def location(self) -> Location:
         return Location(self.file, self.title, self.uid, json_path=self.prefix.rstrip(".") or None)
@@ -267,6 +305,16 @@ class Dashboard:
             for target in panel.targets:
                 if self.is_prometheus(target):
                     yield target
+
+
+def is_repeat_copy(raw: dict[str, Any]) -> bool:
+    """A copy Grafana saved of a repeated panel or row (older exports write the keys as null on originals)."""
+    return any(raw.get(key) is not None for key in REPEAT_COPY_KEYS)
+
+
+def is_promql_plugin(kind: str) -> bool:
+    """Prometheus and the plugins that speak PromQL to it (Amazon/Azure managed Prometheus)."""
+    return "prometheus" in kind
 
 
 def _is_mixed(datasource: Any) -> bool:

@@ -15,6 +15,8 @@ from mlmon.lint.alerts import AlertRule, is_alert_document, rules_in
 from mlmon.lint.dashboard import Dashboard
 
 SUFFIXES = (".json", ".yml", ".yaml")
+# Any of these makes a JSON object a dashboard; Grafana accepts one without "panels" (an empty dashboard).
+DASHBOARD_KEYS = frozenset({"panels", "rows", "schemaVersion", "templating"})
 
 
 class LintInputError(MlmonError):
@@ -42,7 +44,7 @@ def discover(paths: list[Path]) -> list[Path]:
 
 
 def _files_under(directory: Path) -> list[Path]:
-    found = []
+    found: list[Path] = []
     for parent, dirs, files in os.walk(directory):
         # hidden files and directories (.venv, .git, .mlmon-lint.yml) hold no dashboards
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -73,7 +75,7 @@ def read(path: Path, explicit: bool) -> Document | None:
         return Document(path, alerts=list(rules_in(path, data)))
     if explicit:
         raise LintInputError(
-            f"{path}: neither a Grafana dashboard (no 'panels' or 'rows') nor alert rules (no 'groups' or 'rules')"
+            f"{path}: neither a Grafana dashboard (no 'panels', 'rows', 'schemaVersion' or 'templating') nor alert rules (no 'groups' or 'rules')"
         )
     return None
 
@@ -84,7 +86,7 @@ def _dashboard(path: Path, data: Any) -> Dashboard | None:
     prefix = ""
     if isinstance(data.get("dashboard"), dict):  # GET /api/dashboards/uid/... and POST bodies
         data, prefix = data["dashboard"], "dashboard."
-    if "panels" not in data and "rows" not in data:
+    if not DASHBOARD_KEYS & data.keys() or is_alert_document(data):
         return None
     inputs = {
         str(item["name"]): str(item.get("pluginId") or "")

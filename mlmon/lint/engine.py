@@ -103,22 +103,36 @@ def make_query(text: str, origin: str, location: Location) -> Query:
 
 def lint_dashboard(dashboard: Dashboard, rules: list[Rule]) -> Iterator[Finding]:
     queries = list(dashboard_queries(dashboard))
+    # Locations are built once per panel/variable, not once per rule and panel.
+    variables = [(v, dashboard.variable_location(v)) for v in dashboard.variables]
+    panels = [(p, dashboard.panel_location(p)) for p in dashboard.panels]
+    where = dashboard.location()
     for rule in rules:
-        yield from rule.check_dashboard(dashboard, dashboard.location())
-        for variable in dashboard.variables:
-            yield from rule.check_variable(
-                dashboard, variable, dashboard.variable_location(variable)
-            )
-        for panel in dashboard.panels:
-            yield from rule.check_panel(dashboard, panel, dashboard.panel_location(panel))
+        yield from rule.check_dashboard(dashboard, where)
+        if _overrides(rule, "check_variable"):
+            for variable, location in variables:
+                yield from rule.check_variable(dashboard, variable, location)
+        if _overrides(rule, "check_panel"):
+            for panel, location in panels:
+                yield from rule.check_panel(dashboard, panel, location)
         yield from _check_queries(rule, queries)
 
 
+def _overrides(rule: Rule, hook: str) -> bool:
+    """Whether a rule implements ``hook`` (the base class's hooks find nothing: skip the loop)."""
+    return getattr(type(rule), hook) is not getattr(Rule, hook)
+
+
 def _check_queries(rule: Rule, queries: list[Query]) -> Iterator[Finding]:
+    parsed, unparsable = _overrides(rule, "check_query"), _overrides(rule, "check_unparsable")
+    if not (parsed or unparsable):
+        return
     for query in queries:
-        yield from (
-            rule.check_query(query) if query.expr is not None else rule.check_unparsable(query)
-        )
+        if query.expr is not None:
+            if parsed:
+                yield from rule.check_query(query)
+        elif unparsable:
+            yield from rule.check_unparsable(query)
 
 
 def lint_alerts(alerts: list[AlertRule], rules: list[Rule]) -> Iterator[Finding]:

@@ -1,4 +1,4 @@
-"""Rendering a lint report: text for people, JSON for tools, workflow commands for GitHub Actions."""
+"""Rendering a lint report: text for people, JSON for tools, workflow commands for GitHub Actions, SARIF."""
 
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from mlmon.lint.engine import Report
 from mlmon.lint.findings import Finding, Level
 from mlmon.lint.sources import with_sources
 
-FORMATS = ("text", "json", "github")
-
 
 def render(report: Report, fmt: str) -> str:
+    from mlmon.lint.sarif import sarif
+
     renderers: dict[str, Callable[[Report], str]] = {
         "text": text,
         "json": as_json,
         "github": github,
+        "sarif": sarif,
     }
     return renderers[fmt](report)
 

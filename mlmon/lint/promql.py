@@ -68,35 +68,42 @@ def static_value(name: str, context: str) -> str:
     return PLACEHOLDER
 
 
+# What changes the scanner's state: a variable, an escape, a quote or a bracket (variables first,
+# so "[[x]]" is a variable and not two brackets). Everything between is copied as is.
+_SIGNIFICANT = re.compile(VARIABLE.pattern + r"|\\.|[\"'`\[\]]", re.S)
+
+
 def substitute(text: str, resolve: Resolver = static_value) -> str:
     """Replace every Grafana variable in ``text`` with ``resolve(name, context)``."""
     out: list[str] = []
     quote: str | None = None
     brackets = 0
-    i = 0
-    while i < len(text):
-        char = text[i]
-        match = VARIABLE.match(text, i) if char in "$[" else None
-        if match:
+    position = 0
+    while (match := _SIGNIFICANT.search(text, position)) is not None:
+        start, token = match.start(), match.group()
+        out.append(text[position:start])
+        position = match.end()
+        if match.lastindex is not None:  # a variable (one of VARIABLE's groups matched)
             name = next(g for g in match.groups() if g)
-            out.append(resolve(name, _context(text, i, match.end(), quote, brackets)))
-            i = match.end()
-            continue
-        if quote:
-            if char == "\\":
-                out.append(text[i : i + 2])
-                i += 2
-                continue
-            if char == quote:
-                quote = None
-        elif char in "\"'`":
-            quote = char
-        elif char == "[":
-            brackets += 1
-        elif char == "]":
-            brackets = max(0, brackets - 1)
-        out.append(char)
-        i += 1
+            out.append(resolve(name, _context(text, start, position, quote, brackets)))
+        elif token[0] == "\\":
+            if quote is None:  # outside a string a backslash escapes nothing: rescan what follows
+                position = start + 1
+                out.append("\\")
+            else:
+                out.append(token)
+        else:
+            if quote:
+                if token == quote:
+                    quote = None
+            elif token in "\"'`":
+                quote = token
+            elif token == "[":
+                brackets += 1
+            else:
+                brackets = max(0, brackets - 1)
+            out.append(token)
+    out.append(text[position:])
     return "".join(out)
 
 
@@ -117,8 +124,12 @@ class PromQLError(ValueError):
     """The expression is not valid PromQL (after substituting Grafana variables)."""
 
 
+# Functions Prometheus 2 has under names the parser only knows in their Prometheus 3 spelling.
+_RENAMED_FUNCTIONS = re.compile(r"\bholt_winters(?=\s*\()")
+
+
 def parse(text: str, resolve: Resolver = static_value) -> promql_parser.Expr:
-    substituted = substitute(text, resolve)
+    substituted = _RENAMED_FUNCTIONS.sub("double_exponential_smoothing", substitute(text, resolve))
     try:
         return promql_parser.parse(substituted)
     except ValueError as exc:

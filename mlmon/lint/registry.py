@@ -32,6 +32,13 @@ class Query:
     expr: promql_parser.Expr | None  # None when it does not parse: only check_unparsable sees those
     error: str | None = None
 
+    @property
+    def tree(self) -> promql_parser.Expr:
+        """The parsed expression, for check_query (which only sees queries that parsed)."""
+        if self.expr is None:
+            raise ValueError(f"{self.text!r} did not parse: {self.error}")
+        return self.expr
+
 
 class Rule:
     name: ClassVar[str]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-from mlmon.lint.promql import PromQLError, parse
+import promql_parser
+
+from mlmon.lint.promql import VARIABLE, PromQLError, parse
 
 _FUNCTION = re.compile(r"^\s*(\w+)\s*\((.*)\)\s*$", re.S)
 _LABEL = re.compile(r"^[a-zA-Z_]\w*$|^\$\{?\w+\}?$")
@@ -24,6 +26,8 @@ def as_promql(query: str) -> str | None:
     """
     match = _FUNCTION.match(query)
     if not match:
+        if is_series_query(query):
+            return query.strip()
         raise PromQLError(
             "not a Prometheus variable query: use label_values(metric, label), label_names(), "
             "metrics(regex) or query_result(query)"
@@ -34,8 +38,8 @@ def as_promql(query: str) -> str | None:
         label = label.strip()
         if not _LABEL.match(label):
             raise PromQLError(f"label_values: {label!r} is not a label name")
-        if not selector.strip():
-            return None  # label_values(label): every series; nothing specific to check
+        if not selector.strip() or VARIABLE.fullmatch(selector.strip()):
+            return None  # label_values(label), or a selector another variable supplies: nothing to check
         return _checked(f"count by ({label}) ({selector.strip()})")
     if function == "label_names":
         if body:
@@ -48,6 +52,16 @@ def as_promql(query: str) -> str | None:
     raise PromQLError(
         f"unknown variable query function {function}(): use label_values, label_names, metrics or query_result"
     )
+
+
+def is_series_query(query: str) -> bool:
+    """A bare series selector (``up{job="x"}``): Grafana lists the matching series as the values."""
+    if _FUNCTION.match(query):
+        return False
+    try:
+        return isinstance(parse(query), promql_parser.VectorSelector)
+    except PromQLError:
+        return False
 
 
 def _checked(promql: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlmon.alerts import docs
-from mlmon.alerts.compiler import load_groups
+from mlmon.alerts.compiler import load_groups, load_sources
 from tests.alerts.conftest import ALERTS_SRC
 from tests.support.processes import ROOT
 
@@ -34,3 +34,15 @@ def test_templates_are_readable_in_the_docs():
         docs.plain("drift in {{ $labels.feature }}: {{ $value | humanizePercentage }}")
         == "drift in {feature}: {value}"
     )
+
+
+def test_routing_page_is_in_step_with_the_sources():
+    page = (ROOT / "docs" / "alert-routing.md").read_text()
+    sources = load_sources(ALERTS_SRC)
+    assert docs.render_routing(sources) in page, (
+        "docs/alert-routing.md's routing table is out of date: replace the <!-- alerts:routing --> "
+        "block with the output of `python -m mlmon.alerts.docs --routing`"
+    )
+    source = (ALERTS_SRC / "routing.py").read_text()
+    example = page.split("```python\n", 1)[1].split("```", 1)[0]
+    assert example.strip() and example in source  # the policy shown is the one in use

@@ -42,6 +42,7 @@ import pytest
 import requests
 import responses
 
+from tests.grafana.fake_notifications import Notifications
 from tests.support.processes import IN_CI, ROOT
 
 # MLMON_SHARED_DIR stands in for ../shared (e.g. a missing path, to run the suite as a bare clone does)
@@ -61,6 +62,9 @@ class _Spec:
         # The generated file types Duration as int64 nanoseconds, but Grafana's Go model also
         # unmarshals duration strings ("5m"), which is what provisioning files and clients send.
         definitions["Duration"] = {"type": ["integer", "string"]}
+        # The contact-point type enum carries a generator artefact: " webhook", with a space.
+        kinds = definitions["EmbeddedContactPoint"]["properties"]["type"]
+        kinds["enum"] = [kind.strip() for kind in kinds["enum"]]
         self.operations: list[tuple[str, re.Pattern[str], Any]] = []
         for template, ops in spec["paths"].items():
             regex = re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
@@ -180,6 +184,7 @@ class FakeGrafana:
         self.dashboards: dict[str, dict[str, Any]] = {}  # uid -> {"dashboard", "meta", "versions"}
         self.rule_groups: dict[tuple[str, str], dict[str, Any]] = {}
         self.datasources: dict[str, dict[str, Any]] = {}
+        self.notifications = Notifications()
         self.requests: list[tuple[str, str]] = []
         self.headers_seen: list[dict[str, str]] = []
         self.transport_seen: list[dict[str, Any]] = []  # verify/timeout each request was sent with
@@ -347,6 +352,10 @@ class FakeGrafana:
             return 200, [rule for group in self.rule_groups.values() for rule in group["rules"]]
         if segments[0] == "datasources":
             return self._datasource(method, segments[1:], body)
+        if segments[:2] == ["v1", "provisioning"] and len(segments) > 2:
+            answer = self.notifications.handle(method, segments[2:], body)
+            if answer is not None:
+                return answer
         raise Reply(404, f"fake Grafana does not implement {method} {path}")
 
     # -- folders -------------------------------------------------------------------------

@@ -58,11 +58,12 @@ def test_expanded_row_holding_panels_hides_them(tmp_path):
     assert finding.location.panel == "Data drift" and "'Drift p-values'" in finding.message
 
 
-def test_collapsed_row_panel_placed_above_its_row_is_reported(tmp_path):
+def test_collapsed_row_panel_keeps_any_y_because_grafana_rebases_it(tmp_path):
+    # Grafana moves a collapsed row's panels below the row when it is expanded, whatever
+    # their saved y: the real-dashboard corpus had 99 false "above its row" findings.
     dashboard = clean_dashboard()
     panel(dashboard, "Drift p-values")["gridPos"]["y"] = 2
-    [finding] = findings(lint_data(tmp_path, dashboard), "layout-hidden-panel")
-    assert finding.location.panel == "Drift p-values"
+    assert findings(lint_data(tmp_path, dashboard), "layout-hidden-panel") == []
 
 
 def test_rows_nested_in_collapsed_rows_are_linted(tmp_path):

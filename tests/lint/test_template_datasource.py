@@ -27,3 +27,33 @@ def test_dashboard_without_prometheus_queries_needs_no_variable(tmp_path):
         ],
     }
     assert findings(lint_data(tmp_path, dashboard), RULE) == []
+
+
+def test_naming_convention_uses_the_short_name_of_a_plugin_id(tmp_path):
+    dashboard = {
+        "title": "Orders",
+        "templating": {
+            "list": [
+                {
+                    "name": "sql",
+                    "label": "SQL",
+                    "type": "datasource",
+                    "query": "grafana-postgresql-datasource",
+                }
+            ]
+        },
+    }
+    messages = [f.message for f in findings(lint_data(tmp_path, dashboard), RULE)]
+    assert messages == [
+        "datasource variable is named 'sql', expected 'datasource' or 'postgresql_datasource'",
+        "datasource variable is labelled 'SQL', expected 'Data source' or 'Postgresql data source'",
+    ]
+    assert all(f.level is Level.WARNING for f in findings(lint_data(tmp_path, dashboard), RULE))
+
+
+def test_naming_convention_can_be_switched_off(tmp_path):
+    dashboard = clean_dashboard()
+    dashboard["templating"]["list"][0].update(name="ds", label="Datasource")
+    assert len(findings(lint_data(tmp_path, dashboard), RULE)) == 2
+    config = "rules:\n  template-datasource: {naming: false}\n"
+    assert findings(lint_data(tmp_path, dashboard, config=config), RULE) == []

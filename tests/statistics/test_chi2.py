@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 from scipy.stats.contingency import association
 
-from exporter.statistics import compute_drift
+from exporter.statistics import DriftConfig, compute_drift
 from exporter.statistics.categorical import merge_rare_columns
 from tests.statistics.builders import columns_of, profile_of, schema_of
 
@@ -38,8 +38,34 @@ def test_pvalue_statistic_and_cramers_v_equal_scipy_on_the_2xk_table():
     assert result.test == "chi2"
     assert result.statistic == pytest.approx(expected.statistic, rel=1e-9)
     assert result.pvalue == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-12)
-    assert result.effect_size == pytest.approx(association(table, method="cramer"), rel=1e-9)
+    # the effect size is Cramér's V with both samples weighted equally (equal to scipy's on equal rows)
+    p, q = table[0] / table[0].sum(), table[1] / table[1].sum()
+    assert result.effect_size == pytest.approx(
+        math.sqrt(0.5 * np.sum((p - q) ** 2 / (p + q))), rel=1e-9
+    )
     assert result.drift_detected
+
+
+def test_effect_size_is_scipys_cramers_v_when_both_samples_have_the_same_size():
+    reference = draw(["a", "b", "c", "d"], [0.4, 0.3, 0.2, 0.1], 2000)
+    current = draw(["a", "b", "c", "d"], [0.25, 0.3, 0.25, 0.2], 2000)
+    table = np.array([[reference.count(c) for c in "abcd"], [current.count(c) for c in "abcd"]])
+    result = drift_of(reference, current)
+    assert result.effect_size == pytest.approx(association(table, method="cramer"), rel=1e-9)
+
+
+def test_effect_size_does_not_shrink_with_the_windows_share_of_the_rows():
+    # shares 50/50 → 30/70: the same change whatever the sizes; plain Cramér's V shrinks ≈ √(1000/101000)×
+    expected = math.sqrt(0.5 * (0.2**2 / 0.8 + 0.2**2 / 1.2))  # 0.204
+    for reference_rows, window_rows in ((1_000, 1_000), (100_000, 1_000)):
+        half = reference_rows // 2
+        result = drift_of(
+            ["a"] * half + ["b"] * half,
+            ["a"] * (window_rows * 3 // 10) + ["b"] * (window_rows * 7 // 10),
+        )
+        assert result.effect_size == pytest.approx(expected, rel=1e-9)
+    plain = association(np.array([[50_000, 50_000], [300, 700]]), method="cramer")
+    assert plain < 0.05  # 0.040
 
 
 def test_no_drift_gives_a_large_pvalue():
@@ -75,21 +101,41 @@ def test_rare_categories_are_merged_into_one_column_before_the_test():
 def test_merge_keeps_an_other_column_when_it_is_large_enough():
     table = np.array([[1000, 1000, 30, 30, 30], [100, 100, 2, 2, 2]])
     merged = merge_rare_columns(table, 5.0)
-    assert merged.tolist() == [[1000, 1000, 90], [100, 100, 6]]
+    assert merged.table.tolist() == [[1000, 1000, 90], [100, 100, 6]]
+    assert not merged.exact
 
 
 @pytest.mark.parametrize(
     "reference, current, reason",
     [
         (["only"] * 100, ["only"] * 50, "constant_reference"),
-        (["a"] * 1000 + ["b"] * 2, ["a"] * 40, "low_expected_count"),
+        # 8 window rows (min_rows lowered to 5): no two groups of columns can each expect 5 of them
+        (
+            ["a"] * 100 + ["b"] * 100 + ["c"] * 100,
+            ["a", "b", "c", "a", "b", "c", "a", "b"],
+            "low_expected_count",
+        ),
     ],
-    ids=["one category everywhere", "everything rare but one"],
+    ids=["one category everywhere", "too few window rows for two columns"],
 )
 def test_untestable_tables_are_skipped_with_a_reason(reference, current, reason):
-    result = drift_of(reference, current)
+    result = compute_drift(
+        profile_of(SCHEMA, {"city": reference}),
+        columns_of(SCHEMA, {"city": current}),
+        DriftConfig(min_rows=5),
+    ).features["city"]
     assert result.skip_reason == reason
     assert math.isnan(result.pvalue)
+    assert not result.drift_detected
+
+
+def test_one_common_column_and_a_rare_rest_get_fishers_exact_test():
+    # b expects 0.08 window rows: too rare for a chi-square, but a 2×2 table Fisher's test takes exactly
+    result = drift_of(["a"] * 1000 + ["b"] * 2, ["a"] * 40)
+    assert result.skip_reason is None
+    assert result.pvalue == pytest.approx(
+        stats.fisher_exact([[1000, 2], [40, 0]]).pvalue, rel=1e-12
+    )
     assert not result.drift_detected
 
 

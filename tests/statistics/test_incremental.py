@@ -230,3 +230,34 @@ def test_quality_counts_of_a_tracked_window_equal_compute_quality_on_its_rows():
         window.append(parse_batch(schema, rows))
         first += len(rows)
         assert counts.report() == compute_quality(profile, window.columns)
+
+
+def test_a_long_tail_feature_with_unseen_categories_matches_the_from_scratch_report():
+    # categories the reference lacks enter and leave the window: each is its own column until it leaves
+    schema = schema_of(numeric=["x"], categorical=["sku"])
+    keys = np.array([f"sku{i}" for i in range(3_000)], dtype=object)
+    shares = 1.0 / np.arange(1, 3_001) ** 1.1
+    shares /= shares.sum()
+    profile = profile_of(
+        schema, {"x": RNG.normal(size=10_000), "sku": keys[RNG.choice(3_000, 10_000, p=shares)]}
+    )
+    assert (
+        len(profile.features["sku"].categories) < 3_000
+    )  # the reference sample misses part of the tail
+    drift = IncrementalDrift(profile, DriftConfig(min_effect=0.05))
+    held: list = []
+    for k in range(24):
+        n = int(RNG.integers(300, 800))
+        batch = columns_of(
+            schema,
+            {"x": RNG.normal(0.01 * k, size=n), "sku": keys[RNG.choice(3_000, n, p=shares)]},
+        )
+        drift.add(batch)
+        held.append(batch)
+        while sum(b.n_rows for b in held) > 4_000:
+            drift.remove(held.pop(0))
+        if k % 6 == 5:
+            window = held[0].concat(held)
+            scratch = compute_drift(profile, window, DriftConfig(min_effect=0.05))
+            assert scratch.features["sku"].skip_reason is None
+            assert_same_report(drift.report(), scratch)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from exporter.statistics import DriftConfig, compute_drift
+from exporter import catalog
+from exporter.statistics import DriftConfig, SkipReason, compute_drift
 from tests.statistics.builders import columns_of, profile_of, schema_of
 
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = schema_of(numeric=["x"], categorical=["c"])
 RNG = np.random.default_rng(5)
 REFERENCE = {"x": RNG.normal(size=1000), "c": RNG.choice(["a", "b"], size=1000).tolist()}
@@ -105,3 +110,26 @@ def test_empty_window_skips_everything():
     report = drift({"x": [], "c": []})
     assert {f.skip_reason for f in report.features.values()} == {"no_current_values"}
     assert report.drift_columns_count == 0
+
+
+def test_the_catalog_allows_exactly_the_skip_reasons_of_the_enum():
+    metric = catalog.get("data_drift_test_skipped")
+    for reason in SkipReason:
+        assert metric.allows_label_value("reason", reason)
+    for other in ("too_few", "unseen", "low_expected_count|x", ""):
+        assert not metric.allows_label_value("reason", other)
+
+
+def test_the_catalog_and_the_skip_reasons_import_without_numpy():
+    # model services import the catalog without numpy/scipy; exporter.statistics loads them lazily
+    code = (
+        "import sys; sys.modules['numpy'] = None; sys.modules['scipy'] = None\n"
+        "from exporter import catalog\n"
+        "from exporter.statistics import SkipReason\n"
+        "print(catalog.SKIP_REASONS, SkipReason.TOO_FEW_ROWS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "too_few_rows|low_expected_count" in result.stdout

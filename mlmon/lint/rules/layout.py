@@ -60,9 +60,11 @@ class LayoutGridBounds(Rule):
 
 class LayoutOverlap(Rule):
     name = "layout-overlap"
-    level = Level.ERROR
+    level = Level.WARNING  # Grafana pushes the later panel down on load: nothing is hidden
     description = (
-        "No two panels occupy the same grid cells (checked at the top level and inside each row)."
+        "No two panels occupy the same grid cells (checked at the top level and inside each row). "
+        "A warning: Grafana moves the later panel down when it loads the dashboard, so every panel is "
+        "shown, but not where the JSON puts it."
     )
     hint = "move one of the panels (change gridPos.y or gridPos.x) so they do not share cells"
 
@@ -92,31 +94,26 @@ class LayoutHiddenPanel(Rule):
     name = "layout-hidden-panel"
     level = Level.ERROR
     description = (
-        "No panel is hidden by mistake: an expanded row keeps no panels of its own (Grafana does not show them), "
-        "and a collapsed row's panels sit below the row."
+        "No panel is hidden by mistake: an expanded row keeps no panels of its own (Grafana does not "
+        "show them). A collapsed row's panels are fine wherever their gridPos says: Grafana places them "
+        "below the row when it is expanded."
     )
     hint = "move the panels after the row in the top-level panels list, or set the row's collapsed to true"
 
     def check_dashboard(self, dashboard: Dashboard, where: Location) -> Iterable[Finding]:
+        nested: dict[int, list[Panel]] = defaultdict(list)
+        for panel in dashboard.panels:
+            if panel.row is not None:
+                nested[id(panel.row)].append(panel)
         for row in dashboard.panels:
-            if not row.is_row or row.path.startswith(f"{dashboard.prefix}rows["):
+            if not row.is_row or row.collapsed or row.path.startswith(f"{dashboard.prefix}rows["):
                 continue
-            nested = [p for p in dashboard.panels if p.row is row]
-            if nested and not row.collapsed:
-                titles = ", ".join(repr(p.title) for p in nested)
+            if nested.get(id(row)):
+                titles = ", ".join(repr(p.title) for p in nested[id(row)])
                 yield self.finding(
                     dashboard.panel_location(row),
                     f"expanded row holds panels Grafana will not show: {titles}",
                 )
-                continue
-            row_box = _box(row)
-            for panel in nested:
-                box = _box(panel)
-                if row_box and box and box[1] <= row_box[1]:
-                    yield self.finding(
-                        dashboard.panel_location(panel),
-                        f"panel in collapsed row {row.title!r} is placed at y={box[1]}, above its row (y={row_box[1]})",
-                    )
 
 
 class LayoutUniqueTitles(Rule):

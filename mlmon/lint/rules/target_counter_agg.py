@@ -29,12 +29,14 @@ COUNTER_FUNCTIONS = frozenset(
 
 
 def is_counter(metric: str | None) -> bool:
-    """Catalog counters and histogram series (all cumulative); unknown metrics by their _total suffix."""
+    """Catalog counters and histogram series (all cumulative); other metrics by their _total suffix."""
     if metric is None:
         return False
     known = SERIES.get(metric)
     if known is None:
-        return metric.endswith("_total")
+        # A recording rule's output (level:metric:operations) keeps no type: "_total" there is often
+        # a summed gauge (aggregation:kubelet:running_pod_total), so only plain names are judged by it.
+        return metric.endswith("_total") and ":" not in metric
     return known.type is MetricType.COUNTER or (
         known.type is MetricType.HISTOGRAM and metric != known.name
     )
@@ -47,7 +49,7 @@ class TargetCounterAgg(Rule):
     hint = "a counter's raw value only grows and resets on restart: wrap it, e.g. rate(x_total[$__rate_interval])"
 
     def check_query(self, query: Query) -> Iterable[Finding]:
-        for selector in promql.selectors(query.expr):
+        for selector in promql.selectors(query.tree):
             if is_counter(selector.metric) and not COUNTER_FUNCTIONS & set(selector.enclosing):
                 yield self.finding(
                     query.location, f"counter {selector.metric} is used without rate()/increase()"

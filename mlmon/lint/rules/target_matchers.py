@@ -15,6 +15,15 @@ from mlmon.lint import promql
 from mlmon.lint.findings import Finding, Level
 from mlmon.lint.registry import Query, Rule
 
+_NAMED = f"{promql.PLACEHOLDER}:"
+
+
+def _named_placeholder(name: str, context: str) -> str:
+    """Like the static placeholder, but a quoted variable keeps its name, so $job and $foo differ."""
+    if context == promql.Context.QUOTED and not name.startswith("__"):
+        return f"{_NAMED}{name}"
+    return promql.static_value(name, context)
+
 
 class _LabelMatcherRule(Rule):
     label: ClassVar[str]
@@ -24,24 +33,39 @@ class _LabelMatcherRule(Rule):
     def check_query(self, query: Query) -> Iterable[Finding]:
         if query.origin != "panel":
             return
-        for selector in promql.selectors(query.expr):
-            if not any(
-                m.name == self.label
-                and m.op in (promql_parser.MatchOp.Equal, promql_parser.MatchOp.Re)
-                and promql.PLACEHOLDER in m.value
-                for m in selector.matchers
-            ):
-                subject = selector.metric or "selector"
-                yield self.finding(
-                    query.location, f'{subject} has no {self.label}=~"${self.label}" matcher'
+        expr = query.tree
+        if any(
+            m.name == self.label and promql.PLACEHOLDER in m.value
+            for selector in promql.selectors(expr)
+            for m in selector.matchers
+        ):
+            # a variable on the label: parse again keeping variable names, to tell $job from $foo
+            try:
+                expr = promql.parse(query.text, _named_placeholder)
+            except promql.PromQLError:
+                return  # target-promql reports it
+        wanted = f"{_NAMED}{self.label}"
+        for selector in promql.selectors(expr):
+            on_label = [m for m in selector.matchers if m.name == self.label]
+            if any(m.op == promql_parser.MatchOp.Re and m.value == wanted for m in on_label):
+                continue
+            subject = selector.metric or "selector"
+            if any(m.op == promql_parser.MatchOp.Equal and m.value == wanted for m in on_label):
+                message = (
+                    f'{subject} matches {self.label}="${self.label}": with several values (or All) selected '
+                    f'it matches nothing; use {self.label}=~"${self.label}"'
                 )
+            else:
+                message = f'{subject} has no {self.label}=~"${self.label}" matcher'
+            yield self.finding(query.location, message)
 
 
 class TargetJobMatcher(_LabelMatcherRule):
     name = "target-job-matcher"
     label = "job"
     description = (
-        'Every selector in a panel filters by the $job variable (job=~"$job"). Off by default.'
+        'Every selector in a panel filters by the $job variable with a regex matcher (job=~"$job"). '
+        "Off by default."
     )
     hint = 'add job=~"$job" to the selector and a job query variable to the dashboard'
 
@@ -49,7 +73,10 @@ class TargetJobMatcher(_LabelMatcherRule):
 class TargetInstanceMatcher(_LabelMatcherRule):
     name = "target-instance-matcher"
     label = "instance"
-    description = 'Every selector in a panel filters by the $instance variable (instance=~"$instance"). Off by default.'
+    description = (
+        "Every selector in a panel filters by the $instance variable with a regex matcher "
+        '(instance=~"$instance"). Off by default.'
+    )
     hint = (
         'add instance=~"$instance" to the selector and an instance query variable to the dashboard'
     )

@@ -38,7 +38,7 @@ class TargetRateInterval(Rule):
     def check_query(self, query: Query) -> Iterable[Finding]:
         if query.origin != "panel":
             return
-        for call in promql.calls(query.expr):
+        for call in promql.calls(query.tree):
             function = promql.node_name(call)
             if (
                 function not in RATE_FUNCTIONS

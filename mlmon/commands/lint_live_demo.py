@@ -1,7 +1,9 @@
 """``mlmon lint --live-demo``: the live check against the demo stack, started for the occasion.
 
-Reuses the demo's services (``mlmon.demo``): the reference API, the exporter
-and a local Prometheus on 127.0.0.1, in a temporary state directory. Before
+Lives in the CLI layer because it joins two rooms: the linter (``mlmon.lint``,
+which knows nothing of the demo) and the demo's services (``mlmon.demo`` and
+``ml_api``): the reference API, the exporter and a local Prometheus on
+127.0.0.1, in a temporary state directory. Before
 querying, the simulator sends a short burst of traffic with every kind of
 trouble the dashboards show (5xx answers, malformed and incomplete requests,
 an unseen category, drift, degraded ground truth), so a panel is reported only
