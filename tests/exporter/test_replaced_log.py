@@ -14,9 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from exporter.store import PredictionStore
+from exporter.config import ExporterConfig
+from exporter.cycle import Exporter
+from exporter.store import PredictionStore, open_store
 from tests.exporter.conftest import value
 from tests.exporter.logdata import REGRESSION, feature_rows
+from tests.support.postgres import running_postgres
 
 
 def _log(path: Path, rows: int, *, start: int = 0, prefix: str = "r", model: str = REGRESSION):
@@ -155,3 +158,51 @@ def test_ids_going_back_in_the_same_file_are_a_new_log(tmp_path, make_exporter, 
         assert exporter.run_cycle()
     assert _totals(exporter) == (130, 65)
     assert any("went back" in r.message for r in caplog.records)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with running_postgres() as server:
+        yield server
+
+
+def test_a_postgresql_log_recreated_under_the_same_url_is_reread(postgres, tmp_path, caplog):
+    # PostgreSQL positions only grow (transaction ids are cluster-wide): only the log id tells the logs apart,
+    # so that the windows restart from the new log's rows
+    import psycopg
+
+    url = postgres.new_database()
+
+    def log(rows: int, prefix: str) -> None:
+        with open_store(url) as store:
+            store.log_predictions(
+                {
+                    "request_id": f"{prefix}{i}",
+                    "model_name": REGRESSION,
+                    "model_version": "v1",
+                    "features": {"area": float(i)},
+                    "prediction": 1.0,
+                    "latency_seconds": 0.01,
+                }
+                for i in range(rows)
+            )
+            store.log_actuals((f"{prefix}{i}", 1.0, None) for i in range(0, rows, 2))
+
+    log(100, "old-")
+    exporter = Exporter(ExporterConfig(db_url=url))
+    try:
+        assert exporter.run_cycle()
+        assert _totals(exporter) == (100, 50)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP TABLE predictions, actuals, models, reference_columns, meta")
+        log(30, "new-")  # a writer creates the log again, with a new id
+        with caplog.at_level(logging.WARNING, logger="exporter"):
+            assert exporter.run_cycle()
+        assert _totals(exporter) == (130, 65)
+        assert any("log id" in r.message for r in caplog.records)
+        current = value(exporter, "monitoring_window_rows", model_name=REGRESSION, window="current")
+        assert current == 30
+        assert exporter.run_cycle()  # and the next cycle reads nothing twice
+        assert _totals(exporter) == (130, 65)
+    finally:
+        exporter.close()
