@@ -110,9 +110,8 @@ class Exporter:
         self._log_file: LogFile | None = None  # the file the ids above were read from
         # Models with a slot (at most config.max_models) -> clock time a row of theirs was last read.
         self._tracked: dict[str, float] = {}
-        self._referenced: set[str] = (
-            set()
-        )  # models with a reference in the log, as of the last read
+        # Models with a reference in the log, as of the last read.
+        self._referenced: set[str] = set()
         self._unconfirmed: set[str] = set()  # tracked models still to be found in a replaced log
         self._limit_logged = False
         self.untracked_predictions = 0
@@ -219,7 +218,7 @@ class Exporter:
     def _refresh_references(self, store: PredictionStore) -> bool:
         if not store.has_schema():
             raise StageFailure(
-                f"{store.path} has no prediction-log tables yet; they are created by the first "
+                f"{self.config.db_location} has no prediction-log tables yet; they are created by the first "
                 "PredictionStore(path) of a writer (schema in the README)"
             )
         self._follow_log_file(store)
@@ -253,14 +252,13 @@ class Exporter:
         log.warning(
             "prediction log %s %s: reading it again from the start; counters continue from their "
             "totals, windows and statistics restart from its rows",
-            store.path,
+            self.config.db_location,
             why,
         )
         self._last_prediction_id = self._last_actual_id = 0
         self._forget_models(set(self.models))
-        self._unconfirmed = set(
-            self._tracked
-        )  # those not in the new log are dropped once it is read
+        # Those not in the new log are dropped once it is read.
+        self._unconfirmed = set(self._tracked)
 
     # --- which models are exported (issue 12 D3: bounded model_name cardinality) ---
 
@@ -402,7 +400,7 @@ class Exporter:
         if self._unconfirmed:  # a replaced log is read: models that are not in it have left
             gone = self._unconfirmed - set(self.models) - self._referenced
             self._unconfirmed = set()
-            self._evict(gone, f"not in the new prediction log {store.path}")
+            self._evict(gone, f"not in the new prediction log {self.config.db_location}")
 
     def _count(self, predictions: list[PredictionRecord], actuals: list[ActualRecord]) -> None:
         by_model: dict[str, list[PredictionRecord]] = defaultdict(list)
