@@ -52,6 +52,14 @@ overview = row(
         q.sum(q.increase("prediction_log_dropped_total", "$__range")),
         steps=(("green", None), ("red", 1)),
     ),
+    p.stat(
+        "Orphan feedback removed",
+        "Ground-truth values removed in the selected range because no prediction with their "
+        "request_id arrived within the retention (PREDICTION_LOG_ORPHAN_TTL / _MAX): clients "
+        "sending feedback for ids the API never issued.",
+        q.sum(q.increase("prediction_log_orphan_actuals_removed_total", "$__range")),
+        steps=(("green", None), ("orange", 1)),
+    ),
     height=5,
 )
 

@@ -416,6 +416,16 @@ METRICS: tuple[Metric, ...] = (
         "api",
     ),
     _m(
+        "prediction_log_orphan_actuals_removed_total",
+        "counter",
+        "Ground-truth values removed from the prediction log because no prediction with their "
+        "request_id arrived within the orphan retention (age or count bound).",
+        (),
+        "count",
+        "api",
+        "api",
+    ),
+    _m(
         "model_inference_time_seconds",
         "histogram",
         "Time spent in the model's predict call.",

@@ -31,7 +31,7 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -140,7 +140,9 @@ class PostgresPredictionStore:
                 "pip install 'psycopg[binary,pool]'"
             ) from exc
         self.url = url
-        self.path = redact_url(url)  # what messages show where the SQLite store shows its file
+        # What messages show. Deliberately not ``path``: there is no local file (the instrumentation
+        # puts its spill file next to a store's ``path``; give it ``spill_path`` for this store).
+        self.location = redact_url(url)
         self._pool_class = psycopg_pool.ConnectionPool
         self._pool_size = pool_size
         self._timeout = timeout
@@ -153,7 +155,7 @@ class PostgresPredictionStore:
             except Exception as exc:
                 self.close()
                 raise PredictionLogError(
-                    f"cannot create the prediction log in {self.path}: {exc} (check the URL, that the "
+                    f"cannot create the prediction log in {self.location}: {exc} (check the URL, that the "
                     "server runs, and that the user may create tables)"
                 ) from exc
 
@@ -264,7 +266,7 @@ class PostgresPredictionStore:
     def set_reference(
         self,
         model_name: str,
-        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
+        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any] | np.ndarray],
         targets: Sequence[Any] | None = None,
         task: str | None = None,
         feature_schema: Mapping[str, Any] | None = None,
@@ -321,6 +323,38 @@ class PostgresPredictionStore:
             ).fetchone()
         return bool(row[0])
 
+    def writable(self, timeout: float = 0.25) -> bool:
+        """Whether a write transaction can start within about ``timeout`` seconds (server up, not
+        read-only). Blocks: call it off any event loop (the instrumentation's writer thread does)."""
+        try:
+            with self._connections().connection(timeout=timeout) as conn:
+                conn.execute("SET LOCAL statement_timeout = %s", (max(1, int(timeout * 1000)),))
+                row = conn.execute("SHOW transaction_read_only").fetchone()
+                conn.rollback()
+        except Exception:
+            return False
+        return bool(row) and row[0] == "off"
+
+    def prune_orphan_actuals(self, max_age_seconds: float | None, max_rows: int | None) -> int:
+        """Delete ground truth whose prediction never arrived (as the SQLite store's)."""
+        orphan = "NOT EXISTS (SELECT 1 FROM predictions p WHERE p.request_id = actuals.request_id)"
+        deleted = 0
+        with self._transaction() as conn:
+            if max_age_seconds is not None:
+                cursor = conn.execute(
+                    f"DELETE FROM actuals WHERE ts < %s AND {orphan}",
+                    (time.time() - max_age_seconds,),
+                )
+                deleted += max(cursor.rowcount, 0)
+            if max_rows is not None:
+                cursor = conn.execute(
+                    f"DELETE FROM actuals WHERE id IN (SELECT id FROM actuals WHERE {orphan}"
+                    " ORDER BY id DESC OFFSET %s)",
+                    (max_rows,),
+                )
+                deleted += max(cursor.rowcount, 0)
+        return deleted
+
     def log_id(self) -> str | None:
         """A random id written once when the log was created: a different id means a different log."""
         with self._transaction() as conn:
@@ -340,7 +374,10 @@ class PostgresPredictionStore:
 
     def iter_reference(
         self, model_name: str
-    ) -> tuple[ReferenceHeader, Iterator[tuple[str, str, list[Any] | np.ndarray]]] | None:
+    ) -> (
+        tuple[ReferenceHeader, Generator[tuple[str, str, list[Any] | np.ndarray], None, None]]
+        | None
+    ):
         """Header and ``(column, role, values)`` one column at a time, as the SQLite store's."""
         with self._transaction() as conn:
             model = conn.execute(
@@ -359,7 +396,7 @@ class PostgresPredictionStore:
             model_name, model[0], json.loads(model[1]) if model[1] else None, model[2], model[3]
         )
 
-        def columns() -> Iterator[tuple[str, str, list[Any] | np.ndarray]]:
+        def columns() -> Generator[tuple[str, str, list[Any] | np.ndarray], None, None]:
             for name, role in names:  # one column's bytes in memory at a time
                 with self._transaction() as conn:
                     row = conn.execute(

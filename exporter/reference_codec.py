@@ -37,7 +37,7 @@ _FLOAT_EXACT_INTEGERS = 2**53
 _DUMPS = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
-def encode(values: Sequence[Any]) -> tuple[str, str, bytes | None]:
+def encode(values: Sequence[Any] | np.ndarray) -> tuple[str, str, bytes | None]:
     """``(encoding, text, data)`` for one column; ``text`` is the JSON part, ``data`` the binary part."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
         if (

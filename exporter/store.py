@@ -47,7 +47,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -301,6 +301,47 @@ class PredictionStore:
 
     # --- writing -----------------------------------------------------------------
 
+    def writable(self, timeout: float = 0.25) -> bool:
+        """Whether a write transaction can start within ``timeout`` seconds on the file as it is now
+        (a fresh connection: a deleted or replaced file is noticed). Waits up to ``timeout``: call it
+        off any event loop (the instrumentation's writer thread does)."""
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=timeout)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return False
+        return True
+
+    def prune_orphan_actuals(self, max_age_seconds: float | None, max_rows: int | None) -> int:
+        """Delete ground truth whose prediction never arrived: older than ``max_age_seconds``, or
+        beyond the newest ``max_rows`` such values. Returns how many were deleted."""
+        orphan = "NOT EXISTS (SELECT 1 FROM predictions p WHERE p.request_id = actuals.request_id)"
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            before = conn.total_changes
+            if max_age_seconds is not None:
+                conn.execute(
+                    f"DELETE FROM actuals WHERE ts < ? AND {orphan}",
+                    (time.time() - max_age_seconds,),
+                )
+            if max_rows is not None:
+                conn.execute(
+                    f"DELETE FROM actuals WHERE id IN (SELECT id FROM actuals WHERE {orphan} "
+                    "ORDER BY id DESC LIMIT -1 OFFSET ?)",
+                    (max_rows,),
+                )
+            deleted = conn.total_changes - before
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return deleted
+
     def log_prediction(
         self,
         request_id: str,
@@ -361,7 +402,7 @@ class PredictionStore:
     def set_reference(
         self,
         model_name: str,
-        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
+        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any] | np.ndarray],
         targets: Sequence[Any] | None = None,
         task: str | None = None,
         feature_schema: Mapping[str, Any] | None = None,
@@ -457,7 +498,10 @@ class PredictionStore:
 
     def iter_reference(
         self, model_name: str
-    ) -> tuple[ReferenceHeader, Iterator[tuple[str, str, list[Any] | np.ndarray]]] | None:
+    ) -> (
+        tuple[ReferenceHeader, Generator[tuple[str, str, list[Any] | np.ndarray], None, None]]
+        | None
+    ):
         """The reference's header and an iterator over ``(column, role, values)``, one column in memory at a time.
 
         ``values`` is a ``float64`` array (NaN where missing) for a column stored as numbers, else a list
@@ -484,7 +528,7 @@ class PredictionStore:
             else 'SELECT column_name, role, "values", NULL, NULL'  # a schema-1 log not migrated yet
         )
 
-        def columns() -> Iterator[tuple[str, str, list[Any] | np.ndarray]]:
+        def columns() -> Generator[tuple[str, str, list[Any] | np.ndarray], None, None]:
             cursor = conn.execute(
                 f"{select} FROM reference_columns WHERE model_name = ? ORDER BY rowid",
                 (model_name,),
@@ -664,10 +708,14 @@ def _prediction_row(record: Mapping[str, Any], now: float) -> tuple:
 
 
 def _columns(
-    rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
-) -> dict[str, list[Any]]:
+    rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any] | np.ndarray],
+) -> dict[str, list[Any] | np.ndarray]:
     if isinstance(rows, Mapping):
-        return {str(name): list(values) for name, values in rows.items()}
+        # numpy columns stay arrays: the reference codec stores a numeric one without a per-value pass
+        return {
+            str(name): values if isinstance(values, np.ndarray) else list(values)
+            for name, values in rows.items()
+        }
     rows = list(rows)
     names: dict[str, None] = {}
     for row in rows:
@@ -676,7 +724,9 @@ def _columns(
 
 
 def reference_payload(
-    model_name: str, columns: Mapping[str, Sequence[Any]], targets: Sequence[Any] | None
+    model_name: str,
+    columns: Mapping[str, Sequence[Any] | np.ndarray],
+    targets: Sequence[Any] | None,
 ) -> list[tuple[str, str, str, str, str, bytes | None]]:
     """Rows of ``reference_columns`` for one model: ``(model, column, role, text, encoding, data)``."""
     named = [(name, "feature", values) for name, values in columns.items()]

@@ -8,16 +8,18 @@ the app with :mod:`exporter.instrumentation` (the README's two lines).
 from __future__ import annotations
 
 import math
+import re
 import secrets
-import sqlite3
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, HTTPException, Query, Request, status
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from exporter.instrumentation import Instrumentation, model_size_bytes
 from exporter.store import PredictionStore, open_store
@@ -40,6 +42,7 @@ from ml_api.settings import Settings
 
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The body could not be read as UTF-8 JSON"},
+    408: {"description": "The body did not arrive in full within API_BODY_TIMEOUT seconds"},
     413: {"description": "The body is larger than MAX_BODY_BYTES"},
 }
 
@@ -60,19 +63,6 @@ def new_request_id(model_name: str) -> str:
 def model_of_request(request_id: str) -> str | None:
     name, _, token = request_id.rpartition(_ID_SEPARATOR)
     return name if len(token) == 32 else None
-
-
-def _db_writable(path: str) -> bool:
-    try:
-        conn = sqlite3.connect(path, timeout=1.0)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-    return True
 
 
 class Service:
@@ -141,9 +131,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "price-band classifier. Every prediction is written to the prediction log; "
         "send ground truth with POST /feedback. Prometheus metrics: GET /metrics.",
     )
-    app.router.route_class = body_limited_route(settings.max_body_bytes)
+    app.router.route_class = body_limited_route(settings.max_body_bytes, settings.body_timeout)
     app.state.service = service
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
     @app.post("/predict", response_model=Prediction, tags=["predictions"], responses=BODY_ERRORS)
     async def predict(
@@ -190,7 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 f"request_id {body.request_id!r} was not issued by "
                 "this API (use the request_id returned by /predict)",
             )
-        actual = _checked_actual(service.model(name), body.actual)
+        actual = _checked_actual(service.model(name), cast(float | str, body.actual))
         if service.monitoring is not None:
             service.monitoring.log_actual(body.request_id, actual)
         return FeedbackAccepted(request_id=body.request_id)
@@ -212,20 +203,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
     )
     async def health() -> Any:
-        """200 when every model is loaded and the prediction log is writable, 503 otherwise."""
-        log_state: dict[str, object] = {"enabled": service.monitoring is not None}
+        """200 when every model is loaded and the prediction log is writable, 503 otherwise.
+
+        The log's state is the writer's, kept in memory (its thread probes the database about
+        once a second): a health check never waits for the database."""
+        writer_state = service.monitoring.health() if service.monitoring is not None else None
+        log_state: dict[str, object] = {"enabled": writer_state is not None}
         healthy = bool(service.models)
-        if service.monitoring is not None and service.monitoring.writer is not None:
-            writer = service.monitoring.writer
-            writable = writer.alive and _db_writable(settings.db_path)
-            log_state.update(
-                writable=writable,
-                queue_depth=writer.queue_depth,
-                written=writer.stats.written,
-                dropped=writer.stats.dropped,
-                last_error=writer.stats.last_error,
-            )
-            healthy = healthy and writable
+        if writer_state is not None:
+            log_state.update(writer_state.as_dict())
+            healthy = healthy and writer_state.writable
         body = Health(
             status="ok" if healthy else "degraded",
             models={n: True for n in service.models},
@@ -237,7 +224,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     if settings.instrumentation:
         service.monitoring = Instrumentation.install(
-            app, store=service.store, max_queue=settings.log_queue_size
+            app,
+            store=service.store,
+            max_queue=settings.log_queue_size,
+            durable=settings.log_durable,
+            spill_path=settings.spill_path,
+            orphan_max_age=settings.orphan_max_age,
+            orphan_max_rows=settings.orphan_max_rows,
         )
         for model in service.models.values():
             service.memory[model.name] = service.monitoring.track_model(
@@ -246,14 +239,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+# A lone UTF-16 surrogate ("\ud800" in JSON) is a valid JSON string escape but cannot be encoded
+# as UTF-8: echoing it back in an error would fail (a 500) while rendering the 422.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(value: Any) -> Any:
+    """``value`` with every lone surrogate replaced by U+FFFD, so it can be sent as UTF-8 JSON."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encodable(item) for item in value]
+    return value
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422, except that rejected NaN/±inf inputs are echoed as text: JSON cannot carry them,
-    and the default handler would fail with a 500 while reporting them."""
+    """FastAPI's 422, except that what JSON cannot carry is echoed as text: rejected NaN/±inf
+    inputs, and lone surrogates (the default handler would fail with a 500 while reporting them)."""
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
     for error in errors:
         if isinstance(error.get("input"), float) and not math.isfinite(error["input"]):
             error["input"] = str(error["input"])
-    return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+    return JSONResponse(status_code=422, content={"detail": _encodable(jsonable_encoder(errors))})
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's handler, with the detail made encodable (it may echo the client's input)."""
+    assert isinstance(exc, StarletteHTTPException)
+    exc.detail = _encodable(exc.detail)
+    return await http_exception_handler(request, exc)
 
 
 def _checked_actual(model: TrainedModel, actual: float | str) -> float | str:

@@ -11,8 +11,8 @@ import math
 
 from fastapi import HTTPException, Request
 
-DELAY_HEADER = "x-fault-delay"  # seconds to wait before answering (≤ MAX_DELAY)
-STATUS_HEADER = "x-fault-status"  # a 5xx status to answer with instead of predicting
+from ml_api.contract import DELAY_HEADER, STATUS_HEADER
+
 MAX_DELAY = 5.0
 
 

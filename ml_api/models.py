@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 
+from ml_api.contract import CLASSIFICATION_MODEL, MODEL_VERSION, REGRESSION_MODEL
 from ml_api.housing import (
     FEATURES,
     NEIGHBOURHOOD_NAMES,
@@ -30,9 +31,6 @@ from ml_api.housing import (
     true_price,
 )
 
-MODEL_VERSION = "1.0.0"
-REGRESSION_MODEL = "house_price"
-CLASSIFICATION_MODEL = "price_band"
 NUMERIC = tuple(f.name for f in FEATURES if f.kind != "categorical")
 
 

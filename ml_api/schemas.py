@@ -7,12 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ml_api.housing import FEATURES_BY_NAME, NEIGHBOURHOOD_NAMES
-from ml_api.models import CLASSIFICATION_MODEL, NUMERIC, REGRESSION_MODEL
+from ml_api.contract import CLASSIFICATION_MODEL, REGRESSION_MODEL
+from ml_api.housing import FEATURES_BY_NAME, NEIGHBOURHOOD_NAMES, PRICE_BAND_NAMES
+from ml_api.models import NUMERIC
 
 MAX_BATCH = 1_000
 
 Neighbourhood = enum.Enum("Neighbourhood", {name: name for name in NEIGHBOURHOOD_NAMES}, type=str)  # type: ignore[misc]
+PriceBand = enum.Enum("PriceBand", {name: name for name in PRICE_BAND_NAMES}, type=str)  # type: ignore[misc]
 
 
 class ModelName(str, enum.Enum):
@@ -103,23 +105,58 @@ class BatchResponse(BaseModel):
     predictions: list[Prediction]
 
 
+def _feedback_variants(schema: dict[str, Any]) -> None:
+    """State the cross-field rule in the schema too: a price for house_price ids, a band for price_band ids."""
+    schema["oneOf"] = [
+        {
+            "properties": {
+                "request_id": {"pattern": f"^{REGRESSION_MODEL}-[0-9a-f]{{32}}$"},
+                "actual": {"type": "number"},
+            }
+        },
+        {
+            "properties": {
+                "request_id": {"pattern": f"^{CLASSIFICATION_MODEL}-[0-9a-f]{{32}}$"},
+                "actual": {"type": "string", "enum": list(PRICE_BAND_NAMES)},
+            }
+        },
+    ]
+
+
 class Feedback(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # The schema says exactly what is accepted: a number for a house_price request id, a band name
+    # for a price_band one ("" is refused by the schema and by the API alike). Pydantic checks the
+    # type; the pairing with the request id is checked by /feedback (422 naming "actual").
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        use_enum_values=True,
+        json_schema_extra=_feedback_variants,
+    )
 
     request_id: str = Field(
         ...,
         pattern=f"^({REGRESSION_MODEL}|{CLASSIFICATION_MODEL})-[0-9a-f]{{32}}$",
         description="The request_id /predict returned.",
     )
-    actual: float | str = Field(
-        ..., description="The true price (house_price) or price band (price_band)."
+    actual: float | PriceBand = Field(
+        ...,
+        description="The true price (a number, for house_price requests) or price band "
+        f"({', '.join(PRICE_BAND_NAMES)}, for price_band requests).",
     )
 
     @field_validator("actual", mode="before")
     @classmethod
-    def _not_a_boolean(cls, value: object) -> object:
+    def _number_or_band(cls, value: object) -> object:
+        # JSON Schema's rules: true is not a number, and "3" is a string that names no band
+        # (pydantic's lax mode would turn both into numbers).
         if isinstance(value, bool):
             raise ValueError("Input should be a price or a price band, not a boolean")
+        if isinstance(value, str) and value not in PRICE_BAND_NAMES:
+            raise ValueError(
+                f"a text actual must be one of {', '.join(PRICE_BAND_NAMES)} "
+                "(or send a price as a number)"
+            )
         return value
 
 

@@ -25,12 +25,26 @@ class Settings:
     instrumentation: bool = True
     faults: bool = False
     log_queue_size: int = 10_000
+    log_durable: bool = False
+    # Where unwritten rows wait through a database stall; default next to a SQLite log, none for
+    # PostgreSQL (PREDICTION_LOG_SPILL_PATH: a local file per replica).
+    spill_path: str | None = None
+    orphan_max_age: int = 86_400
+    orphan_max_rows: int = 10_000
+    # Server limits (uvicorn): see ml_api/server.py.
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keepalive_timeout: int = 5
+    limit_concurrency: int = 200
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read ``METRICS_DB_PATH``, ``API_HOST``, ``API_PORT``, ``MODEL_SEED``, ``MAX_BODY_BYTES``,
-        ``ML_API_INSTRUMENTATION`` (on by default), ``ML_API_FAULTS`` (off by default) and
-        ``PREDICTION_LOG_QUEUE``."""
+        ``ML_API_INSTRUMENTATION`` (on by default), ``ML_API_FAULTS`` (off by default),
+        ``PREDICTION_LOG_QUEUE``, ``PREDICTION_LOG_DURABLE`` (off by default),
+        ``PREDICTION_LOG_ORPHAN_TTL`` / ``PREDICTION_LOG_ORPHAN_MAX`` (retention of ground truth
+        for unknown request ids) and the server limits ``API_HEADER_TIMEOUT``, ``API_BODY_TIMEOUT``,
+        ``API_KEEPALIVE_TIMEOUT`` (seconds) and ``API_LIMIT_CONCURRENCY``."""
         env = os.environ if env is None else env
         return cls(
             db_path=env.get("METRICS_DB_PATH", cls.db_path),
@@ -42,6 +56,18 @@ class Settings:
             instrumentation=env.get("ML_API_INSTRUMENTATION", "1").lower() in TRUE,
             faults=env.get("ML_API_FAULTS", "0").lower() in TRUE,
             log_queue_size=_int(env, "PREDICTION_LOG_QUEUE", cls.log_queue_size, 1, 10_000_000),
+            log_durable=env.get("PREDICTION_LOG_DURABLE", "0").lower() in TRUE,
+            spill_path=env.get("PREDICTION_LOG_SPILL_PATH") or None,
+            orphan_max_age=_int(
+                env, "PREDICTION_LOG_ORPHAN_TTL", cls.orphan_max_age, 1, 365 * 86_400
+            ),
+            orphan_max_rows=_int(
+                env, "PREDICTION_LOG_ORPHAN_MAX", cls.orphan_max_rows, 0, 100_000_000
+            ),
+            header_timeout=_int(env, "API_HEADER_TIMEOUT", int(cls.header_timeout), 1, 3_600),
+            body_timeout=_int(env, "API_BODY_TIMEOUT", int(cls.body_timeout), 1, 3_600),
+            keepalive_timeout=_int(env, "API_KEEPALIVE_TIMEOUT", cls.keepalive_timeout, 1, 3_600),
+            limit_concurrency=_int(env, "API_LIMIT_CONCURRENCY", cls.limit_concurrency, 1, 100_000),
         )
 
 

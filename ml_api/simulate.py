@@ -30,7 +30,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from ml_api.faults import DELAY_HEADER, STATUS_HEADER
+from ml_api.contract import DELAY_HEADER, MODEL_NAMES, REGRESSION_MODEL, STATUS_HEADER
 from ml_api.housing import (
     OPTIONAL_FEATURES,
     PRICE_BAND_NAMES,
@@ -41,10 +41,9 @@ from ml_api.housing import (
     true_price,
 )
 from ml_api.injections import Injection, parse_injection
-from ml_api.models import CLASSIFICATION_MODEL, REGRESSION_MODEL
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-MODELS = (REGRESSION_MODEL, CLASSIFICATION_MODEL)
+MODELS = MODEL_NAMES
 UNSEEN_NEIGHBOURHOOD = "lakeside_new_development"
 DEGRADED_PRICE_FACTOR = 1.35
 

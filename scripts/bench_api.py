@@ -19,11 +19,22 @@ a second baseline for the store's multi-row INSERT statements. Besides
 throughput it reports the process's CPU time per prediction (the writer's work
 included), which other load on the machine disturbs much less.
 
+Part ``durable`` measures the cost of the durable mode (``PREDICTION_LOG_DURABLE=1``:
+each response waits until its rows are committed) against the default mode
+(answer first, commit within ``flush_interval``), alternating in the same run:
+the median per-round throughput ratio durable/default is the figure to quote.
+
+Part ``stall`` replays issue 12's fault run on a real server: /predict load
+with the prediction log free, then with another connection holding its write
+lock while /health is polled every 0.5 s (D4: throughput and latency must not
+collapse; /health must answer at once), then a SIGKILL during the stall and a
+restart (D6: answered predictions lost must be 0, the spill file replays them).
+
 To measure a change to the instrumentation in one run, give ``--baseline-tree``
 another checkout: its instrumented API joins the HTTP rounds as a third side.
 
-    python scripts/bench_api.py [--part http|inprocess|all] [--endpoint /predict] [--seconds 8] [--rounds 3]
-                                [--baseline-tree DIR]
+    python scripts/bench_api.py [--part http|inprocess|durable|stall|all] [--endpoint /predict]
+                                [--seconds 8] [--rounds 3] [--baseline-tree DIR]
 """
 
 from __future__ import annotations
@@ -37,7 +48,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -136,14 +149,22 @@ def run_load(
 
 
 class Api:
-    def __init__(self, instrumented: bool, workdir: Path, tree: Path = ROOT):
+    def __init__(
+        self,
+        instrumented: bool,
+        workdir: Path,
+        tree: Path = ROOT,
+        env: dict[str, str] | None = None,
+        db: Path | None = None,
+    ):
         self.port = free_port()
-        self.db = workdir / f"bench-{self.port}.db"
+        self.db = db or workdir / f"bench-{self.port}.db"
         env = {
             **os.environ,
             "API_PORT": str(self.port),
             "METRICS_DB_PATH": str(self.db),
             "ML_API_INSTRUMENTATION": "1" if instrumented else "0",
+            **(env or {}),
         }
         self.log = open(workdir / f"api-{self.port}.log", "wb")
         self.proc = subprocess.Popen(
@@ -192,8 +213,9 @@ def bench(
     args: argparse.Namespace,
     workdir: Path,
     tree: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> Result:
-    api = Api(instrumented, workdir, tree)
+    api = Api(instrumented, workdir, tree, env)
     try:
         warm_ok = run_load(api.port, path, bodies, 1.0, args.connections)[
             0
@@ -295,7 +317,11 @@ class InProcessApi:
         ml_api_app.PredictionStore = store_class  # type: ignore[misc]  # the store create_app opens
         try:
             self.app = ml_api_app.create_app(
-                Settings(db_path=str(self.db), instrumentation=variant != "off")
+                Settings(
+                    db_path=str(self.db),
+                    instrumentation=variant != "off",
+                    log_durable=variant == "on, durable",
+                )
             )
         finally:
             ml_api_app.PredictionStore = PredictionStore  # type: ignore[misc]
@@ -354,7 +380,9 @@ def run_in_process(
 ) -> None:
     rounds = args.rounds + 2
     print(f"\nin-process ASGI calls (no sockets): {rounds} rounds, variants alternate", flush=True)
-    apis = [InProcessApi(variant, workdir) for variant in ("off", "on", "on, row by row")]
+    apis = [
+        InProcessApi(variant, workdir) for variant in ("off", "on", "on, row by row", "on, durable")
+    ]
     for path, bodies, per, requests in (
         ("/predict", single, 1, 2_000),
         ("/predict/batch", batches, args.batch_size, 100),
@@ -379,6 +407,15 @@ def run_in_process(
                 f"{api.log_summary()}",
                 flush=True,
             )
+        # Durable mode against the default, same rounds (sequential calls: no group commit to share).
+        durable = [d / o for d, o in zip(rates["on, durable"], rates["on"])]
+        durable_cpu = [d / o for d, o in zip(cpu["on, durable"], cpu["on"])]
+        print(
+            f"  {path:15s} durable/default: throughput ratio {statistics.median(durable):.3f} "
+            f"(rounds {', '.join(f'{r:.2f}' for r in durable)}), CPU per prediction ratio "
+            f"{statistics.median(durable_cpu):.3f} (rounds {', '.join(f'{r:.2f}' for r in durable_cpu)})",
+            flush=True,
+        )
     for api in apis:
         api.close()
 
@@ -411,9 +448,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--part",
-        choices=("http", "inprocess", "all"),
+        choices=("http", "inprocess", "durable", "stall", "all"),
         default="all",
-        help="end-to-end HTTP runs, in-process ASGI runs, or both (default %(default)s)",
+        help="end-to-end HTTP runs, in-process ASGI runs, the durable mode's cost, the "
+        "database-stall fault run, or all of them (default %(default)s)",
     )
     args = parser.parse_args(argv)
     args.endpoints = args.endpoints or ["/predict", "/predict/batch"]
@@ -429,7 +467,136 @@ def main(argv: list[str] | None = None) -> int:
             run_in_process(args, single, batches, Path(tmp))
         if args.part in ("http", "all"):
             run_http(args, single, batches, Path(tmp))
+        if args.part in ("durable", "all"):
+            run_durable(args, single, batches, Path(tmp))
+        if args.part in ("stall", "all"):
+            run_stall(args, single, Path(tmp))
     return 0
+
+
+def run_durable(
+    args: argparse.Namespace, single: list[bytes], batches: list[bytes], workdir: Path
+) -> None:
+    print(
+        f"\ndurable mode (PREDICTION_LOG_DURABLE=1) vs default, end-to-end HTTP: {args.connections} "
+        f"connections, {args.seconds:.0f} s per run, {args.rounds} round(s), sides alternate",
+        flush=True,
+    )
+    sides = {"default": {}, "durable": {"PREDICTION_LOG_DURABLE": "1"}}
+    for endpoint, bodies, per in (
+        ("/predict", single, 1),
+        ("/predict/batch", batches, args.batch_size),
+    ):
+        if endpoint not in args.endpoints:
+            continue
+        results: dict[str, list[Result]] = {"default": [], "durable": []}
+        for round_no in range(args.rounds):
+            order = list(sides) if round_no % 2 == 0 else list(sides)[::-1]
+            for side in order:
+                result = bench(
+                    f"{endpoint} {side}",
+                    True,
+                    endpoint,
+                    bodies,
+                    per,
+                    args,
+                    workdir,
+                    env=sides[side],
+                )
+                results[side].append(result)
+                print(
+                    f"  round {round_no + 1} {endpoint} {side:8s} {result.predictions_per_second:9.0f} "
+                    f"predictions/s  p50 {result.percentile(50):6.2f} ms  p99 {result.percentile(99):6.2f} ms  "
+                    f"errors {result.errors}",
+                    flush=True,
+                )
+        ratios = [
+            d.predictions_per_second / b.predictions_per_second
+            for b, d in zip(results["default"], results["durable"])
+        ]
+        p50 = [
+            d.percentile(50) / b.percentile(50)
+            for b, d in zip(results["default"], results["durable"])
+        ]
+        print(
+            f"  {endpoint}: throughput ratio durable/default: median {statistics.median(ratios):.3f} "
+            f"(per round {', '.join(f'{r:.3f}' for r in ratios)}); p50 latency ratio "
+            f"{statistics.median(p50):.2f}",
+            flush=True,
+        )
+
+
+def run_stall(args: argparse.Namespace, single: list[bytes], workdir: Path) -> None:
+    """Issue 12's D4/D6 fault run: load while another connection holds the log's write lock."""
+    print(
+        f"\ndatabase stall: /predict with {args.connections} connections for {args.seconds:.0f} s with the "
+        "log free, then as long with its write lock held by another connection and /health polled "
+        "every 0.5 s; then SIGKILL during the stall, release, restart",
+        flush=True,
+    )
+    db = workdir / "stall.db"
+    api = Api(True, workdir, db=db)
+    health_seconds: list[float] = []
+    health_status: dict[int, int] = {}
+    stop = threading.Event()
+
+    def poll_health() -> None:
+        while not stop.wait(0.5):
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{api.port}/health", timeout=10
+                ) as response:
+                    status = response.status
+            except urllib.error.HTTPError as err:
+                status = err.code
+            health_seconds.append(time.perf_counter() - started)
+            health_status[status] = health_status.get(status, 0) + 1
+
+    try:
+        free_ok, _, free_lat, free_elapsed = run_load(
+            api.port, "/predict", single, args.seconds, args.connections
+        )
+        blocker = sqlite3.connect(db, timeout=0)
+        blocker.execute("BEGIN IMMEDIATE")
+        poller = threading.Thread(target=poll_health, daemon=True)
+        poller.start()
+        locked_ok, locked_err, locked_lat, locked_elapsed = run_load(
+            api.port, "/predict", single, args.seconds, args.connections
+        )
+        stop.set()
+        poller.join()
+        answered = free_ok + locked_ok
+        api.proc.kill()  # SIGKILL while the lock is still held
+        api.proc.wait(30)
+        api.log.close()
+        blocker.rollback()
+        blocker.close()
+    except BaseException:
+        api.stop()
+        raise
+    free_rate, locked_rate = free_ok / free_elapsed, locked_ok / locked_elapsed
+    print(
+        f"  log free:   {free_rate:7.0f} predictions/s, max latency {max(free_lat) * 1000:7.1f} ms\n"
+        f"  log locked: {locked_rate:7.0f} predictions/s, max latency {max(locked_lat) * 1000:7.1f} ms, "
+        f"errors {locked_err}; throughput ratio locked/free {locked_rate / free_rate:.3f}\n"
+        f"  /health during the stall: {sum(health_status.values())} polls, statuses {health_status}, "
+        f"slowest answer {max(health_seconds, default=float('nan')) * 1000:.1f} ms",
+        flush=True,
+    )
+    restarted = Api(True, workdir, db=db)  # replays the spill file at start
+    try:
+        deadline = time.monotonic() + 60
+        while restarted.logged_rows() < answered and time.monotonic() < deadline:
+            time.sleep(0.2)
+        logged = restarted.logged_rows()
+    finally:
+        restarted.stop()
+    print(
+        f"  SIGKILL during the stall: {answered} predictions answered (incl. before the stall), "
+        f"{logged} in the log after restart, lost {max(0, answered - logged)}",
+        flush=True,
+    )
 
 
 def run_http(

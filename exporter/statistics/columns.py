@@ -149,7 +149,9 @@ class FeatureColumns:
         return counts
 
 
-def encode_column(spec: FeatureSpec, raw: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+def encode_column(
+    spec: FeatureSpec, raw: Sequence[Any] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """One feature's raw values (None where absent) → (values, status) arrays, as :meth:`FeatureColumns.from_rows`.
 
     For readers that load a column at a time (a large reference never needs to exist as rows); ``raw`` may

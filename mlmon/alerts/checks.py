@@ -49,7 +49,8 @@ def check_for(value: object, *, item: str, source: str | None = None) -> str:
             hint="add for_='5m' (how long the condition must hold; '0s' fires at once)",
         )
     seconds(value, what="for", source=source, item=item)
-    return value  # type: ignore[return-value] - seconds() proved it is a str
+    assert isinstance(value, str)  # seconds() raised SourceError for anything else
+    return value
 
 
 def check_interval(value: object, *, item: str, source: str | None = None) -> int:

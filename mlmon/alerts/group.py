@@ -76,7 +76,9 @@ def rule_group(
                     item=rule.title,
                 )
             rule.labels = {**rule.labels, **labels}
-    return RuleGroup(
+    # grafanalib ships no type information, so mypy's attrs plugin only sees
+    # folderUid, not the fields RuleGroup inherits from AlertGroup.
+    return RuleGroup(  # type: ignore[call-arg]
         name=name,
         rules=list(rules),
         folder=folder.title,

@@ -25,7 +25,9 @@ class ThresholdExpression(AlertExpression):
 
 
 def threshold(ref_id: str, input_ref_id: str, evaluator: Evaluator) -> ThresholdExpression:
-    return ThresholdExpression(
+    # grafanalib ships no type information, so mypy's attrs plugin only sees the
+    # fields declared on the subclass (none) and not AlertExpression's.
+    return ThresholdExpression(  # type: ignore[call-arg]
         refId=ref_id,
         expression=input_ref_id,
         expressionType=EXP_TYPE_CLASSIC,  # replaced by "threshold" in to_json_data

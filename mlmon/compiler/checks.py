@@ -31,6 +31,8 @@ def unique_ids(dashboard: dict) -> list[SourceError]:
     problems = []
     for panel, path in _panels(dashboard.get("panels") or []):
         pid = panel.get("id")
+        if not isinstance(pid, int):
+            continue  # the schema reports a missing or non-integer id
         if pid in seen:
             problems.append(
                 SourceError(

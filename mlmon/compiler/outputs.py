@@ -30,7 +30,7 @@ class Plan:
 
 
 def _existing(out_dir: Path, managed: Iterable[str]) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for sub in managed:
         root = out_dir / sub
         if root.is_dir():
@@ -65,9 +65,13 @@ def apply(out_dir: Path, outputs: Mapping[str, bytes], todo: Plan) -> None:
         for rel in todo.missing + todo.stale:
             target = out_dir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            staged.append((Path(tmp), target))
-            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the files from Grafana's container
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+            )
+            staged.append((Path(tmp_name), target))
+            os.chmod(
+                tmp_name, 0o644
+            )  # mkstemp's 0600 would hide the files from Grafana's container
             with os.fdopen(fd, "wb") as handle:
                 handle.write(outputs[rel])
                 handle.flush()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from types import ModuleType
 from typing import Any
 
 from mlmon.compiler import checks
 from mlmon.errors import SourceError
 from mlmon.schema import dashboard_schema
 
+jsonschema_rs: ModuleType | None
 try:  # a Rust validator, ~100x faster: answers "valid?"; jsonschema then explains what is not
     import jsonschema_rs
 except ImportError:  # pragma: no cover - the fast path is optional

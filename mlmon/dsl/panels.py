@@ -18,7 +18,7 @@ quality green above 0.9, latency red above 2 s). Pass ``unit=``,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from grafanalib.core import (
     BarGauge,
@@ -37,7 +37,7 @@ from mlmon.dsl.units import Steps, default_steps, grafana_unit
 from mlmon.dsl.variables import DATASOURCE
 from mlmon.errors import SourceError
 
-QueryLike = Expr | tuple[Expr, str] | Target
+QueryLike: TypeAlias = Expr | tuple[Expr, str] | Target
 
 
 def target(

@@ -17,13 +17,14 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-QUERY, PANEL, VARIABLE, DASHBOARD, PROMETHEUS_ALERT, GRAFANA_ALERT = (
+QUERY, PANEL, VARIABLE, DASHBOARD, PROMETHEUS_ALERT, GRAFANA_ALERT, ROUTING = (
     "query",
     "panel",
     "variable",
     "dashboard",
     "prometheus-alert",
     "grafana-alert",
+    "routing",  # {"rule": a Prometheus rule, "alertmanager": the generated Alertmanager config}
 )
 
 
@@ -80,6 +81,23 @@ def _prometheus_rule(**changes: Any) -> dict[str, Any]:
     }
     rule.update(changes)
     return rule
+
+
+def _routing(receiver: dict[str, Any]) -> dict[str, Any]:
+    """A Prometheus rule (team ml) and an Alertmanager tree that routes team ml to ``receiver``."""
+    return {
+        "rule": _prometheus_rule(labels={"severity": "warning", "team": "ml"}),
+        "alertmanager": {
+            "route": {
+                "receiver": "default",
+                "routes": [{"receiver": receiver["name"], "matchers": ['team="ml"']}],
+            },
+            "receivers": [
+                {"name": "default", "webhook_configs": [{"url": "http://127.0.0.1:9/hook"}]},
+                receiver,
+            ],
+        },
+    }
 
 
 def _grafana_rule(condition: str = "C", threshold_input: str = "B") -> dict[str, Any]:
@@ -147,6 +165,13 @@ EXAMPLES: dict[str, RuleExample] = {
         "confirmation costs little and removes most false alarms.",
         _prometheus_rule(**{"for": "0m"}),
         _prometheus_rule(),
+    ),
+    "alert-routing": RuleExample(
+        ROUTING,
+        "An alert that routes to a receiver with no integration is evaluated, fires, and reaches nobody; "
+        "a route no rule can match is dead configuration, usually a typo in a label value.",
+        _routing({"name": "ml-team"}),
+        _routing({"name": "ml-team", "webhook_configs": [{"url": "http://127.0.0.1:9/ml"}]}),
     ),
     "alert-condition": RuleExample(
         GRAFANA_ALERT,
@@ -377,6 +402,8 @@ EXAMPLES: dict[str, RuleExample] = {
 def document(example: RuleExample, fragment: Any) -> dict[str, Any]:
     """A whole dashboard (or rule file) holding ``fragment``, otherwise ordinary."""
     fragment = copy.deepcopy(fragment)
+    if example.kind == ROUTING:
+        return {"groups": [{"name": "model", "rules": [fragment["rule"]]}]}
     if example.kind == PROMETHEUS_ALERT:
         return {"groups": [{"name": "model", "rules": [fragment]}]}
     if example.kind == GRAFANA_ALERT:

@@ -206,9 +206,11 @@ def selectors(expr: promql_parser.Expr) -> Iterator[Selector]:
     yield from visit(expr, (), None)
 
 
-def calls(expr: promql_parser.Expr) -> Iterator[promql_parser.Expr]:
+def calls(
+    expr: promql_parser.Expr,
+) -> Iterator[promql_parser.Call | promql_parser.AggregateExpr]:
     """Every function call and aggregation in ``expr``, outermost first."""
-    if node_name(expr):
+    if isinstance(expr, (promql_parser.Call, promql_parser.AggregateExpr)):
         yield expr
     for child in children(expr):
         yield from calls(child)

@@ -24,6 +24,7 @@ from mlmon.lint.examples import (
     GRAFANA_ALERT,
     PROMETHEUS_ALERT,
     QUERY,
+    ROUTING,
     RuleExample,
     document,
 )
@@ -46,9 +47,17 @@ def example_findings(name: str, fragment: Any) -> list[Finding]:
     example = EXAMPLES[name]
     rule = all_rules()[name](example.settings)
     data = document(example, fragment)
-    alert = example.kind in (PROMETHEUS_ALERT, GRAFANA_ALERT)
+    alert = example.kind in (PROMETHEUS_ALERT, GRAFANA_ALERT, ROUTING)
     with tempfile.TemporaryDirectory(prefix="mlmon-lint-example-") as tmp:
         path = Path(tmp) / ("example.yml" if alert else "example.json")
+        if (
+            example.kind == ROUTING
+        ):  # the layout of generated/alerts/: prometheus/ beside alertmanager/
+            path = Path(tmp) / "prometheus" / "example.rules.yml"
+            path.parent.mkdir()
+            config = Path(tmp) / "alertmanager" / "alertmanager.yml"
+            config.parent.mkdir()
+            config.write_text(yaml.safe_dump(fragment["alertmanager"], sort_keys=False))
         path.write_text(yaml.safe_dump(data) if alert else json.dumps(data))
         linted = read(path, explicit=True)
         assert linted is not None
@@ -62,6 +71,15 @@ def _snippet(example: RuleExample, fragment: Any) -> str:
         return f"```promql\n{fragment}\n```"
     if example.kind in (PROMETHEUS_ALERT, GRAFANA_ALERT):
         return f"```yaml\n{yaml.safe_dump(fragment, sort_keys=False).rstrip()}\n```"
+    if example.kind == ROUTING:
+        rule = yaml.safe_dump(
+            {"groups": [{"name": "model", "rules": [fragment["rule"]]}]}, sort_keys=False
+        )
+        config = yaml.safe_dump(fragment["alertmanager"], sort_keys=False)
+        return (
+            f"```yaml\n# generated/alerts/prometheus/model.rules.yml\n{rule.rstrip()}\n```\n\n"
+            f"```yaml\n# generated/alerts/alertmanager/alertmanager.yml\n{config.rstrip()}\n```"
+        )
     return f"```json\n{json.dumps(fragment, indent=2)}\n```"
 
 
@@ -72,6 +90,7 @@ _WHERE = {
     "dashboard": "top-level dashboard keys",
     PROMETHEUS_ALERT: "a rule in a Prometheus rule file",
     GRAFANA_ALERT: "a Grafana alert rule (provisioning format)",
+    ROUTING: "a Prometheus rule and the Alertmanager routing generated beside it",
 }
 
 

@@ -2,8 +2,14 @@
 
 Every generated request — valid or not — must get a non-5xx answer that
 conforms to the documented responses; the fault hook stays off, so no 5xx is
-expected. Requests go through Starlette's TestClient (httpx): schemathesis's
-own requests-based ASGI transport breaks on the installed urllib3.
+expected. Requests go through Starlette's TestClient (httpx), never through
+requests/urllib3: schemathesis's own ASGI and WSGI transports are built on
+requests, and fail (``'TrafficPolice' object has no attribute 'keys'``) where
+grafana-client's niquests has installed urllib3-future over urllib3. So this
+test runs, with the examples bounded below, whatever urllib3 the venv holds.
+Schemathesis runs the app's lifespan once more while the module's client
+holds it open; the instrumentation keeps its log writer open until the last
+lifespan ends (before, /health answered 503 here: the writer had been closed).
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ import tempfile
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.testclient import TestClient
 
 from ml_api.app import create_app
@@ -48,6 +53,5 @@ def test_every_operation_answers_without_server_errors(case, client):
     )
 
     assert response.status_code < 500, (case.method, case.path, case.body, response.text)
-    # /feedback checks what a schema cannot say: a price for house_price, a band for price_band.
-    semantic = [positive_data_acceptance] if case.path == "/feedback" else []
-    case.validate_response(response, excluded_checks=semantic)
+    # Every check, /feedback's included: its schema states which actual each request id takes.
+    case.validate_response(response)

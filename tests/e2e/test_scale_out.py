@@ -89,7 +89,7 @@ def test_replicas_write_one_postgres_log_and_sharded_exporters_count_every_row_o
         exporters = []
         try:
             for api, port in zip(apis, api_ports):
-                wait_http_ok(f"http://127.0.0.1:{port}/health", timeout=120, proc=api)
+                wait_http_ok(f"http://127.0.0.1:{port}/health", timeout=300, proc=api)
             simulators = [_simulate(port, seed) for seed, port in enumerate(api_ports)]
             for simulator in simulators:
                 out, err = simulator.communicate(timeout=180)
