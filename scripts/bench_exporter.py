@@ -364,6 +364,15 @@ def bench_models(work: Path, n_models: int, reference_rows: int) -> None:
         )
 
 
+REFERENCE_WRITER = f"""
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from exporter.store import PredictionStore
+with PredictionStore(sys.argv[2]) as store:
+    store.set_reference({MODEL!r}, json.loads(Path(sys.argv[3]).read_text()), task="regression")
+"""
+
 STEADY_PROBE = """
 import json, shutil, sys, time
 from pathlib import Path
@@ -376,9 +385,9 @@ logging.disable(logging.WARNING)
 source, batches_file, window_rows = Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
 path = source.with_name(source.stem + "-probe.db")
 shutil.copy(source, path)
+store = PredictionStore(path)  # first: a writer of a newer schema migrates the log before the exporter reads it
 exporter = Exporter(ExporterConfig(db_path=path, window_rows=window_rows))
 exporter.run_cycle()
-store = PredictionStore(path)
 wall, cpu = [], []
 for predictions, actuals in json.loads(batches_file.read_text()):
     store.log_predictions(predictions)
@@ -388,7 +397,9 @@ for predictions, actuals in json.loads(batches_file.read_text()):
     wall.append(time.perf_counter() - wall_started)
     cpu.append(time.process_time() - cpu_started)
 store.close()
+models = {name: state.reference is not None for name, state in exporter.models.items()}
 exporter.close()
+assert all(models.values()) and models, f"every model must have its reference: {models}"
 print(json.dumps({"wall": wall, "cpu": cpu}))
 """
 
@@ -400,10 +411,19 @@ def bench_against(
     same log and the same new rows, the two runs interleaved (A B A B) in this one run."""
     rng = np.random.default_rng(0)
     source = work / "against.db"
+    reference = work / "against-reference.json"
+    reference.write_text(json.dumps(feature_columns(reference_rows, rng)))
     with PredictionStore(source) as store:
-        store.set_reference(MODEL, feature_columns(reference_rows, rng), task="regression")
         print(f"writing {window_rows:,} logged rows ...", flush=True)
         log_rows(store, window_rows, rng, 0)
+    # The reference is written last, by the baseline's own writer, in the encoding (and schema version) it
+    # reads; this tree reads it too (and its writer migrates its own copy), where the baseline could not read
+    # this tree's binary columns (it would run without drift).
+    subprocess.run(
+        [sys.executable, "-c", REFERENCE_WRITER, str(baseline_tree), str(source), str(reference)],
+        cwd=work,
+        check=True,
+    )
     batches = work / "against-batches.json"
     batches.write_text(
         json.dumps(
