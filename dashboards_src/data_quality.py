@@ -123,6 +123,14 @@ pipeline = row(
         (q.rate("exporter_cycles_total", by=()), "cycles"),
         (q.rate("exporter_errors_total", by=("stage",)), "errors {{stage}}"),
     ),
+    p.timeseries(
+        "Models exported",
+        "Models the exporter serves (at most EXPORTER_MAX_MODELS), and predictions per second of "
+        "models beyond that limit, which are only counted: raise the limit or split the models.",
+        (q.max(q.series("exporter_models")), "models"),
+        (q.rate("exporter_untracked_predictions_total", by=()), "untracked predictions/s"),
+        unit="short",
+    ),
 )
 
 labels = row(

@@ -530,6 +530,24 @@ METRICS: tuple[Metric, ...] = (
         "exporter",
         label_values={"stage": EXPORTER_STAGES},
     ),
+    _m(
+        "exporter_models",
+        "gauge",
+        "Models whose metrics the exporter serves (at most EXPORTER_MAX_MODELS).",
+        (),
+        "count",
+        "exporter",
+        "exporter",
+    ),
+    _m(
+        "exporter_untracked_predictions_total",
+        "counter",
+        "Predictions of models beyond EXPORTER_MAX_MODELS: read and counted here, not exported per model.",
+        (),
+        "count",
+        "exporter",
+        "exporter",
+    ),
 )
 
 
@@ -571,8 +589,3 @@ def get(name: str) -> Metric:
 def by_source(source: Source | str) -> tuple[Metric, ...]:
     source = Source(source)
     return tuple(m for m in METRICS if m.source is source)
-
-
-def by_family(family: Family | str) -> tuple[Metric, ...]:
-    family = Family(family)
-    return tuple(m for m in METRICS if m.family is family)

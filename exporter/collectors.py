@@ -42,7 +42,7 @@ class CatalogCollector(Collector):
 
 def _family(metric: Metric, snapshot: Snapshot) -> Family:
     labels = list(metric.labels)
-    samples = snapshot.get(metric.name)
+    samples = snapshot.get(metric)
     if metric.type is MetricType.HISTOGRAM:
         histogram = HistogramMetricFamily(metric.name, metric.help, labels=labels)
         for values, (buckets, total) in samples:  # type: ignore[misc]

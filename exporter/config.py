@@ -141,6 +141,8 @@ class ExporterConfig:
     drift_min_effect: float = 0.0
     regression_tolerance: float = 0.10
     schema_path: Path | None = None
+    max_models: int = 50
+    model_idle_seconds: float | None = 86_400.0
     log_level: str = "INFO"
     db_url: str | None = None  # PostgreSQL; wins over db_path when both are set
     shard: tuple[int, int] | None = None  # (index, count): this exporter's share of the models
@@ -225,6 +227,20 @@ SETTINGS: Mapping[str, Setting] = {
         "--feature-schema",
         "JSON file overriding the feature schema inferred from the reference",
         _optional_path,
+    ),
+    "max_models": Setting(
+        "EXPORTER_MAX_MODELS",
+        "--max-models",
+        "most models exported; further model names are only counted in "
+        "exporter_untracked_predictions_total (default 50)",
+        _positive_int,
+    ),
+    "model_idle_seconds": Setting(
+        "EXPORTER_MODEL_IDLE_SECONDS",
+        "--model-idle-seconds",
+        "a model without reference data that logged nothing new for this long is dropped with its "
+        "series (default 86400; 0 or off: never)",
+        _optional_positive_float,
     ),
     "log_level": Setting(
         "EXPORTER_LOG_LEVEL",

@@ -52,6 +52,13 @@ def _le(bound: float) -> str:
     return repr(float(bound)) if math.isfinite(bound) else "+Inf"
 
 
+def _buckets(histogram: str) -> tuple[float, ...]:
+    buckets = catalog.get(histogram).buckets
+    if buckets is None:
+        raise ValueError(f"{histogram} is not a histogram in the catalog")
+    return buckets
+
+
 @dataclass
 class ModelCounters:
     """The cumulative counts of one model."""
@@ -59,14 +66,10 @@ class ModelCounters:
     predictions: int = 0
     actuals: int = 0
     latency: CumulativeHistogram = field(
-        default_factory=lambda: CumulativeHistogram(
-            catalog.get("prediction_latency_seconds").buckets
-        )
+        default_factory=lambda: CumulativeHistogram(_buckets("prediction_latency_seconds"))
     )
     values: CumulativeHistogram = field(
-        default_factory=lambda: CumulativeHistogram(
-            catalog.get("prediction_value_distribution").buckets
-        )
+        default_factory=lambda: CumulativeHistogram(_buckets("prediction_value_distribution"))
     )
 
     def add_predictions(self, latencies: np.ndarray, predictions: np.ndarray) -> None:

@@ -14,15 +14,16 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from exporter.schema import FeatureSchema, FeatureSpec, infer_feature, load_overrides, number_column
+from exporter.schema import FeatureSchema, FeatureSpec, infer_feature, load_overrides
 from exporter.statistics.columns import FeatureColumns, encode_column
-from exporter.statistics.performance import infer_task
+from exporter.statistics.performance import Task, infer_task
 from exporter.statistics.reference import FeatureReference, ReferenceProfile
 from exporter.store import PredictionStore, ReferenceHeader
+from exporter.values import number_column
 
 PROFILE_THREADS = max(1, min(4, os.cpu_count() or 1))
 
@@ -34,7 +35,7 @@ class ModelReference:
     header: ReferenceHeader
     schema: FeatureSchema
     profile: ReferenceProfile
-    task: str | None
+    task: Task | None
 
 
 def load_reference(
@@ -60,7 +61,8 @@ def load_reference(
     source = str(schema_path)
     specs: list[FeatureSpec] = []
     features: dict[str, FeatureReference] = {}
-    task = header.task
+    # the store's CHECK constraint allows only the two tasks or NULL
+    task = cast("Task | None", header.task)
 
     def prepare(name: str, raw: list[Any] | np.ndarray) -> tuple[FeatureSpec, FeatureReference]:
         if not (isinstance(raw, np.ndarray) and raw.dtype == np.float64):

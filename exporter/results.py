@@ -1,15 +1,17 @@
 """Turning one model's statistics into samples of the catalog's metrics.
 
 Each function takes a report from ``exporter.statistics`` and returns the
-:data:`~exporter.snapshot.Samples` it contributes; label values are given in
-the catalog's label order. Keeping this mapping in one place means a metric's
-labels are written once, next to the catalog names they belong to.
+:class:`~exporter.snapshot.Samples` it contributes. Metrics are the catalog's
+objects, looked up once when this module is imported (a misspelt name fails
+at import), and labels are given by name (a wrong label fails at the first
+sample; see :meth:`Samples.add`).
 """
 
 from __future__ import annotations
 
 import math
 
+from exporter import catalog
 from exporter.counters import CumulativeHistogram, ModelCounters
 from exporter.schema import (
     MISSING_REQUIRED,
@@ -24,31 +26,52 @@ from exporter.statistics.drift import DriftReport
 from exporter.statistics.performance import PerformanceReport
 from exporter.statistics.quality import QualityReport
 
+_metric = catalog.get
+DRIFT_DETECTED = _metric("data_drift_detected")
+DRIFT_PVALUE = _metric("data_drift_pvalue")
+DRIFT_STATISTIC = _metric("data_drift_statistic")
+DRIFT_EFFECT_SIZE = _metric("data_drift_effect_size")
+DRIFT_PSI = _metric("data_drift_psi")
+DRIFT_TEST_SKIPPED = _metric("data_drift_test_skipped")
+MISSING_RATE_PVALUE = _metric("data_missing_rate_pvalue")
+DRIFT_COLUMNS_COUNT = _metric("drift_columns_count")
+MISSING_VALUES_COUNT = _metric("missing_values_count")
+DATA_COMPLETENESS = _metric("data_completeness")
+OUTLIERS_COUNT = _metric("outliers_count")
+SCHEMA_VIOLATIONS_COUNT = _metric("schema_violations_count")
+DATA_QUALITY_SCORE = _metric("data_quality_score")
+MODEL_INFO = _metric("model_info")
+MONITORING_WINDOW_ROWS = _metric("monitoring_window_rows")
+LABEL_LAG_SECONDS = _metric("label_lag_seconds")
+DAILY_PREDICTIONS_TOTAL = _metric("daily_predictions_total")
+ACTUALS_RECEIVED_TOTAL = _metric("actuals_received_total")
+PREDICTION_LATENCY_SECONDS = _metric("prediction_latency_seconds")
+PREDICTION_VALUE_DISTRIBUTION = _metric("prediction_value_distribution")
+LAST_SUCCESS = _metric("exporter_last_success_timestamp_seconds")
+CYCLE_DURATION = _metric("exporter_cycle_duration_seconds")
+CYCLES_TOTAL = _metric("exporter_cycles_total")
+ERRORS_TOTAL = _metric("exporter_errors_total")
+MODELS = _metric("exporter_models")
+UNTRACKED_PREDICTIONS_TOTAL = _metric("exporter_untracked_predictions_total")
+
 
 def drift_samples(model: str, report: DriftReport) -> Samples:
-    samples: Samples = {
-        name: []
-        for name in (
-            "data_drift_detected",
-            "data_drift_pvalue",
-            "data_drift_statistic",
-            "data_drift_effect_size",
-            "data_drift_psi",
-            "data_drift_test_skipped",
-            "data_missing_rate_pvalue",
-        )
-    }
+    samples = Samples()
+    add = samples.add
     for feature, drift in report.features.items():
-        test_labels = (model, feature, drift.test)
-        samples["data_drift_detected"].append(((model, feature), float(drift.drift_detected)))
-        samples["data_drift_pvalue"].append((test_labels, drift.pvalue))
-        samples["data_drift_statistic"].append((test_labels, drift.statistic))
-        samples["data_drift_effect_size"].append((test_labels, drift.effect_size))
-        samples["data_drift_psi"].append(((model, feature), drift.psi))
-        samples["data_missing_rate_pvalue"].append(((model, feature), drift.missing_rate_pvalue))
+        add(DRIFT_DETECTED, float(drift.drift_detected), model_name=model, feature=feature)
+        add(DRIFT_PVALUE, drift.pvalue, model_name=model, feature=feature, test=drift.test)
+        add(DRIFT_STATISTIC, drift.statistic, model_name=model, feature=feature, test=drift.test)
+        add(
+            DRIFT_EFFECT_SIZE, drift.effect_size, model_name=model, feature=feature, test=drift.test
+        )
+        add(DRIFT_PSI, drift.psi, model_name=model, feature=feature)
+        add(MISSING_RATE_PVALUE, drift.missing_rate_pvalue, model_name=model, feature=feature)
         if drift.skip_reason is not None:
-            samples["data_drift_test_skipped"].append(((model, feature, drift.skip_reason), 1.0))
-    samples["drift_columns_count"] = [((model,), float(report.drift_columns_count))]
+            add(
+                DRIFT_TEST_SKIPPED, 1.0, model_name=model, feature=feature, reason=drift.skip_reason
+            )
+    add(DRIFT_COLUMNS_COUNT, float(report.drift_columns_count), model_name=model)
     return samples
 
 
@@ -60,17 +83,13 @@ def _possible_violations(spec: FeatureSpec) -> tuple[str, ...]:
 
 
 def quality_samples(model: str, schema: FeatureSchema, report: QualityReport) -> Samples:
-    samples: Samples = {
-        "missing_values_count": [],
-        "data_completeness": [],
-        "outliers_count": [],
-        "schema_violations_count": [],
-    }
+    samples = Samples()
+    add = samples.add
     for column, quality in report.columns.items():
-        samples["missing_values_count"].append(((model, column), float(quality.missing_count)))
-        samples["data_completeness"].append(((model, column), quality.completeness))
+        add(MISSING_VALUES_COUNT, float(quality.missing_count), model_name=model, column=column)
+        add(DATA_COMPLETENESS, quality.completeness, model_name=model, column=column)
         if quality.outliers_count is not None:
-            samples["outliers_count"].append(((model, column), float(quality.outliers_count)))
+            add(OUTLIERS_COUNT, float(quality.outliers_count), model_name=model, column=column)
     # Every kind a column can break gets a series (0 when clean), so alerts see 0 rather than no data.
     kinds = {spec.name: _possible_violations(spec) for spec in schema}
     for column, _kind in report.violations:
@@ -78,42 +97,51 @@ def quality_samples(model: str, schema: FeatureSchema, report: QualityReport) ->
     for column, possible in kinds.items():
         for kind in dict.fromkeys(possible + tuple(k for c, k in report.violations if c == column)):
             count = report.violations.get((column, kind), 0)
-            samples["schema_violations_count"].append(((model, column, kind), float(count)))
-    samples["data_quality_score"] = [((model,), report.score)]
+            add(SCHEMA_VIOLATIONS_COUNT, float(count), model_name=model, column=column, kind=kind)
+    add(DATA_QUALITY_SCORE, report.score, model_name=model)
     return samples
 
 
 def performance_samples(model: str, version: str, report: PerformanceReport) -> Samples:
-    samples: Samples = {name: [((model, version), value)] for name, value in report.metrics.items()}
-    samples["model_info"] = [((model, version, report.task), 1.0)]
+    samples = Samples()
+    for (
+        name,
+        value,
+    ) in report.metrics.items():  # keyed by catalog name (exporter.statistics.performance)
+        samples.add(_metric(name), value, model_name=model, version=version)
+    samples.add(MODEL_INFO, 1.0, model_name=model, version=version, task=report.task)
+    return samples
+
+
+def model_info_samples(model: str, version: str, task: str) -> Samples:
+    """The task of a model version that has no ground truth yet (no performance to report)."""
+    samples = Samples()
+    samples.add(MODEL_INFO, 1.0, model_name=model, version=version, task=task)
     return samples
 
 
 def window_samples(
     model: str, reference_rows: int, current_rows: int, labelled_rows: int, label_lag_seconds: float
 ) -> Samples:
-    return {
-        "monitoring_window_rows": [
-            ((model, "reference"), float(reference_rows)),
-            ((model, "current"), float(current_rows)),
-            ((model, "labelled"), float(labelled_rows)),
-        ],
-        "label_lag_seconds": [((model,), label_lag_seconds)],
-    }
+    samples = Samples()
+    for window, rows in (
+        ("reference", reference_rows),
+        ("current", current_rows),
+        ("labelled", labelled_rows),
+    ):
+        samples.add(MONITORING_WINDOW_ROWS, float(rows), model_name=model, window=window)
+    samples.add(LABEL_LAG_SECONDS, label_lag_seconds, model_name=model)
+    return samples
 
 
 def counter_samples(counters: dict[str, ModelCounters]) -> Samples:
-    samples: Samples = {
-        "daily_predictions_total": [],
-        "actuals_received_total": [],
-        "prediction_latency_seconds": [],
-        "prediction_value_distribution": [],
-    }
+    samples = Samples()
+    add = samples.add
     for model, counts in sorted(counters.items()):
-        samples["daily_predictions_total"].append(((model,), float(counts.predictions)))
-        samples["actuals_received_total"].append(((model,), float(counts.actuals)))
-        samples["prediction_latency_seconds"].append(((model,), _histogram(counts.latency)))
-        samples["prediction_value_distribution"].append(((model,), _histogram(counts.values)))
+        add(DAILY_PREDICTIONS_TOTAL, float(counts.predictions), model_name=model)
+        add(ACTUALS_RECEIVED_TOTAL, float(counts.actuals), model_name=model)
+        add(PREDICTION_LATENCY_SECONDS, _histogram(counts.latency), model_name=model)
+        add(PREDICTION_VALUE_DISTRIBUTION, _histogram(counts.values), model_name=model)
     return samples
 
 
@@ -122,13 +150,20 @@ def _histogram(histogram: CumulativeHistogram) -> HistogramValue:
 
 
 def health_samples(
-    *, last_success: float, duration: float, cycles: int, errors: dict[str, int]
+    *,
+    last_success: float,
+    duration: float,
+    cycles: int,
+    errors: dict[str, int],
+    models: int,
+    untracked_predictions: int,
 ) -> Samples:
-    return {
-        "exporter_last_success_timestamp_seconds": [((), last_success)],
-        "exporter_cycle_duration_seconds": [
-            ((), duration if math.isfinite(duration) else math.nan)
-        ],
-        "exporter_cycles_total": [((), float(cycles))],
-        "exporter_errors_total": [((stage,), float(count)) for stage, count in errors.items()],
-    }
+    samples = Samples()
+    samples.add(LAST_SUCCESS, last_success)
+    samples.add(CYCLE_DURATION, duration if math.isfinite(duration) else math.nan)
+    samples.add(CYCLES_TOTAL, float(cycles))
+    for stage, count in errors.items():
+        samples.add(ERRORS_TOTAL, float(count), stage=stage)
+    samples.add(MODELS, float(models))
+    samples.add(UNTRACKED_PREDICTIONS_TOTAL, float(untracked_predictions))
+    return samples

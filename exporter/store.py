@@ -21,6 +21,7 @@ write it too)::
                       encoding TEXT,           -- f64 | dict | json; NULL in logs from before schema 2 (json)
                       data BLOB,               -- f64: little-endian float64s; dict: little-endian int32 codes
                       PRIMARY KEY (model_name, column_name))
+    meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)  -- 'log_id': random, written once at creation
 
 Reference columns are stored binary where their values allow (see
 :mod:`exporter.reference_codec`); a log of schema 1 (JSON only) is migrated
@@ -29,6 +30,11 @@ in place the first time a writer opens it, and stays readable before that.
 Duplicates: the first prediction and the first actual for a ``request_id``
 win; later ones are ignored (``log_prediction``/``log_actual`` return False).
 An actual may arrive before its prediction; it is joined when both exist.
+
+``meta`` holds the log's identity: a random ``log_id`` written once, when the
+schema is created. A file that replaces the log (``os.replace`` by a new log)
+has another id, so a reader can tell it from the file it read before even when
+its row ids do not go backwards (:meth:`PredictionStore.log_id`).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import math
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +103,12 @@ CREATE TABLE IF NOT EXISTS reference_columns (
     data BLOB,
     PRIMARY KEY (model_name, column_name)
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
+LOG_ID_KEY = "log_id"
 
 TARGET_COLUMN = "__target__"
 
@@ -241,6 +253,11 @@ class PredictionStore:
                     conn.execute(statement)
             if existing and version < 2:
                 _migrate_reference_columns(conn)
+            # The first writer to create the schema names the log; later ones keep its id.
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                (LOG_ID_KEY, uuid.uuid4().hex),
+            )
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
@@ -454,6 +471,18 @@ class PredictionStore:
             .fetchone()
         )
         return row[0] == 2
+
+    def log_id(self) -> str | None:
+        """The random id this log was given when its schema was created; None for a log without one
+        (created before the ``meta`` table existed, or by a writer that does not create it)."""
+        conn = self._connection()
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (LOG_ID_KEY,)).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return None
+            raise
+        return None if row is None else str(row[0])
 
     def reference_versions(self) -> dict[str, float]:
         """``{model_name: updated_at}`` of every stored reference, to notice when one changes."""

@@ -11,14 +11,13 @@ metrics need (version, prediction, ground truth) live in parallel arrays.
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 import numpy as np
 
+from exporter.batch import ParsedBatch, objects_array, parse_batch
 from exporter.schema import FeatureSchema
 from exporter.statistics.columns import (
     MAX_UNKNOWN_FIELDS,
@@ -26,70 +25,14 @@ from exporter.statistics.columns import (
     OTHER_UNKNOWN_FIELD,
     FeatureColumns,
 )
-from exporter.store import PredictionRecord
+from exporter.values import numeric
 
-
-@dataclass(frozen=True)
-class ParsedBatch:
-    """New rows of one model, parsed; ``bad_json`` lists the request ids whose features were not a JSON object
-    (the rows are kept, with every feature missing)."""
-
-    request_ids: list[str]
-    ts: np.ndarray
-    versions: np.ndarray
-    predictions: np.ndarray
-    actuals: np.ndarray
-    has_actual: np.ndarray
-    columns: FeatureColumns
-    bad_json: list[str]
-
-
-def parse_batch(schema: FeatureSchema, records: Sequence[PredictionRecord]) -> ParsedBatch:
-    """Parse the features JSON of ``records`` (one model) against ``schema``; never raises on bad rows."""
-    # Column by column: one transposition in C instead of one attribute read per row and field.
-    (_, request_ids, ts, _, versions, features, predictions, _, actual_ids, actuals) = (
-        zip(*records) if records else ((),) * len(PredictionRecord._fields)
-    )
-    rows = _parse_features(features)
-    bad_json = [request_id for request_id, row in zip(request_ids, rows) if row is None]
-    rows = [{} if row is None else row for row in rows]
-    return ParsedBatch(
-        request_ids=list(request_ids),
-        ts=np.array(ts, dtype=np.float64),
-        versions=_objects(versions),
-        predictions=_objects(predictions),
-        actuals=_objects(actuals),
-        has_actual=np.fromiter(
-            (actual_id is not None for actual_id in actual_ids), dtype=bool, count=len(actual_ids)
-        ),
-        columns=FeatureColumns.from_rows(schema, rows),
-        bad_json=bad_json,
-    )
-
-
-def _parse_features(texts: Sequence[Any]) -> list[dict[str, Any] | None]:
-    """Each features JSON text as a dict, None where it is not a JSON object."""
-    try:  # one parse for the whole batch is much faster than one per row
-        rows = json.loads("[" + ",".join(texts) + "]")
-        if len(rows) == len(texts) and all(type(row) is dict for row in rows):
-            return rows
-    except (TypeError, ValueError):
-        pass
-    return [_parse_one(text) for text in texts]
-
-
-def _parse_one(text: Any) -> dict[str, Any] | None:
-    try:
-        row = json.loads(text)
-    except (TypeError, ValueError):
-        return None
-    return row if isinstance(row, dict) else None
-
-
-def _objects(values: Sequence[Any]) -> np.ndarray:
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
+__all__ = [
+    "ModelWindow",
+    "ParsedBatch",
+    "WindowListener",
+    "parse_batch",
+]  # parse_batch: its old import path
 
 
 class _Ring:
@@ -236,7 +179,11 @@ class ModelWindow:
                 rows
             ]  # several names may share the "other" mask
         self._ts[where] = batch.ts[rows]
-        self._version_codes[where] = [self._version_code(v) for v in batch.versions[rows]]
+        versions = batch.versions[rows]
+        if (versions == versions[0]).all():  # the usual batch: one model version
+            self._version_codes[where] = self._version_code(versions[0])
+        else:
+            self._version_codes[where] = [self._version_code(v) for v in versions]
         self._predictions[where] = batch.predictions[rows]
         self._actuals[where] = batch.actuals[rows]
         self._has_actual[where] = batch.has_actual[rows]
@@ -270,15 +217,27 @@ class ModelWindow:
 
     def set_actual(self, request_id: str, actual: Any) -> bool:
         """Attach ground truth to a row still in the window; False when the row is not (or no longer) in it."""
-        row = self._row_of.get(request_id)
-        if row is None:
-            return False
-        i = row % self.capacity
-        self._actuals[i] = actual
-        self._actual_numbers[i] = number(actual)
-        self._has_actual[i] = True
+        return self.set_actuals([(request_id, actual)]) == 1
+
+    def set_actuals(self, labels: Iterable[tuple[str, Any]]) -> int:
+        """Attach ``(request_id, actual)`` ground truth to the rows still in the window, in one pass;
+        returns how many rows were found."""
+        row_of, capacity = self._row_of, self.capacity
+        positions: list[int] = []
+        values: list[Any] = []
+        for request_id, actual in labels:
+            row = row_of.get(request_id)
+            if row is not None:
+                positions.append(row % capacity)
+                values.append(actual)
+        if not positions:
+            return 0
+        where = np.array(positions)
+        self._actuals[where] = objects_array(values)
+        self._actual_numbers[where] = numeric(values)
+        self._has_actual[where] = True
         self.changes += 1
-        return True
+        return len(positions)
 
     def label_lag_seconds(self, now: float) -> float:
         """Age of the oldest row still waiting for ground truth; 0 when every row has it."""
@@ -322,59 +281,3 @@ class ModelWindow:
             code = self._versions[version] = len(self.version_names)
             self.version_names.append(version)
         return code
-
-
-_NUMBERS_OR_NONE = frozenset({int, float, type(None)})
-
-
-def numeric(values: Sequence[Any]) -> np.ndarray:
-    """Values as float64, NaN where not a number (class labels, None, booleans)."""
-    if (
-        set(map(type, values)) <= _NUMBERS_OR_NONE
-    ):  # the usual case: numpy converts it (None → NaN) in one call
-        try:
-            return np.array(values, dtype=np.float64)
-        except OverflowError:  # an int beyond float range: value by value below
-            pass
-    out = np.full(len(values), math.nan)
-    for i, value in enumerate(values):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            try:
-                out[i] = value
-            except OverflowError:  # an int beyond float range
-                pass
-    return out
-
-
-def number(value: Any) -> float:
-    """One value as :func:`numeric` converts it (called per labelled row: no array for one value)."""
-    if type(value) in _NUMBERS_OR_NONE and value is not None:
-        try:
-            return float(value)
-        except OverflowError:  # an int beyond float range
-            return math.nan
-    return float(numeric((value,))[0])
-
-
-def provisional_schema(records: Sequence[PredictionRecord]) -> FeatureSchema:
-    """A lenient schema for a model without reference data, from its first logged rows.
-
-    Kinds are inferred as for a reference, but nothing is required and no range
-    or category list is enforced: without a reference there is nothing to
-    validate against, only missing values to count.
-    """
-    rows = []
-    for record in records:
-        try:
-            row = json.loads(record.features_json)
-        except (TypeError, ValueError):
-            continue
-        if isinstance(row, dict):
-            rows.append(row)
-    inferred = FeatureSchema.infer(rows)
-    return FeatureSchema(
-        tuple(
-            replace(spec, required=False, minimum=None, maximum=None, categories=None)
-            for spec in inferred
-        )
-    )

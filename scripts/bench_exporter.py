@@ -4,22 +4,27 @@
 Every figure is measured in this run against a baseline measured in the same
 run, on the same generated data (20 numeric + 4 categorical features):
 
-* cycle: a steady-state cycle over a 100,000-row window with 1,000 new rows,
-  vs a full re-read (a fresh exporter reading and parsing the whole log); its
+* cycle: a steady-state cycle over a 100,000-row window with 1,000 new rows
+  (wall and CPU time; and the same cycles with the standard library's json
+  instead of orjson, interleaved in the same run), vs a full re-read (a fresh exporter reading and parsing the whole log); its
   drift stage (incremental) vs ``compute_drift`` from scratch on the same window;
 * scrape: rendering /metrics for one model with 24 features, and an HTTP GET
   on 127.0.0.1, vs the same for an empty registry;
 * memory: peak RSS of an exporter process that has loaded a 1,000,000-row
   reference and run a cycle, vs the RSS of the interpreter that only imported
-  the exporter (measured in subprocesses).
+  the exporter (measured in subprocesses);
+* models (sizing): 500 model names with one row each, exported with the model
+  limit lifted vs at its default (EXPORTER_MAX_MODELS=50): series per model,
+  scrape size, RSS per model, and what is left once the log is deleted.
 
-Targets (issue 2): cycle <= 50 ms, scrape <= 5 ms, memory <= 500 MB.
+Targets (issue 2, issue 18): cycle <= 50 ms, then <= 25 ms, scrape <= 5 ms, memory <= 500 MB.
 Usage: python scripts/bench_exporter.py [--window-rows N] [--reference-rows N] [--work DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import shutil
@@ -37,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from prometheus_client import CollectorRegistry, generate_latest  # noqa: E402
 
+from exporter import batch  # noqa: E402
 from exporter.collectors import registry_for  # noqa: E402
 from exporter.config import ExporterConfig  # noqa: E402
 from exporter.cycle import Exporter  # noqa: E402
@@ -59,28 +65,44 @@ def feature_columns(n: int, rng: np.random.Generator, shift: float = 0.0) -> dic
     return columns
 
 
-def log_rows(store: PredictionStore, n: int, rng: np.random.Generator, start: int) -> None:
+def new_rows_batch(n: int, rng: np.random.Generator, start: int) -> tuple[list[dict], list[tuple]]:
+    """What :func:`log_rows` writes, as data: the predictions and actuals of ``n`` new rows."""
     columns = feature_columns(n, rng, shift=0.05)
     names = list(columns)
-    records = []
-    for i, values in enumerate(zip(*columns.values())):
-        rid = f"r{start + i}"
-        records.append(
-            {
-                "request_id": rid,
-                "model_name": MODEL,
-                "model_version": "v1",
-                "features": dict(zip(names, values)),
-                "prediction": float(rng.normal(300_000, 50_000)),
-                "latency_seconds": float(rng.uniform(0.001, 0.1)),
-                "ts": time.time(),
-            }
-        )
+    predictions = [
+        {
+            "request_id": f"r{start + i}",
+            "model_name": MODEL,
+            "model_version": "v1",
+            "features": dict(zip(names, values)),
+            "prediction": float(rng.normal(300_000, 50_000)),
+            "latency_seconds": float(rng.uniform(0.001, 0.1)),
+            "ts": time.time(),
+        }
+        for i, values in enumerate(zip(*columns.values()))
+    ]
+    actuals = [(f"r{start + i}", float(rng.normal(300_000, 50_000)), None) for i in range(0, n, 2)]
+    return predictions, actuals
+
+
+def log_rows(store: PredictionStore, n: int, rng: np.random.Generator, start: int) -> None:
+    predictions, actuals = new_rows_batch(n, rng, start)
     for chunk in range(0, n, 10_000):
-        store.log_predictions(records[chunk : chunk + 10_000])
-    store.log_actuals(
-        [(f"r{start + i}", float(rng.normal(300_000, 50_000)), None) for i in range(0, n, 2)]
-    )
+        store.log_predictions(predictions[chunk : chunk + 10_000])
+    store.log_actuals(actuals)
+
+
+CYCLES = 12  # steady-state cycles measured
+
+
+@contextlib.contextmanager
+def json_parser(loads):
+    """Parse logged feature batches with ``loads`` for the duration of the block."""
+    saved, batch.batch_loads = batch.batch_loads, loads
+    try:
+        yield
+    finally:
+        batch.batch_loads = saved
 
 
 def timed(work, repeat: int) -> list[float]:
@@ -108,13 +130,36 @@ def bench_cycle(work: Path, window_rows: int, new_rows: int, reference_rows: int
     started = time.perf_counter()
     exporter.run_cycle()
     first = time.perf_counter() - started
-    steady = []
+    # The same steady state parsed with the standard library's json instead of orjson, in the same run: a second
+    # exporter over the same log, its cycles interleaved with the first one's (order alternating).
+    stdlib = Exporter(config)
+    with json_parser(json.loads):
+        stdlib.run_cycle()
+    steady: list[float] = []
+    steady_cpu: list[float] = []
+    stdlib_steady: list[float] = []
+    stdlib_cpu: list[float] = []
     stages: dict[str, list[float]] = {}
-    for k in range(8):
+    stdlib_stages: dict[str, list[float]] = {}
+
+    def run(target: Exporter, loads, wall: list[float], cpu: list[float], by_stage) -> None:
+        with json_parser(loads):
+            cpu_started, wall_started = time.process_time(), time.perf_counter()
+            target.run_cycle()
+            wall.append(time.perf_counter() - wall_started)
+            cpu.append(time.process_time() - cpu_started)
+        for stage, seconds in target.stage_seconds.items():
+            by_stage.setdefault(stage, []).append(seconds)
+
+    for k in range(CYCLES):
         log_rows(store, new_rows, rng, window_rows + k * new_rows)
-        steady.extend(timed(exporter.run_cycle, 1))
-        for stage, seconds in exporter.stage_seconds.items():
-            stages.setdefault(stage, []).append(seconds)
+        runs = [
+            (exporter, batch.batch_loads, steady, steady_cpu, stages),
+            (stdlib, json.loads, stdlib_steady, stdlib_cpu, stdlib_stages),
+        ]
+        for args in runs if k % 2 == 0 else runs[::-1]:
+            run(*args)
+    stdlib.close()
     state = exporter.models[MODEL]
     drift_config = DriftConfig(
         alpha=config.alpha, correction=config.correction, min_rows=config.min_rows
@@ -128,11 +173,22 @@ def bench_cycle(work: Path, window_rows: int, new_rows: int, reference_rows: int
     print(f"cycle: first cycle (reference load + {window_rows:,} rows) {ms(first)}")
     print(
         f"cycle: steady state, {window_rows:,}-row window + {new_rows:,} new rows: median {ms(median)} "
-        f"(min {ms(min(steady))}, max {ms(max(steady))}; target <= 50 ms)"
+        f"(min {ms(min(steady))}, max {ms(max(steady))}; target <= 25 ms)"
     )
     print(
         "cycle: steady state by stage (median): "
         + ", ".join(f"{stage} {ms(statistics.median(times))}" for stage, times in stages.items())
+    )
+    stdlib_median = statistics.median(stdlib_steady)
+    print(
+        f"cycle: steady state, CPU time: median {ms(statistics.median(steady_cpu))} (the wall time above "
+        "includes waiting for a shared CPU)"
+    )
+    print(
+        f"cycle: same run parsed with json (standard library) instead of orjson: median {ms(stdlib_median)}, "
+        f"CPU {ms(statistics.median(stdlib_cpu))}, read stage "
+        f"{ms(statistics.median(stdlib_stages['read']))} vs {ms(statistics.median(stages['read']))} "
+        f"-> orjson cycle is {stdlib_median / median:.2f}x faster"
     )
     runtime = statistics.median(
         total - drift for total, drift in zip(steady, stages.get("drift", [0.0] * len(steady)))
@@ -229,6 +285,183 @@ def bench_memory(work: Path, reference_rows: int) -> None:
     )
 
 
+MODELS_PROBE = """
+import json, sys, time
+from pathlib import Path
+from exporter.config import ExporterConfig
+from exporter.cycle import Exporter
+from exporter.collectors import registry_for
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+def rss():
+    with open("/proc/self/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    return int(fields["VmRSS"].split()[0]) / 1024
+
+path, max_models = Path(sys.argv[1]), int(sys.argv[2])
+before = rss()
+exporter = Exporter(ExporterConfig(db_path=path, max_models=max_models))
+exporter.run_cycle()
+registry = registry_for(lambda: exporter.snapshot)
+started = time.perf_counter()
+text = generate_latest(registry)
+render = time.perf_counter() - started
+series = sum(len(f.samples) for f in text_string_to_metric_families(text.decode()))
+loaded = rss()
+for suffix in ("", "-wal", "-shm"):
+    Path(f"{path}{suffix}").unlink(missing_ok=True)
+exporter.run_cycle(); exporter.run_cycle()
+after = sum(
+    len(f.samples) for f in text_string_to_metric_families(generate_latest(registry).decode()))
+print(json.dumps({"models": len(exporter.models) or None, "exported": max_models, "series": series,
+                  "bytes": len(text), "render_seconds": render, "rss_before_mb": before, "rss_mb": loaded,
+                  "rss_after_delete_mb": rss(), "series_after_delete": after}))
+"""
+
+
+def bench_models(work: Path, n_models: int, reference_rows: int) -> None:
+    """Sizing: series and memory per model, for n_models names with the cap at its default and lifted."""
+    rng = np.random.default_rng(2)
+    path = work / "models.db"
+    print(f"writing {n_models} models (one row each, 24 features) ...", flush=True)
+    with PredictionStore(path) as store:
+        store.set_reference(MODEL, feature_columns(reference_rows, rng), task="regression")
+        columns = feature_columns(n_models, rng)
+        names = list(columns)
+        store.log_predictions(
+            {
+                "request_id": f"m{i}",
+                "model_name": MODEL if i == 0 else f"model_{i:04d}",
+                "model_version": "v1",
+                "features": dict(zip(names, values)),
+                "prediction": 300_000.0,
+                "latency_seconds": 0.01,
+            }
+            for i, values in enumerate(zip(*columns.values()))
+        )
+        store.log_actuals([(f"m{i}", 300_000.0, None) for i in range(n_models)])
+    default = ExporterConfig().max_models
+    for cap in (n_models, default):
+        copy = work / f"models-{cap}.db"
+        shutil.copy(path, copy)
+        out = subprocess.run(
+            [sys.executable, "-c", MODELS_PROBE, str(copy), str(cap)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(out.stdout)
+        exported = min(cap, n_models)
+        print(
+            f"models: {n_models} model names, EXPORTER_MAX_MODELS={cap}: {exported} exported, "
+            f"{result['series']:,} series ({result['series'] / exported:.0f} per model; 24 features, one has a "
+            f"reference), scrape {result['bytes'] / 1e6:.2f} MB rendered in {ms(result['render_seconds'])}, "
+            f"RSS {result['rss_before_mb']:.0f} -> {result['rss_mb']:.0f} MB "
+            f"({(result['rss_mb'] - result['rss_before_mb']) / exported:.1f} MB per model); after the log "
+            f"is deleted: {result['series_after_delete']} series, RSS {result['rss_after_delete_mb']:.0f} MB"
+        )
+
+
+REFERENCE_WRITER = f"""
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from exporter.store import PredictionStore
+with PredictionStore(sys.argv[2]) as store:
+    store.set_reference({MODEL!r}, json.loads(Path(sys.argv[3]).read_text()), task="regression")
+"""
+
+STEADY_PROBE = """
+import json, shutil, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import logging
+from exporter.config import ExporterConfig
+from exporter.cycle import Exporter
+from exporter.store import PredictionStore
+logging.disable(logging.WARNING)
+source, batches_file, window_rows = Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+path = source.with_name(source.stem + "-probe.db")
+shutil.copy(source, path)
+store = PredictionStore(path)  # first: a writer of a newer schema migrates the log before the exporter reads it
+exporter = Exporter(ExporterConfig(db_path=path, window_rows=window_rows))
+exporter.run_cycle()
+wall, cpu = [], []
+for predictions, actuals in json.loads(batches_file.read_text()):
+    store.log_predictions(predictions)
+    store.log_actuals(actuals)
+    cpu_started, wall_started = time.process_time(), time.perf_counter()
+    exporter.run_cycle()
+    wall.append(time.perf_counter() - wall_started)
+    cpu.append(time.process_time() - cpu_started)
+store.close()
+models = {name: state.reference is not None for name, state in exporter.models.items()}
+exporter.close()
+assert all(models.values()) and models, f"every model must have its reference: {models}"
+print(json.dumps({"wall": wall, "cpu": cpu}))
+"""
+
+
+def bench_against(
+    baseline_tree: Path, work: Path, window_rows: int, new_rows: int, reference_rows: int
+) -> None:
+    """The steady-state cycle of this tree vs another checkout (e.g. `git worktree add /tmp/base main`), on the
+    same log and the same new rows, the two runs interleaved (A B A B) in this one run."""
+    rng = np.random.default_rng(0)
+    source = work / "against.db"
+    reference = work / "against-reference.json"
+    reference.write_text(json.dumps(feature_columns(reference_rows, rng)))
+    with PredictionStore(source) as store:
+        print(f"writing {window_rows:,} logged rows ...", flush=True)
+        log_rows(store, window_rows, rng, 0)
+    # The reference is written last, by the baseline's own writer, in the encoding (and schema version) it
+    # reads; this tree reads it too (and its writer migrates its own copy), where the baseline could not read
+    # this tree's binary columns (it would run without drift).
+    subprocess.run(
+        [sys.executable, "-c", REFERENCE_WRITER, str(baseline_tree), str(source), str(reference)],
+        cwd=work,
+        check=True,
+    )
+    batches = work / "against-batches.json"
+    batches.write_text(
+        json.dumps(
+            [
+                new_rows_batch(new_rows, rng, 10 * window_rows + k * new_rows)
+                for k in range(CYCLES // 2)
+            ]
+        )
+    )
+    results: dict[str, dict[str, list[float]]] = {"baseline": {}, "this tree": {}}
+    for _ in range(2):
+        for name, tree in (("baseline", baseline_tree), ("this tree", ROOT)):
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    STEADY_PROBE,
+                    str(tree),
+                    str(source),
+                    str(batches),
+                    str(window_rows),
+                ],
+                cwd=work,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            for key, values in json.loads(out.stdout).items():
+                results[name].setdefault(key, []).extend(values)
+    base, this = results["baseline"], results["this tree"]
+    for key, label in (("wall", "wall"), ("cpu", "CPU")):
+        b, t = statistics.median(base[key]), statistics.median(this[key])
+        print(
+            f"cycle vs {baseline_tree}: steady state median {label} time {ms(t)} vs baseline {ms(b)} "
+            f"-> {b / t:.2f}x"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--window-rows", type=int, default=100_000)
@@ -239,7 +472,15 @@ def main() -> int:
         "--work", type=Path, help="directory for the generated logs (default: a temporary one)"
     )
     parser.add_argument(
-        "--only", choices=("cycle", "memory"), help="run one part (cycle includes the scrape)"
+        "--baseline-tree",
+        type=Path,
+        help="with --only cycle: also compare the steady-state cycle with the exporter of this checkout",
+    )
+    parser.add_argument("--models", type=int, default=500, help="model names for the sizing part")
+    parser.add_argument(
+        "--only",
+        choices=("cycle", "memory", "models"),
+        help="run one part (cycle includes the scrape)",
     )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-exporter-"))
@@ -249,8 +490,18 @@ def main() -> int:
             exporter = bench_cycle(work, args.window_rows, args.new_rows, args.cycle_reference_rows)
             bench_scrape(exporter)
             exporter.close()
+            if args.baseline_tree is not None:
+                bench_against(
+                    args.baseline_tree.resolve(),
+                    work,
+                    args.window_rows,
+                    args.new_rows,
+                    args.cycle_reference_rows,
+                )
         if args.only in (None, "memory"):
             bench_memory(work, args.reference_rows)
+        if args.only in (None, "models"):
+            bench_models(work, args.models, args.cycle_reference_rows)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

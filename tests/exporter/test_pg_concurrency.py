@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from exporter import catalog
 from exporter.config import ExporterConfig
 from exporter.cycle import Exporter
 from exporter.pg_store import PostgresPredictionStore
@@ -162,9 +163,9 @@ def _scrape_total(exporter: Exporter, name: str) -> float:
 
 
 def _samples(exporter: Exporter):
-    for metric, series in exporter.snapshot.samples.items():
-        for labels, value in series:
-            yield (metric, labels), value
+    for metric in catalog.by_source(catalog.Source.EXPORTER):
+        for labels, value in exporter.snapshot.get(metric):
+            yield (metric.name, labels), value
 
 
 def test_exporter_counts_every_row_across_restarts_while_writers_run(postgres):

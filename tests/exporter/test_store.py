@@ -194,3 +194,20 @@ def test_writer_processes_and_a_reading_process_lose_nothing(tmp_path):
     reader.close()
     assert [w.wait() for w in writers] == [0, 0, 0]
     assert len(seen) == 600 and last_a == 30
+
+
+def test_each_log_gets_one_random_id_kept_by_every_writer(tmp_path):
+    path = tmp_path / "log.db"
+    with PredictionStore(path) as first:
+        log_id = first.log_id()
+        with PredictionStore(path) as second:  # a second writer keeps the first one's id
+            assert second.log_id() == log_id
+    assert PredictionStore(path, create=False).log_id() == log_id
+    with PredictionStore(tmp_path / "other.db") as other:
+        assert other.log_id() not in (None, log_id)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DROP TABLE meta")  # a log written before the meta table existed
+    conn.close()
+    assert PredictionStore(path, create=False).log_id() is None
+    assert PredictionStore(path).log_id() not in (None, log_id)  # a writer names it again

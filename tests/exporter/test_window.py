@@ -82,3 +82,20 @@ def test_statuses_follow_the_rows_they_belong_to():
     window.append(parse_batch(SCHEMA, _records(10, 3)))  # the bad row leaves the window
     assert window.columns.violation_counts() == {}
     assert np.isfinite(window.columns.values["x"]).all()
+
+
+def test_labels_attached_in_one_pass_reach_only_rows_in_the_window():
+    window = _window(4)
+    window.append(parse_batch(SCHEMA, _records(0, 6)))  # rows r2..r5 are held
+    found = window.set_actuals([("r1", 10.0), ("r3", 30.0), ("r4", "high"), ("r9", 1.0)])
+    assert found == 2
+    labelled = {  # the prediction of row ri is i
+        int(prediction): (actual, number)
+        for prediction, actual, number, has in zip(
+            window.predictions, window.actuals, window.actual_numbers, window.has_actual
+        )
+        if has
+    }
+    assert labelled.keys() == {3, 4}
+    assert labelled[3] == (30.0, 30.0)
+    assert labelled[4][0] == "high" and np.isnan(labelled[4][1])  # a class label is not a number
