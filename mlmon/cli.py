@@ -26,6 +26,7 @@ COMMANDS = {
     "pull": "push",
     "import": "import_",
     "demo": "demo",
+    "preview": "preview",
 }
 
 
