@@ -34,6 +34,8 @@ KNOWN_UNITS = (
 
 def js_number(value: float) -> str:
     """``String(value)`` as JavaScript writes it (integers without ``.0``, exponents as ``1e-7``)."""
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if value == int(value) and abs(value) < 1e21:
         return str(int(value))
     text = repr(value)
@@ -179,7 +181,7 @@ def from_now(epoch_ms: float, now: float | None = None) -> str:
 
 
 _BINARY = tuple(f" {prefix}B" for prefix in ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"))
-_SI = ("f", "p", "n", "µ", "m", "c", "d", "", "da", "h", "k", "M", "G", "T", "P", "E", "Z", "Y")
+_SI = ("f", "p", "n", "µ", "m", "", "k", "M", "G", "T", "P", "E", "Z", "Y")
 
 _FORMATTERS: dict[str, Formatter] = {
     "none": _fixed_unit(""),
