@@ -63,6 +63,7 @@ class TargetResult:
     error: str | None = None
     table: bool = False
     heatmap: bool = False
+    params: dict[str, float] = field(default_factory=dict)  # time, or start/end/step, as sent
 
 
 @dataclass(frozen=True)
@@ -138,11 +139,13 @@ def run(client: PrometheusClient, plan: QueryPlan, time_range: TimeRange) -> Tar
     )
     try:
         if plan.instant:
+            result.params = {"time": time_range.end}
             data = client.instant(plan.expr, time_range.end)
         else:
             # Grafana aligns the range to the step so that refreshes hit the same points.
             start = math.floor(time_range.start / plan.step) * plan.step
             end = math.floor(time_range.end / plan.step) * plan.step
+            result.params = {"start": start, "end": end, "step": plan.step}
             data = client.range(plan.expr, start, end, plan.step)
     except QueryFailed as exc:
         result.error = str(exc)

@@ -46,6 +46,7 @@ class QueryOutcome:
     instant: bool
     series: int
     error: str | None = None
+    params: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -229,7 +230,8 @@ class Renderer:
             panel.get("id"), title, kind, str(panel.get("description") or ""), box, "ok"
         )
         preview.queries = [
-            QueryOutcome(r.ref_id, r.expr, r.instant, len(r.series), r.error) for r in results
+            QueryOutcome(r.ref_id, r.expr, r.instant, len(r.series), r.error, r.params)
+            for r in results
         ]
         if kind == "row":
             arrow = "▸" if panel.get("collapsed") else "▾"

@@ -9,10 +9,17 @@ import pytest
 from mlmon.preview import colors
 from mlmon.preview.fields import FieldConfig
 
-DRIFT_PVALUE = {"mode": "absolute", "steps": [{"color": "red", "value": None}, {"color": "green", "value": 0.05}]}
+DRIFT_PVALUE = {
+    "mode": "absolute",
+    "steps": [{"color": "red", "value": None}, {"color": "green", "value": 0.05}],
+}
 TRAFFIC_LIGHT = {
     "mode": "absolute",
-    "steps": [{"color": "green", "value": None}, {"color": "orange", "value": 0.01}, {"color": "red", "value": 0.05}],
+    "steps": [
+        {"color": "green", "value": None},
+        {"color": "orange", "value": 0.01},
+        {"color": "red", "value": 0.05},
+    ],
 }
 
 
@@ -27,12 +34,22 @@ def test_named_colours_are_the_dark_theme_palette():
     assert colors.resolve("semi-dark-red") == "#E02F44"
     assert colors.resolve("#123456") == "#123456"
     assert colors.resolve("rgb(1, 2, 3)") == "rgb(1, 2, 3)"
-    assert colors.palette_color(0) == colors.resolve("green") and colors.palette_color(1) == colors.resolve("yellow")
+    assert colors.palette_color(0) == colors.resolve("green") and colors.palette_color(
+        1
+    ) == colors.resolve("yellow")
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(-5, "green"), (0, "green"), (0.0099, "green"), (0.01, "orange"), (0.049, "orange"), (0.05, "red"), (3, "red")],
+    [
+        (-5, "green"),
+        (0, "green"),
+        (0.0099, "green"),
+        (0.01, "orange"),
+        (0.049, "orange"),
+        (0.05, "red"),
+        (3, "red"),
+    ],
 )
 def test_a_threshold_colours_values_from_its_own_value_upwards(value, expected):
     # Grafana: "the base value is negative infinity"; a step applies from its value (inclusive).
@@ -48,7 +65,10 @@ def test_p_values_below_the_significance_level_are_red():
 
 
 def test_percentage_thresholds_are_relative_to_min_and_max():
-    steps = {"mode": "percentage", "steps": [{"color": "green", "value": None}, {"color": "red", "value": 80}]}
+    steps = {
+        "mode": "percentage",
+        "steps": [{"color": "green", "value": None}, {"color": "red", "value": 80}],
+    }
     f = field_config(thresholds=steps, min=0, max=200)
     assert f.display(150).color == colors.resolve("green")  # 75 %
     assert f.display(160).color == colors.resolve("red")  # 80 %
@@ -56,11 +76,21 @@ def test_percentage_thresholds_are_relative_to_min_and_max():
 
 def test_grafanas_default_thresholds_are_green_then_red_from_80():
     f = field_config()
-    assert f.display(79).color == colors.resolve("green") and f.display(80).color == colors.resolve("red")
+    assert f.display(79).color == colors.resolve("green") and f.display(80).color == colors.resolve(
+        "red"
+    )
 
 
 def test_a_value_mapping_gives_text_and_colour_and_wins_over_thresholds():
-    mappings = [{"type": "value", "options": {"0": {"text": "No drift", "color": "green"}, "1": {"text": "Drift", "color": "red"}}}]
+    mappings = [
+        {
+            "type": "value",
+            "options": {
+                "0": {"text": "No drift", "color": "green"},
+                "1": {"text": "Drift", "color": "red"},
+            },
+        }
+    ]
     f = field_config(thresholds={"steps": [{"color": "blue", "value": None}]}, mappings=mappings)
     assert (f.display(1.0).text, f.display(1.0).color) == ("Drift", colors.resolve("red"))
     assert (f.display(0.0).text, f.display(0.0).color) == ("No drift", colors.resolve("green"))
@@ -76,7 +106,10 @@ def test_mapping_without_colour_keeps_the_threshold_colour():
 
 def test_range_regex_and_special_mappings_in_order():
     mappings = [
-        {"type": "special", "options": {"match": "null", "result": {"text": "N/A", "color": "purple"}}},
+        {
+            "type": "special",
+            "options": {"match": "null", "result": {"text": "N/A", "color": "purple"}},
+        },
         {"type": "range", "options": {"from": 0, "to": 0.5, "result": {"text": "low"}}},
         {"type": "regex", "options": {"pattern": "/^9/", "result": {"text": "nines"}}},
         {"type": "special", "options": {"match": "nan", "result": {"text": "not a number"}}},

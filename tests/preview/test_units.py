@@ -70,7 +70,9 @@ def test_to_fixed_matches_grafana(value, decimals, expected):
 def test_non_numbers_are_shown_as_grafana_shows_them():
     assert units.to_fixed(math.nan) == "NaN"
     assert units.format_value(math.inf, "short") == "∞"
-    assert units.format_value(-math.inf, "s") == "-∞ year"  # Grafana's toSeconds falls through to years
+    assert (
+        units.format_value(-math.inf, "s") == "-∞ year"
+    )  # Grafana's toSeconds falls through to years
     assert units.format_value(None, "s") == ""
 
 
@@ -91,6 +93,12 @@ def test_unknown_units_are_a_suffix_as_in_grafana():
 
 
 def test_axis_labels_use_as_few_decimals_as_keep_ticks_apart():
-    assert units.axis_labels([0, 0.25, 0.5, 0.75, 1], "percentunit", None) == ["0%", "25%", "50%", "75%", "100%"]
+    assert units.axis_labels([0, 0.25, 0.5, 0.75, 1], "percentunit", None) == [
+        "0%",
+        "25%",
+        "50%",
+        "75%",
+        "100%",
+    ]
     assert units.axis_labels([0, 0.5, 1, 1.5], "none", None) == ["0.0", "0.5", "1.0", "1.5"]
     assert units.axis_labels([0.005, 0.01], "s", None) == ["5 ms", "10 ms"]
