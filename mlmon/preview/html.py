@@ -48,6 +48,7 @@ def _page(title: str, body: str, refresh: int | None) -> str:
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">{meta}\n'
+        '<link rel="icon" href="data:,">\n'  # no favicon request, no 404 in the console
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
@@ -78,7 +79,7 @@ def index(previews: Sequence[DashboardPreview], prometheus: str, refresh: int | 
         )
         items.append(
             f'<li><a href="{html.escape(_page_name(p))}"><img src="{_image(p)}" alt="{html.escape(p.title)}" '
-            f'width="{p.width}" height="{p.height}" loading="lazy"></a>'
+            f'width="{p.width}" height="{p.height}"></a>'
             f'<a href="{html.escape(_page_name(p))}">{html.escape(p.title)}</a> '
             f'<span class="meta">{summary}</span></li>'
         )

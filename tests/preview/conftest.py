@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from ml_api.injections import parse_injection
 from ml_api.simulate import SimulationConfig, Simulator
+from mlmon.cli import main
 from mlmon.promconfig import render_prometheus_config
 from tests.support.processes import (
     Prometheus,
@@ -75,3 +77,12 @@ def fed_prometheus(tmp_path_factory) -> Prometheus:
                     what="API and exporter series in Prometheus",
                 )
                 yield prometheus
+
+
+@pytest.fixture(scope="session")
+def rendered(fed_prometheus, tmp_path_factory):
+    """``mlmon preview`` of the project's dashboards: (exit code, output directory, {source: manifest entry})."""
+    out = tmp_path_factory.mktemp("preview")
+    code = main(["preview", "--prometheus", fed_prometheus.url, "--from", "3m", "--out", str(out)])
+    manifest = json.loads((out / "preview.json").read_text())
+    return code, out, {entry["source"]: entry for entry in manifest}

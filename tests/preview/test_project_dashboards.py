@@ -42,14 +42,6 @@ class PanelSections(HTMLParser):
             self._in_title, self._state = False, None
 
 
-@pytest.fixture(scope="module")
-def rendered(fed_prometheus, tmp_path_factory):
-    out = tmp_path_factory.mktemp("preview")
-    code = main(["preview", "--prometheus", fed_prometheus.url, "--from", "3m", "--out", str(out)])
-    manifest = json.loads((out / "preview.json").read_text())
-    return code, out, {entry["source"]: entry for entry in manifest}
-
-
 def _range_values(prometheus, expr: str, params: dict) -> list[float]:
     if "time" in params:
         result = prometheus.api("query", query=expr, time=str(params["time"]))["result"]
