@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 from mlmon.preview import colors
+from mlmon.preview.canvas import Plot
 from mlmon.preview.fields import reduce
 from mlmon.preview.layout import Box
 from mlmon.preview.panels.context import PanelContext, Unsupported
@@ -99,15 +100,15 @@ def draw_cell(
         weight="bold",
     )
     if graph:
-        spark = Box(cell.x, cell.y + cell.h * 0.62, cell.w, cell.h * 0.38)
-        ax = canvas.axes(spark)
         finite = np.isfinite(values)
-        line = text_color if color_mode != "value" else color
-        ax.plot(times[finite], values[finite], color=line, linewidth=1.0, alpha=0.9)
         if finite.any():
-            low = float(np.nanmin(values))
-            ax.fill_between(times[finite], low, values[finite], color=line, alpha=0.18, linewidth=0)
-            high = float(np.nanmax(values))
-            ax.set_ylim(low, high + (high - low or 1) * 0.1)
-        ax.set_xlim(ctx.time_range.start, ctx.time_range.end)
-        ax.axis("off")
+            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+            spark = Plot(
+                canvas,
+                Box(cell.x, cell.y + cell.h * 0.62, cell.w, cell.h * 0.38),
+                (ctx.time_range.start, ctx.time_range.end),
+                (low, high + (high - low or 1) * 0.1),
+            )
+            line = text_color if color_mode != "value" else color
+            spark.fills([(times, np.full_like(values, low), values, line)], 0.18)
+            spark.lines([(times, values, line)], 1.4, alpha=0.9)

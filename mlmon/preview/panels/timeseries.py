@@ -6,10 +6,10 @@ import math
 from datetime import UTC, datetime
 
 import numpy as np
-from matplotlib.ticker import FixedLocator, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
 from mlmon.preview import colors, fields, units
-from mlmon.preview.canvas import px_to_pt
+from mlmon.preview.canvas import Plot
 from mlmon.preview.layout import Box
 from mlmon.preview.panels.context import PanelContext, Unsupported
 
@@ -73,12 +73,12 @@ def _split(
 
 def _plot(ctx: PanelContext, box: Box, colored: list, *, stacked: bool) -> None:
     custom = ctx.fields.custom
-    plot_box = box.inset(AXIS_LEFT, 4, 6, AXIS_BOTTOM)
-    ax = ctx.canvas.axes(plot_box)
-    line_width = px_to_pt(float(custom.get("lineWidth", 1)) + 0.4)
+    plot_box = box.inset(AXIS_LEFT, 6, 8, AXIS_BOTTOM)
+    line_width = float(custom.get("lineWidth", 1)) + 0.4
     fill = float(custom.get("fillOpacity", 0)) / 100
     bars = custom.get("drawStyle") == "bars"
     baseline: dict[float, float] = {}
+    drawn = []  # (series, colour, low, high)
     low, high = math.inf, -math.inf
     for s, color in colored:
         values = s.values.astype(float)
@@ -89,28 +89,40 @@ def _plot(ctx: PanelContext, box: Box, colored: list, *, stacked: bool) -> None:
                 baseline[t] = v
         else:
             below, top = np.zeros_like(values), values
-        if bars:
-            # One line per bar (a LineCollection) draws far faster than a Rectangle per bar.
-            width_px = _step(s.times, ctx) * 0.6 * plot_box.w / ctx.time_range.seconds
-            ax.vlines(
-                s.times,
-                below,
-                top,
-                color=color,
-                alpha=max(fill, 0.5),
-                linewidth=px_to_pt(max(width_px, 1)),
-            )
-        else:
-            ax.plot(s.times, top, color=color, linewidth=line_width, solid_joinstyle="round")
-            if fill > 0:
-                ax.fill_between(s.times, below, top, color=color, alpha=fill, linewidth=0)
+        drawn.append((s, color, below, top))
         finite = top[np.isfinite(top)]
         if finite.size:
             low, high = min(low, float(finite.min())), max(high, float(finite.max()))
     if (bars or stacked) and math.isfinite(low):
         low = min(low, 0.0)  # bars and stacks grow from zero
-    _thresholds(ctx, ax)
-    _axes(ctx, ax, plot_box, low, high)
+    y_range, y_ticks = _y_axis(ctx, plot_box, low, high)
+    plot = Plot(ctx.canvas, plot_box, (ctx.time_range.start, ctx.time_range.end), y_range)
+    x_ticks, x_labels = _time_ticks(ctx.time_range.start, ctx.time_range.end, plot_box.w)
+    plot.rules(y_ticks, colors.GRID)
+    plot.columns(x_ticks, colors.GRID)
+    _thresholds(ctx, plot)
+    if bars:
+        for s, color, below, top in drawn:
+            width = _step(s.times, ctx) * 0.6 * plot_box.w / ctx.time_range.seconds
+            plot.bars(s.times, below, top, color, width, max(fill, 0.5))
+    else:
+        if fill > 0:
+            plot.fills([(s.times, below, top, color) for s, color, below, top in drawn], fill)
+        plot.lines([(s.times, top, color) for s, color, _, top in drawn], line_width)
+    canvas, f = ctx.canvas, ctx.fields
+    for tick, label in zip(y_ticks, units.axis_labels(y_ticks, f.unit, f.decimals)):
+        canvas.text(
+            plot_box.x - 6, plot.y_pixel(tick), label, size=11, color=colors.TEXT_WEAK, ha="right"
+        )
+    for tick, label in zip(x_ticks, x_labels):
+        canvas.text(
+            plot.x_pixel(tick),
+            plot_box.y + plot_box.h + 10,
+            label,
+            size=11,
+            color=colors.TEXT_WEAK,
+            ha="center",
+        )
 
 
 def _step(times: np.ndarray, ctx: PanelContext) -> float:
@@ -119,58 +131,44 @@ def _step(times: np.ndarray, ctx: PanelContext) -> float:
     return ctx.time_range.seconds / 100
 
 
-def _thresholds(ctx: PanelContext, ax) -> None:
+def _thresholds(ctx: PanelContext, plot: Plot) -> None:
     style = (ctx.fields.custom.get("thresholdsStyle") or {}).get("mode", "off")
     if style == "off":
         return
-    if style not in ("line", "dashed", "area", "line+area", "dashed+area", "series"):
+    if style not in ("line", "dashed", "area", "line+area", "dashed+area"):
         ctx.notes.append(f"thresholds style {style!r} not drawn")
         return
-    steps = ctx.fields.steps
     if ctx.fields.threshold_mode == "percentage":
         ctx.notes.append("percentage thresholds not drawn on the graph")
         return
+    steps = ctx.fields.steps
     for index, step in enumerate(steps):
         if "area" in style:
-            upper = steps[index + 1].value if index + 1 < len(steps) else 1e300
-            ax.axhspan(max(step.value, -1e300), upper, color=step.color, alpha=0.12, linewidth=0)
-        if step.value == -math.inf or style == "area":
-            continue
-        ax.axhline(
-            step.value,
-            color=step.color,
-            linewidth=px_to_pt(1.2),
-            linestyle=(0, (4, 3)) if style.startswith("dashed") else "-",
-            alpha=0.9,
-        )
+            upper = steps[index + 1].value if index + 1 < len(steps) else plot.y1
+            plot.band(max(step.value, plot.y0), min(upper, plot.y1), step.color, 0.12)
+        if step.value != -math.inf and style != "area":
+            plot.rules([step.value], step.color, 1.2, dashed=style.startswith("dashed"), zorder=4)
 
 
-def _axes(ctx: PanelContext, ax, box: Box, low: float, high: float) -> None:
+def _y_axis(
+    ctx: PanelContext, box: Box, low: float, high: float
+) -> tuple[tuple[float, float], list[float]]:
+    """The axis range (min/max from the panel, else the data's) and its tick values."""
     f = ctx.fields
-    ax.set_xlim(ctx.time_range.start, ctx.time_range.end)
     if not math.isfinite(low):
         low, high = 0.0, 1.0
     y_min = f.min if f.min is not None else low
     y_max = f.max if f.max is not None else high
     if y_max <= y_min:
-        y_min, y_max = (y_min - 1, y_max + 1) if y_min else (0.0, 1.0)
+        y_min, y_max = (
+            (y_min - abs(y_min) * 0.1 - 1e-9, y_max + abs(y_max) * 0.1 + 1) if y_min else (0.0, 1.0)
+        )
     elif f.max is None:
         y_max += (y_max - y_min) * 0.05
     if f.min is None and y_min < 0:
         y_min -= (y_max - y_min) * 0.05
-    ax.set_ylim(y_min, y_max)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=max(int(box.h / 36), 2)))
-    ticks = [t for t in ax.get_yticks() if y_min - 1e-12 <= t <= y_max + 1e-12]
-    ax.yaxis.set_major_locator(FixedLocator(ticks))
-    ax.set_yticklabels(units.axis_labels(ticks, f.unit, f.decimals))
-    x_ticks, x_labels = _time_ticks(ctx.time_range.start, ctx.time_range.end, box.w)
-    ax.xaxis.set_major_locator(FixedLocator(x_ticks))
-    ax.set_xticklabels(x_labels)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    ax.grid(True, color=colors.GRID, linewidth=px_to_pt(1))
-    ax.set_axisbelow(True)
-    ax.tick_params(colors=colors.TEXT_WEAK, labelsize=px_to_pt(11), length=0, pad=3)
+    ticks = MaxNLocator(nbins=max(int(box.h / 36), 2)).tick_values(y_min, y_max)
+    return (y_min, y_max), [float(t) for t in ticks if y_min - 1e-12 <= t <= y_max + 1e-12]
 
 
 def _time_ticks(start: float, end: float, width: float) -> tuple[list[float], list[str]]:
