@@ -92,6 +92,26 @@ class Canvas:
             )
         self.figure.add_artist(patch)
 
+    def rects(self, boxes: list[Box], fills: list) -> None:
+        """Many plain rectangles as one collection (gradients drawn as thin slices)."""
+        polygons = []
+        for box in boxes:
+            left, bottom, width, height = self.fraction(box)
+            polygons.append(
+                [
+                    (left, bottom),
+                    (left + width, bottom),
+                    (left + width, bottom + height),
+                    (left, bottom + height),
+                ]
+            )
+        self._background_z += 0.01
+        collection = PolyCollection(
+            polygons, facecolors=fills, edgecolors="none", transform=self.figure.transFigure
+        )
+        collection.set_zorder(self._background_z)
+        self.figure.add_artist(collection)
+
     def text(
         self,
         x: float,

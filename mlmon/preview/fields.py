@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -79,6 +81,8 @@ class FieldConfig:
     fixed_color: str | None
     no_value: str
     custom: Mapping[str, Any]
+    overrides: list[Mapping[str, Any]] = field(default_factory=list)
+    display_name: str | None = None
 
     @classmethod
     def of(cls, panel: Mapping[str, Any]) -> FieldConfig:
@@ -98,7 +102,44 @@ class FieldConfig:
             fixed_color=color.get("fixedColor"),
             no_value=str(defaults.get("noValue") or "No data"),
             custom=defaults.get("custom") or {},
+            overrides=list((panel.get("fieldConfig") or {}).get("overrides") or []),
         )
+
+    def for_field(self, name: str, ref_id: str | None = None) -> FieldConfig:
+        """This config with the panel's overrides that match the field (series or column) ``name`` applied."""
+        config = self
+        for override in self.overrides:
+            matcher = override.get("matcher") or {}
+            if _matches(matcher, name, ref_id):
+                config = config._with(override.get("properties") or [])
+        return config
+
+    def _with(self, properties: list[Mapping[str, Any]]) -> FieldConfig:
+        changed = dataclasses.replace(self, custom=dict(self.custom))
+        for prop in properties:
+            key, value = str(prop.get("id", "")), prop.get("value")
+            if key == "color" and isinstance(value, Mapping):
+                changed.color_mode = str(value.get("mode") or changed.color_mode)
+                changed.fixed_color = value.get("fixedColor", changed.fixed_color)
+            elif key == "thresholds" and isinstance(value, Mapping):
+                changed.threshold_mode, changed.steps = colors.threshold_steps(
+                    {"thresholds": value}
+                )
+            elif key in ("unit", "displayName", "noValue"):
+                setattr(
+                    changed,
+                    {"unit": "unit", "displayName": "display_name", "noValue": "no_value"}[key],
+                    value,
+                )
+            elif key in ("min", "max"):
+                setattr(changed, key, _float(value))
+            elif key == "decimals":
+                changed.decimals = None if value is None else int(value)
+            elif key == "mappings":
+                changed.mappings = list(value or [])
+            elif key.startswith("custom."):
+                changed.custom[key.removeprefix("custom.")] = value  # type: ignore[index]
+        return changed
 
     def format(self, value: float | None) -> str:
         return units.format_value(value, self.unit, self.decimals)
@@ -143,15 +184,53 @@ class FieldConfig:
     def unsupported(self, panel: Mapping[str, Any]) -> list[str]:
         """Field-config features the preview does not apply: listed, never silently ignored."""
         problems = []
-        overrides = (panel.get("fieldConfig") or {}).get("overrides") or []
-        if overrides:
-            problems.append(f"{len(overrides)} field override(s) not applied")
+        for override in self.overrides:
+            matcher = (override.get("matcher") or {}).get("id")
+            if matcher not in _MATCHERS:
+                problems.append(f"override matcher {matcher!r} not applied")
+            for prop in override.get("properties") or []:
+                key = str(prop.get("id", ""))
+                if key not in _PROPERTIES and not key.startswith("custom."):
+                    problems.append(f"override property {key!r} not applied")
         if not units.is_known(self.unit):
             problems.append(f"unit {self.unit!r} shown as a plain suffix")
         known_modes = ("thresholds", "fixed", "palette-classic", "palette-classic-by-name")
         if self.color_mode not in known_modes:
             problems.append(f"colour mode {self.color_mode!r} drawn as thresholds")
         return problems
+
+
+_MATCHERS = ("byName", "byRegexp", "byFrameRefID")
+_PROPERTIES = (
+    "color",
+    "thresholds",
+    "unit",
+    "displayName",
+    "noValue",
+    "min",
+    "max",
+    "decimals",
+    "mappings",
+)
+
+
+def _matches(matcher: Mapping[str, Any], name: str, ref_id: str | None) -> bool:
+    kind, option = matcher.get("id"), str(matcher.get("options", ""))
+    if kind == "byName":
+        return option == name
+    if kind == "byRegexp":
+        pattern = (
+            option[1 : option.rfind("/")]
+            if option.startswith("/") and option.rfind("/") > 0
+            else option
+        )
+        try:
+            return re.search(pattern, name) is not None
+        except re.error:
+            return False
+    if kind == "byFrameRefID":
+        return ref_id is not None and option == ref_id
+    return False
 
 
 def _float(value: Any) -> float | None:

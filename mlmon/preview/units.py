@@ -9,6 +9,7 @@ shown the way Grafana shows an unknown unit id: the number followed by the id.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 
@@ -221,11 +222,22 @@ def is_known(unit: str | None) -> bool:
 
 
 def axis_labels(ticks: Sequence[float], unit: str | None, decimals: int | None) -> list[str]:
-    """Tick labels in ``unit``: as few decimals as keep neighbouring labels apart (as Grafana's axes)."""
-    if decimals is not None or unit == "dateTimeFromNow":
+    """Tick labels in ``unit`` with the decimals the tick step needs in the unit's scale (0.8 stays 0.8)."""
+    if decimals is not None or unit == "dateTimeFromNow" or not ticks:
         return [format_value(t, unit, decimals) for t in ticks]
-    for places in range(0, 6):
-        labels = [format_value(t, unit, places) for t in ticks]
+    places = 0
+    if len(ticks) > 1:
+        largest = max(ticks, key=abs)
+        shown = _LEADING_NUMBER.match(format_value(largest, unit, 6))
+        scale = float(shown.group(0)) / largest if shown and largest else 1.0
+        step = abs(ticks[1] - ticks[0]) * abs(scale)
+        while places < 6 and abs(round(step, places) - step) > 1e-9 * max(step, 1):
+            places += 1
+    for extra in range(0, 4):
+        labels = [format_value(t, unit, places + extra) for t in ticks]
         if len(set(labels)) == len(labels):
             return labels
     return [format_value(t, unit) for t in ticks]
+
+
+_LEADING_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?")

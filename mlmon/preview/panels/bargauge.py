@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+from matplotlib.colors import to_rgb
+
 from mlmon.preview import colors
-from mlmon.preview.fields import reduce
+from mlmon.preview.fields import FieldConfig, reduce
 from mlmon.preview.layout import Box
 from mlmon.preview.panels.context import PanelContext, Unsupported
 
@@ -30,16 +33,23 @@ def draw(ctx: PanelContext) -> None:
 
 
 def _fill(
-    ctx: PanelContext, bar: Box, value: float, low: float, high: float, mode: str, *, vertical: bool
+    ctx: PanelContext,
+    f: FieldConfig,
+    bar: Box,
+    value: float,
+    low: float,
+    high: float,
+    mode: str,
+    *,
+    vertical: bool,
 ) -> str:
     """Draw the filled part of one bar; returns the value's colour."""
-    f = ctx.fields
     share = 0.0 if high == low else min(max((value - low) / (high - low), 0.0), 1.0)
     value_color = f.display(value).color
     ctx.canvas.rect(bar, colors.GRID, alpha=0.6)
     if share <= 0:
         return value_color
-    if mode == "basic" or f.color_mode != "thresholds":
+    if mode == "basic" or f.color_mode != "thresholds" or len(f.steps) == 1:
         filled = (
             Box(bar.x, bar.y + bar.h * (1 - share), bar.w, bar.h * share)
             if vertical
@@ -47,20 +57,50 @@ def _fill(
         )
         ctx.canvas.rect(filled, value_color)
         return value_color
-    # gradient/lcd: each threshold band of the bar in its own colour, up to the value.
-    for i, step in enumerate(f.steps):
-        begin = low if step.value == -math.inf else max(step.value, low)
-        end = f.steps[i + 1].value if i + 1 < len(f.steps) else high
-        end = min(end, value, high)
-        if end <= begin:
-            continue
-        a, b = (begin - low) / (high - low), (end - low) / (high - low)
+    stops = _gradient_stops(f.steps, low, high, share)
+    slices = 48
+    boxes, fills = [], []
+    for i in range(slices):
+        a, b = share * i / slices, share * (i + 1) / slices
+        fills.append(_color_at(stops, (a + b) / 2))
         if vertical:
-            part = Box(bar.x, bar.y + bar.h * (1 - b), bar.w, bar.h * (b - a))
+            boxes.append(Box(bar.x, bar.y + bar.h * (1 - b), bar.w, bar.h * (b - a) + 0.5))
         else:
-            part = Box(bar.x + bar.w * a, bar.y, bar.w * (b - a), bar.h)
-        ctx.canvas.rect(part, step.color, alpha=0.9)
+            boxes.append(Box(bar.x + bar.w * a, bar.y, bar.w * (b - a) + 0.5, bar.h))
+    ctx.canvas.rects(boxes, fills)
     return value_color
+
+
+def _gradient_stops(steps, low: float, high: float, share: float) -> list[tuple[float, str]]:
+    """Grafana's gradient bar: each threshold colour from halfway between its position and the one before,
+    for the thresholds the value has reached."""
+    stops: list[tuple[float, str]] = []
+    last = 0.0
+    for step in steps:
+        position = (
+            0.0
+            if step.value == -math.inf
+            else min(max((step.value - low) / (high - low), 0.0), 1.0)
+        )
+        if not stops:
+            stops.append((0.0, step.color))
+        elif share > position:
+            stops.append(((position + last) / 2, step.color))
+            last = position
+        else:
+            break
+    return stops
+
+
+def _color_at(stops: list[tuple[float, str]], position: float) -> tuple[float, float, float]:
+    rgb = [(at, np.array(to_rgb(color))) for at, color in stops]
+    if position <= rgb[0][0] or len(rgb) == 1:
+        return tuple(rgb[0][1])
+    for (a, ca), (b, cb) in zip(rgb, rgb[1:]):
+        if position <= b:
+            t = (position - a) / ((b - a) or 1)
+            return tuple(ca + (cb - ca) * t)
+    return tuple(rgb[-1][1])
 
 
 def _horizontal(ctx: PanelContext, series, values, low: float, high: float, mode: str) -> None:
@@ -92,8 +132,10 @@ def _horizontal(ctx: PanelContext, series, values, low: float, high: float, mode
                 ha="right",
             )
             continue
-        color = _fill(ctx, bar, value, low, high, mode, vertical=False)
-        shown = ctx.fields.display(value, index)
+        color = _fill(
+            ctx, ctx.fields.for_field(s.name, s.ref_id), bar, value, low, high, mode, vertical=False
+        )
+        shown = ctx.fields.for_field(s.name, s.ref_id).display(value, index)
         canvas.text(
             content.x + content.w,
             y + row / 2,
@@ -129,7 +171,9 @@ def _vertical(ctx: PanelContext, series, values, low: float, high: float, mode: 
         )
         if value is None:
             continue
-        color = _fill(ctx, bar, value, low, high, mode, vertical=True)
+        color = _fill(
+            ctx, ctx.fields.for_field(s.name, s.ref_id), bar, value, low, high, mode, vertical=True
+        )
         canvas.text(
             x + column / 2,
             content.y + 8,

@@ -15,7 +15,7 @@ def draw(ctx: PanelContext) -> None:
     series = ctx.series()
     values = [reduce(s.values, calc) for s in series]
     slices = [
-        (s.name, v, _color(ctx, i))
+        (s.name, v, _color(ctx, i, s))
         for i, (s, v) in enumerate(zip(series, values))
         if v is not None and v > 0
     ]
@@ -58,9 +58,10 @@ def draw(ctx: PanelContext) -> None:
         )
 
 
-def _color(ctx: PanelContext, index: int) -> str:
-    if ctx.fields.color_mode == "fixed":
-        return colors.resolve(ctx.fields.fixed_color)
+def _color(ctx: PanelContext, index: int, series) -> str:
+    config = ctx.fields.for_field(series.name, series.ref_id)
+    if config.color_mode == "fixed":
+        return colors.resolve(config.fixed_color)
     return colors.palette_color(index)
 
 
@@ -78,7 +79,7 @@ def _legend(ctx: PanelContext, box: Box, series, values, total: float, columns: 
             canvas.text(x, y, column.capitalize(), size=11, color=colors.NAMED["blue"], ha="right")
         y += LEGEND_ROW
     for index, (s, value) in enumerate(zip(series, values)):
-        canvas.rect(Box(box.x + 2, y - 5, 10, 10), _color(ctx, index), rounded=True)
+        canvas.rect(Box(box.x + 2, y - 5, 10, 10), _color(ctx, index, s), rounded=True)
         canvas.text(box.x + 18, y, canvas.truncate(s.name, name_width, 12), size=12)
         for i, column in enumerate(columns):
             x = box.x + box.w - column_width * (len(columns) - i - 1)

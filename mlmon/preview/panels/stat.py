@@ -30,8 +30,9 @@ def draw(ctx: PanelContext) -> None:
     cells = _cells(ctx.content, len(series), options.get("orientation", "auto"))
     for index, (s, cell) in enumerate(zip(series, cells)):
         value = reduce(s.values, calc)
-        shown = ctx.fields.display(value, index)
-        text = shown.text or ctx.fields.no_value
+        config = ctx.fields.for_field(s.name, s.ref_id)
+        shown = config.display(value, index)
+        text = shown.text or config.no_value
         show_name = text_mode in ("name", "value_and_name") or (
             text_mode == "auto" and len(series) > 1
         )

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mlmon.preview import colors
+from mlmon.preview.fields import FieldConfig
 from mlmon.preview.layout import Box
 from mlmon.preview.panels.context import PanelContext, Unsupported
 from mlmon.preview.panels.stat import text_on
@@ -92,12 +93,21 @@ def shaped(ctx: PanelContext) -> tuple[list[str], list[Row], set[str]]:
     return columns, rows, value_columns
 
 
+CELL_TYPES = ("auto", "color-background", "color-text", "color-background-solid")
+
+
+def _cell_type(config: FieldConfig) -> str:
+    custom = config.custom
+    cell = (custom.get("cellOptions") or {}).get("type") or custom.get("displayMode") or "auto"
+    if cell not in CELL_TYPES:
+        raise Unsupported(f"cell type {cell!r}")
+    return str(cell)
+
+
 def draw(ctx: PanelContext) -> None:
     columns, rows, value_columns = shaped(ctx)
-    custom = ctx.fields.custom
-    cell_type = (custom.get("cellOptions") or {}).get("type") or custom.get("displayMode") or "auto"
-    if cell_type not in ("auto", "color-background", "color-text", "color-background-solid"):
-        raise Unsupported(f"cell type {cell_type!r}")
+    configs = [ctx.fields.for_field(column) for column in columns]
+    cell_types = [_cell_type(config) for config in configs]
     for sort in (ctx.options.get("sortBy") or [])[:1]:
         name = sort.get("displayName")
         if name in columns:
@@ -105,7 +115,10 @@ def draw(ctx: PanelContext) -> None:
                 key=lambda r: (r.get(name) is None, r.get(name)), reverse=bool(sort.get("desc"))
             )
     canvas, content = ctx.canvas, ctx.content
-    displays = [[_display(ctx, row.get(c), c in value_columns) for c in columns] for row in rows]
+    displays = [
+        [_display(config, row.get(c), c in value_columns) for c, config in zip(columns, configs)]
+        for row in rows
+    ]
     widths = _widths(columns, displays, content.w)
     x = content.x
     for column, width in zip(columns, widths):
@@ -124,7 +137,7 @@ def draw(ctx: PanelContext) -> None:
     for index, cells in enumerate(shown):
         y = content.y + ROW * (index + 1)
         x = content.x
-        for (text, color), width in zip(cells, widths):
+        for (text, color), width, cell_type in zip(cells, widths, cell_types):
             text_color = colors.TEXT
             if cell_type.startswith("color-background"):
                 canvas.rect(Box(x, y + 1, width, ROW - 2), color)
@@ -146,11 +159,11 @@ def draw(ctx: PanelContext) -> None:
         )
 
 
-def _display(ctx: PanelContext, value: Any, is_value: bool) -> tuple[str, str]:
+def _display(config: FieldConfig, value: Any, is_value: bool) -> tuple[str, str]:
     if is_value:
-        shown = ctx.fields.display(value if value is None else float(value))
+        shown = config.display(value if value is None else float(value))
         return shown.text, shown.color
-    shown = ctx.fields.display("" if value is None else str(value))
+    shown = config.display("" if value is None else str(value))
     return shown.text, shown.color
 
 

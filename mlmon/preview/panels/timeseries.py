@@ -37,14 +37,14 @@ def draw(ctx: PanelContext) -> None:
     placement = legend.get("placement", "bottom")
 
     plot, legend_box = _split(ctx.content, len(series), show_legend, placement, calcs)
-    colored = [(s, _series_color(ctx, i)) for i, s in enumerate(series)]
+    colored = [(s, _series_color(ctx, i, s)) for i, s in enumerate(series)]
     _plot(ctx, plot, colored, stacked=stacking == "normal")
     if legend_box is not None:
         _legend(ctx, legend_box, colored, calcs)
 
 
-def _series_color(ctx: PanelContext, index: int) -> str:
-    f = ctx.fields
+def _series_color(ctx: PanelContext, index: int, series) -> str:
+    f = ctx.fields.for_field(series.name, series.ref_id)
     if f.color_mode == "fixed":
         return colors.resolve(f.fixed_color)
     if f.color_mode == "thresholds":
@@ -167,7 +167,10 @@ def _y_axis(
         y_max += (y_max - y_min) * 0.05
     if f.min is None and y_min < 0:
         y_min -= (y_max - y_min) * 0.05
-    ticks = MaxNLocator(nbins=max(int(box.h / 36), 2)).tick_values(y_min, y_max)
+    # Bytes get round binary steps (64 KiB, not 39.0625 KiB), as Grafana's axis shows them.
+    power = 1024.0 ** math.floor(math.log(max(abs(y_max), 1), 1024)) if f.unit == "bytes" else 1.0
+    locator = MaxNLocator(nbins=max(int(box.h / 36), 2))
+    ticks = locator.tick_values(y_min / power, y_max / power) * power
     return (y_min, y_max), [float(t) for t in ticks if y_min - 1e-12 <= t <= y_max + 1e-12]
 
 
