@@ -141,7 +141,6 @@ business = row(
             q.increase("daily_predictions_total", "1d", by=("model_name",), **MODEL),
             "{{model_name}}",
         ),
-        decimals=0,
     ),
     cell(
         p.bargauge(

@@ -158,10 +158,11 @@ def _horizontal(ctx: PanelContext, series, values, low: float, high: float, mode
 def _vertical(ctx: PanelContext, series, values, low: float, high: float, mode: str) -> None:
     canvas, content = ctx.canvas, ctx.content
     column = content.w / max(len(series), 1)
-    size = min(max(column * 0.22, 9), 12)
     for index, (s, value) in enumerate(zip(series, values)):
         x = content.x + index * column
         bar = Box(x + column * 0.15, content.y + 20, column * 0.7, content.h - 40)
+        # Grafana shrinks the names to fit under their bars.
+        size = min(max(column / (0.62 * max(len(s.name), 1)), 7), 12)
         canvas.text(
             x + column / 2,
             content.y + content.h - 8,
@@ -178,7 +179,7 @@ def _vertical(ctx: PanelContext, series, values, low: float, high: float, mode: 
             x + column / 2,
             content.y + 8,
             ctx.fields.display(value, index).text,
-            size=size,
+            size=min(max(column * 0.22, 9), 12),
             color=color,
             ha="center",
             weight="bold",
