@@ -20,6 +20,9 @@ from pathlib import Path
 
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mlmon.demo.runner import FIRST_PREVIEW
+
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "images"
 MAX_BYTES = 400 * 1024
@@ -62,8 +65,10 @@ def main(argv: list[str]) -> int:
                 "--no-build",
                 "--duration",
                 f"{args.duration:g}",
+                # The demo draws 20 s into the run, then every --preview-every seconds: its second
+                # drawing falls 65% into the run, while the drift episode is under way.
                 "--preview-every",
-                f"{args.duration * CAPTURE_AT:.0f}",
+                f"{args.duration * CAPTURE_AT - FIRST_PREVIEW:.0f}",
                 "--report-every",
                 "30",
                 "--state-dir",
@@ -75,12 +80,14 @@ def main(argv: list[str]) -> int:
             text=True,
         )
         assert demo.stdout is not None
+        redraws = 0
         for line in demo.stdout:
             print(line, end="", flush=True)
-            # The first redraw after the placeholder is the one taken mid-episode.
-            if "dashboards: 4 redrawn" in line and not any(captured.iterdir()):
-                for png in (state / "preview").glob("*.png"):
-                    shutil.copy(png, captured / png.name)
+            if "dashboards: 4 redrawn" in line:
+                redraws += 1
+                if redraws == 2:  # the one taken mid-episode
+                    for png in (state / "preview").glob("*.png"):
+                        shutil.copy(png, captured / png.name)
         if demo.wait() != 0 or not any(captured.iterdir()):
             print(
                 "docs_pictures: the demo failed or drew nothing; docs/images/ left as it was",

@@ -16,8 +16,8 @@ from mlmon.preview.render import PreviewOptions, render_files
 from mlmon.preview.timerange import TimeRange
 
 PAGE_REFRESH_SECONDS = 30
-# The range shown: the run so far (at least 5 minutes, so early panels are not one pixel wide), at most an hour.
-MIN_RANGE, MAX_RANGE = 300.0, 3600.0
+# The range shown: the run so far and a little before it (at least a minute), at most an hour.
+MIN_RANGE, MAX_RANGE = 60.0, 3600.0
 
 
 class DemoPreviews:
