@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 MLMON  := $(VENV)/bin/mlmon
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup dashboards alerts build lint push diff exporter demo test bench stack-up stack-down clean help
+.PHONY: setup dashboards alerts build lint push diff exporter demo test test-fast check docs bench stack-up stack-down clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,8 +54,20 @@ exporter: setup ## run the exporter on METRICS_DB_PATH, serving /metrics on PROM
 demo: setup ## the whole loop on this machine: API, exporter, Prometheus, simulated traffic
 	$(MLMON) demo
 
-test: setup ## run the test suite
+test: setup ## run the whole test suite (CI runs this)
 	$(PY) -m pytest
+
+test-fast: setup ## the suite without the slow end-to-end tests, for the edit-test loop
+	$(PY) -m pytest -m "not slow"
+
+check: setup ## code checks CI runs: ruff lint + format, mypy, the docs site in strict mode
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mkdocs build --strict --quiet
+
+docs: setup ## build the documentation site into site/
+	$(VENV)/bin/mkdocs build --strict
 
 bench: setup ## benchmarks (figures as ratios against a baseline measured in the same run)
 	$(PY) scripts/bench.py
@@ -67,4 +79,4 @@ stack-down: ## stop the Docker stack (volumes are kept)
 	./scripts/setup-monitoring.sh --down
 
 clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build site *.egg-info

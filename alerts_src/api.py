@@ -66,4 +66,5 @@ group = rule_group(
             ),
         ),
     ],
+    labels={"team": "platform"},
 )

@@ -26,4 +26,5 @@ group = rule_group(
             ),
         ),
     ],
+    labels={"team": "ml"},
 )

@@ -42,4 +42,5 @@ group = rule_group(
             ),
         ),
     ],
+    labels={"team": "ml"},
 )

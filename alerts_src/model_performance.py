@@ -51,4 +51,5 @@ group = rule_group(
             ),
         ),
     ],
+    labels={"team": "ml"},
 )

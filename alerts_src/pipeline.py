@@ -77,4 +77,5 @@ group = rule_group(
             ),
         ),
     ],
+    labels={"team": "platform"},
 )

@@ -337,7 +337,7 @@ METRICS: tuple[Metric, ...] = (
         "data_quality_score",
         "gauge",
         "Overall data quality in [0, 1]: the mean over columns of the share of valid, present, "
-        "non-outlier values (formula in the README).",
+        "non-outlier values (formula in docs/statistics.md).",
         ("model_name",),
         "ratio",
         "quality",

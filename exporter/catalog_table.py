@@ -1,8 +1,8 @@
-"""The README's metric table, rendered from the catalog: ``python -m exporter.catalog_table [--update README.md]``.
+"""The metric table in docs/catalog.md, rendered from the catalog: ``python -m exporter.catalog_table [--update docs/catalog.md]``.
 
 Without ``--update`` the table is printed; with it, the text between the
-README's ``<!-- section:catalog-table -->`` markers is replaced (a test checks
-that the committed README matches the catalog).
+page's ``<!-- section:catalog-table -->`` markers is replaced (a test checks
+that the committed docs page matches the catalog).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _labels(metric: Metric) -> str:
 
 def render() -> str:
     lines = [
-        "Generated from `exporter/catalog.py` by `python -m exporter.catalog_table --update README.md`"
+        "Generated from `exporter/catalog.py` by `python -m exporter.catalog_table --update docs/catalog.md`"
         " (a test fails when it is stale). *Served by*: `exporter` = `python -m exporter` (port 8001),"
         " `api` = the model API's own `/metrics`.",
         "",
@@ -40,7 +40,7 @@ def render() -> str:
 
 
 def section() -> str:
-    """The whole README section, markers included."""
+    """The whole docs section, markers included."""
     return f"{START}\n{render()}\n{END}"
 
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m exporter.catalog_table", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
-        "--update", type=Path, metavar="README", help="replace the table in this file"
+        "--update", type=Path, metavar="PAGE", help="replace the table in this file"
     )
     args = parser.parse_args(argv)
     if args.update is None:

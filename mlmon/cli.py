@@ -49,13 +49,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     requested = _requested_command(sys.argv[1:] if argv is None else argv)
     modules = [COMMANDS[requested]] if requested else list(dict.fromkeys(COMMANDS.values()))
     for name in modules:
-        try:
-            module = importlib.import_module(f"mlmon.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"mlmon.commands.{name}":
-                continue  # command not shipped in this build
-            raise
-        module.register(subparsers)
+        importlib.import_module(f"mlmon.commands.{name}").register(subparsers)
     return parser
 
 

@@ -57,7 +57,7 @@ def scenario_set(workdir: Path, count: int, latency: float, concurrency: int) ->
         fake = FakeGrafana(token="bench-token", latency=latency).install(mock)
         results["first push"] = push(fake, generated, concurrency)
         results["unchanged push"] = push(fake, generated, concurrency)
-        path = generated / "dashboards" / "bench-100.json"
+        path = generated / "dashboards" / f"bench-{count // 2:03d}.json"
         model = json.loads(path.read_text())
         model["panels"][0]["targets"][0]["expr"] = "sum(rate(api_requests_total[1m]))"
         path.write_text(json.dumps(model))
@@ -76,8 +76,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args(argv)
     if not schemas_available():
-        print("skipped: Grafana reference schemas (../shared/grafana) not found", file=sys.stderr)
-        return 0
+        print("note: ../shared/grafana not found: the fake Grafana runs without schema checks")
     latency = args.latency_ms / 1000
     print(f"{args.dashboards} dashboards + 1 rule group, {args.latency_ms:g} ms per request")
     with tempfile.TemporaryDirectory() as tmp:

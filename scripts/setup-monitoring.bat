@@ -67,8 +67,18 @@ if exist "%ENV_FILE%" (
     )
     echo ==^> Created %ENV_FILE% with a random Grafana admin password ^(GF_SECURITY_ADMIN_PASSWORD^)
 )
+rem stack\.env holds the Grafana admin password: only the current user may read it (a new
+rem file inherits the folder's ACL, which usually lets every local user read it).
+icacls "%ENV_FILE%" /inheritance:r /grant:r "%USERNAME%:(F)" >nul || (
+    echo setup-monitoring: error: could not restrict %ENV_FILE% to %USERNAME% ^(icacls^) 1>&2
+    goto fail
+)
 findstr /r /c:"^GF_SECURITY_ADMIN_PASSWORD=." "%ENV_FILE%" >nul || (
     echo setup-monitoring: error: GF_SECURITY_ADMIN_PASSWORD is empty in %ENV_FILE%: set a password there ^(or delete the file to generate one^) 1>&2
+    goto fail
+)
+powershell -NoProfile -ExecutionPolicy Bypass -Command "$p = ((Get-Content -LiteralPath '%ENV_FILE%') -match '^GF_SECURITY_ADMIN_PASSWORD=' | Select-Object -Last 1) -replace '^GF_SECURITY_ADMIN_PASSWORD=', ''; if ($p.Length -lt 12) { exit 1 }" || (
+    echo setup-monitoring: error: GF_SECURITY_ADMIN_PASSWORD in %ENV_FILE% is too short: use at least 12 characters ^(or delete the file to generate a random one^) 1>&2
     goto fail
 )
 
@@ -155,7 +165,8 @@ goto done
 echo Usage: scripts\setup-monitoring.bat [--skip-build] [--down] [--help]
 echo.
 echo Checks Docker and Compose, creates stack\.env with a random Grafana admin password on the
-echo first run, builds generated\ (make dashboards), runs "up -d --build", waits until every
+echo first run (an existing one is made private to you; a password under 12 characters is
+echo refused), builds generated\ (make dashboards), runs "up -d --build", waits until every
 echo service is healthy and prints the URLs. --down stops the stack (volumes are kept).
 popd
 exit /b 0

@@ -10,7 +10,8 @@ Usage: scripts/setup-monitoring.sh [options]
 Starts the model API, the exporter, Prometheus and Grafana with Docker Compose:
   1. checks Docker and Compose (`docker compose` or `docker-compose`);
   2. creates stack/.env from stack/.env.example with a random Grafana admin
-     password on the first run (an existing stack/.env is never overwritten);
+     password on the first run (an existing stack/.env is never overwritten,
+     but it is made private, and a password under 12 characters is refused);
   3. builds dashboards and alerts into generated/ (make dashboards);
   4. runs `up -d --build` and waits until every service is healthy;
   5. prints the URLs and how to log in.
@@ -30,6 +31,7 @@ COMPOSE_FILE="$STACK_DIR/docker-compose.yml"
 ENV_FILE="$STACK_DIR/.env"
 ENV_EXAMPLE="$STACK_DIR/.env.example"
 ALERTS_PROVISIONING="$ROOT/generated/alerts/grafana/provisioning.yml"
+MIN_PASSWORD_LENGTH=12
 
 env_only=false
 down=false
@@ -99,8 +101,14 @@ create_env_file() {
         mv "$tmp" "$ENV_FILE"
         info "Created $ENV_FILE with a random Grafana admin password (GF_SECURITY_ADMIN_PASSWORD)"
     fi
-    [ -n "$(env_value GF_SECURITY_ADMIN_PASSWORD)" ] ||
+    # It holds the Grafana admin password: owner only, also when it was created by hand.
+    chmod 600 "$ENV_FILE"
+    local password
+    password="$(env_value GF_SECURITY_ADMIN_PASSWORD)"
+    [ -n "$password" ] ||
         die "GF_SECURITY_ADMIN_PASSWORD is empty in $ENV_FILE: set a password there (or delete the file to generate one)"
+    [ "${#password}" -ge "$MIN_PASSWORD_LENGTH" ] ||
+        die "GF_SECURITY_ADMIN_PASSWORD in $ENV_FILE is too short: use at least $MIN_PASSWORD_LENGTH characters (or delete the file to generate a random one)"
 }
 
 COMPOSE=()

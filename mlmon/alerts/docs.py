@@ -1,7 +1,7 @@
-"""The README's list of alert rules, rendered from the rule sources so it cannot drift from them.
+"""The list of alert rules in docs/alerts.md, rendered from the rule sources so it cannot drift from them.
 
 ``python -m mlmon.alerts.docs`` prints the Markdown that belongs between the
-``<!-- alerts:rules -->`` markers of README.md (tests/alerts check it does).
+``<!-- alerts:rules -->`` markers of docs/alerts.md (tests/alerts check it does).
 """
 
 from __future__ import annotations
@@ -10,12 +10,15 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
-from mlmon.alerts.compiler import load_groups
+from mlmon.alerts.compiler import Sources, load_groups, load_sources
 from mlmon.alerts.prometheus import alert_expression
+from mlmon.alerts.routing import Route, Routing, route_for
 from mlmon.alerts.spec import GroupSpec, RuleSpec
 
 BEGIN, END = "<!-- alerts:rules -->", "<!-- /alerts:rules -->"
+ROUTING_BEGIN, ROUTING_END = "<!-- alerts:routing -->", "<!-- /alerts:routing -->"
 _LABEL = re.compile(r"\{\{\s*\$labels\.(\w+)\s*\}\}")
 _VALUE = re.compile(r"\{\{\s*\$value\b[^}]*\}\}")
 
@@ -42,16 +45,67 @@ def _rule(rule: RuleSpec) -> str:
     )
 
 
+def render_routing(sources: Sources) -> str:
+    """The table of docs/alert-routing.md: who receives each rule, how it is grouped, when muted."""
+    routing = sources.routing
+    if routing is None:
+        return f"{ROUTING_BEGIN}\n\n(no alerts_src/routing.py)\n\n{ROUTING_END}\n"
+    rows = [
+        "| alert | severity | team | delivered to (grouped by) | muted |",
+        "|---|---|---|---|---|",
+    ]
+    for group in sources.groups:
+        for rule in group.rules:
+            routes = route_for(routing, dict(rule.labels))
+            delivered = "; ".join(
+                f"{route.receiver} ({', '.join(_inherited(routing, route, 'group_by') or ())})"
+                for route in routes
+            )
+            muted = sorted({m for route in routes for m in route.mute_timings})
+            rows.append(
+                f"| `{rule.title}` | {rule.labels['severity']} | {rule.labels.get('team', '')} | "
+                f"{delivered} | {', '.join(muted) or '-'} |"
+            )
+    return f"{ROUTING_BEGIN}\n\n" + "\n".join(rows) + f"\n\n{ROUTING_END}\n"
+
+
+def _inherited(routing: Routing, target: Route, name: str) -> Any:
+    """A timing or grouping field as Alertmanager applies it: the nearest route on the path that sets it."""
+    path = _path(routing.policy, target) or [routing.policy]
+    for route in reversed(path):
+        if getattr(route, name) is not None:
+            return getattr(route, name)
+    return None
+
+
+def _path(node: Route, target: Route) -> list[Route] | None:
+    if node is target:
+        return [node]
+    for child in node.routes:
+        found = _path(child, target)
+        if found:
+            return [node, *found]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m mlmon.alerts.docs",
-        description="Print the README's alert-rule list from the rule sources.",
+        description="Print the alert-rule list of docs/alerts.md from the rule sources.",
     )
     parser.add_argument(
         "src_dir", nargs="?", default="alerts_src", type=Path, help="default: alerts_src"
     )
+    parser.add_argument(
+        "--routing",
+        action="store_true",
+        help="print the routing table of docs/alert-routing.md instead",
+    )
     args = parser.parse_args(argv)
-    sys.stdout.write(render(load_groups(args.src_dir)))
+    if args.routing:
+        sys.stdout.write(render_routing(load_sources(args.src_dir)))
+    else:
+        sys.stdout.write(render(load_groups(args.src_dir)))
     return 0
 
 

@@ -2,19 +2,17 @@
 
 Everything is compiled in memory first; ``generated/`` is only touched when
 every source compiled, and then atomically (see mlmon.compiler.outputs).
-Stale outputs (whose source was removed) are deleted. The alert compiler is
-``mlmon.alerts.compiler.compile_alerts(src_dir) -> {path: bytes}``, used when
-that module is installed.
+Stale outputs (whose source was removed) are deleted. Alerts (rules and their
+routing) come from ``mlmon.alerts.compiler.compile_alerts``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from mlmon.alerts.compiler import compile_alerts
 from mlmon.compiler.dashboards import OUTPUT_DIR as DASHBOARDS_DIR
 from mlmon.compiler.dashboards import BuildFailed, compile_dashboards
 from mlmon.compiler.outputs import apply, plan
@@ -64,16 +62,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _alert_compiler() -> Callable[[Path], dict[str, bytes]] | None:
-    try:
-        module = importlib.import_module("mlmon.alerts.compiler")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("mlmon.alerts", "mlmon.alerts.compiler"):
-            return None
-        raise
-    return module.compile_alerts
-
-
 def _require_dir(path: Path, what: str) -> None:
     if not path.is_dir():
         raise SourceError(
@@ -82,11 +70,10 @@ def _require_dir(path: Path, what: str) -> None:
         )
 
 
-def _compile(args: argparse.Namespace) -> tuple[dict[str, bytes], list[str], list[str]]:
-    """(outputs, managed subdirectories, notes); raises BuildFailed/SourceError before anything is written."""
+def _compile(args: argparse.Namespace) -> tuple[dict[str, bytes], list[str]]:
+    """(outputs, managed subdirectories); raises BuildFailed/SourceError before anything is written."""
     outputs: dict[str, bytes] = {}
     managed: list[str] = []
-    notes: list[str] = []
     errors: list[SourceError] = []
     if args.only in (None, "dashboards"):
         _require_dir(args.src, "dashboard source")
@@ -96,30 +83,15 @@ def _compile(args: argparse.Namespace) -> tuple[dict[str, bytes], list[str], lis
         except BuildFailed as exc:
             errors.extend(exc.errors)
     if args.only in (None, "alerts"):
-        compile_alerts = _alert_compiler()
-        if compile_alerts is None:
-            if args.only == "alerts":
-                raise MlmonError("alerts: mlmon.alerts.compiler is not installed")
-            notes.append("alerts skipped: mlmon.alerts.compiler is not installed")
-        else:
-            _require_dir(args.alerts_src, "alert source")
-            managed.append(ALERTS_DIR)
-            try:
-                alerts = compile_alerts(args.alerts_src)
-            except SourceError as exc:
-                errors.append(exc)
-            else:
-                bad = [
-                    k for k in alerts if not k.startswith(f"{ALERTS_DIR}/") or ".." in Path(k).parts
-                ]
-                if bad:
-                    raise MlmonError(
-                        f"the alert compiler returned paths outside {ALERTS_DIR}/: {', '.join(bad)}"
-                    )
-                outputs.update(alerts)
+        _require_dir(args.alerts_src, "alert source")
+        managed.append(ALERTS_DIR)
+        try:
+            outputs.update(compile_alerts(args.alerts_src))
+        except SourceError as exc:
+            errors.append(exc)
     if errors:
         raise BuildFailed(errors)
-    return outputs, managed, notes
+    return outputs, managed
 
 
 def _counts(outputs: dict[str, bytes]) -> str:
@@ -130,7 +102,7 @@ def _counts(outputs: dict[str, bytes]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        outputs, managed, notes = _compile(args)
+        outputs, managed = _compile(args)
     except BuildFailed as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
@@ -142,8 +114,6 @@ def run(args: argparse.Namespace) -> int:
     except MlmonError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for note in notes:
-        print(note, file=sys.stderr)
     todo = plan(args.out, outputs, managed)
     if args.check:
         if todo.clean:

@@ -13,9 +13,11 @@ from mlmon.errors import MlmonError, SourceError
 from mlmon.grafana.apply import ApplyOptions, Outcome, apply_plan
 from mlmon.grafana.client import GrafanaClient
 from mlmon.grafana.config import Target, load_target
-from mlmon.grafana.errors import GrafanaConfigError
+from mlmon.grafana.errors import GrafanaConfigError, NotGrafanaError
+from mlmon.grafana.notifications import load_notifications
 from mlmon.grafana.plan import CONFLICT, MESSAGE_PREFIX, build_plan, datasource_body
 from mlmon.grafana.pull import pull_dashboards, resolve_uids
+from mlmon.grafana.redact import redact
 from mlmon.grafana.report import print_plan, print_summary, progress_printer
 from mlmon.grafana.source import load_source
 
@@ -60,8 +62,9 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prune",
         action="store_true",
-        help="also delete mlmon-managed dashboards (tag 'mlmon') and rule groups (in mlmon's "
-        "folders) that are no longer in generated/; never touches anything else",
+        help="also delete dashboards and rule groups that are no longer in generated/ and that "
+        "this project pushed (proven by an ownership marker bound to each uid, not by a tag or "
+        "folder); copies and hand-made resources are kept and listed",
     )
     parser.add_argument(
         "--datasource-url",
@@ -104,7 +107,8 @@ def register(subparsers) -> None:
     push.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace dashboards even if someone changed them in Grafana since the last push",
+        help="replace dashboards someone changed in Grafana since the last push, and rule "
+        "groups of the same name that mlmon did not create",
     )
     push.add_argument("--message", help="version-history message (default: the git revision)")
     push.add_argument(
@@ -192,7 +196,9 @@ def _connect(args: argparse.Namespace) -> tuple[GrafanaClient, Target]:
     health = client.health()
     credential = target.credential.describe() if target.credential else "no credential"
     print(
-        f"Grafana {health.get('version', '?')} at {target.url} (target {target.name}, {credential})",
+        redact(
+            f"Grafana {health.get('version', '?')} at {target.url} (target {target.name}, {credential})"
+        ),
         file=sys.stderr,
     )
     return client, target
@@ -221,22 +227,28 @@ def _planned(args: argparse.Namespace, overwrite: bool):
         overwrite=overwrite,
         datasource=body,
         concurrency=args.concurrency,
+        owner=target.owner,
+        notifications=load_notifications(args.generated),
     )
     print(f"compared in {time.monotonic() - started:.1f}s", file=sys.stderr)
     return client, target, plan
 
 
 def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Print MlmonErrors as one clear line: exit 2 for configuration/source problems, 1 for Grafana failures."""
+    """Print MlmonErrors as one clear, redacted line.
+
+    Exit 2 when the configuration, generated/ or GRAFANA_URL is wrong (retrying cannot help:
+    the URL does not lead to Grafana's API), 1 when Grafana refused or failed.
+    """
 
     def wrapper(args: argparse.Namespace) -> int:
         try:
             return run(args)
-        except (GrafanaConfigError, SourceError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+        except (GrafanaConfigError, SourceError, NotGrafanaError) as exc:
+            print(f"error: {redact(exc)}", file=sys.stderr)
             return 2
         except MlmonError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {redact(exc)}", file=sys.stderr)
             return 1
 
     wrapper.__name__ = run.__name__
@@ -316,5 +328,5 @@ def run_pull(args: argparse.Namespace) -> int:
         )
     finally:
         client.close()
-    print(f"pulled {len(written)} dashboard(s) into {out}/")
+    print(redact(f"pulled {len(written)} dashboard(s) into {out}/"))
     return 0

@@ -1,8 +1,10 @@
-"""Import the modules of a source directory (``dashboards_src/``) and take the object each exposes.
+"""Import the modules of a source directory (``dashboards_src/``, ``alerts_src/``) and take the object each exposes.
 
+One loader for dashboards and alerts, so their errors name files the same way.
 A module that fails to import becomes a :class:`~mlmon.errors.SourceError`
 naming the file, the line, and — when the failing line sits inside a panel
-helper call — the panel's title, found from the source's syntax tree.
+helper or ``alert_rule`` call — the panel's title or the rule's name, found
+from the source's syntax tree.
 """
 
 from __future__ import annotations
@@ -13,12 +15,24 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from mlmon.errors import SourceError
 
-# Calls whose first positional argument is a panel (or row) title: the helpers of mlmon.dsl.
-_TITLED_HELPERS = {"timeseries", "stat", "gauge", "bargauge", "table", "piechart", "text", "row"}
+# Calls whose first positional argument is a panel (or row) title: the helpers of mlmon.dsl,
+# and the rule name of mlmon.alerts.alert_rule.
+_TITLED_HELPERS = {
+    "timeseries",
+    "stat",
+    "gauge",
+    "bargauge",
+    "table",
+    "piechart",
+    "text",
+    "row",
+    "alert_rule",
+}
 
 
 @dataclass(frozen=True)
@@ -34,10 +48,12 @@ def source_modules(src_dir: Path) -> list[Path]:
 
 
 def display_path(path: Path) -> str:
+    """How errors and generated headers name a source file: relative to the working directory
+    (``alerts_src/api.py`` from the project root), else its directory and name."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return str(path)
+        return f"{path.parent.name}/{path.name}"
 
 
 def _call_title(call: ast.Call) -> str | None:
@@ -91,15 +107,19 @@ def _failing_line(exc: BaseException, source: Path) -> int | None:
     return line
 
 
-def load(source: Path, attribute: str, package: str) -> Loaded:
-    """Import ``source`` and return its ``attribute``; any failure is a SourceError naming file, line and panel."""
+def load_module(source: Path, package: str) -> tuple[str, ModuleType]:
+    """Import ``source``; any failure is a SourceError naming file, line and panel or rule.
+
+    A SourceError raised by the module (e.g. an unknown metric, a CatalogError)
+    keeps its class and message and gains the file, line and item it lacked.
+    """
     label = display_path(source)
     name = f"{package}.{source.stem}"
     spec = importlib.util.spec_from_file_location(name, source)
     if spec is None or spec.loader is None:
         raise SourceError("cannot be imported as a Python module", source=label)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    sys.modules[name] = module  # dataclasses and attrs look modules up while executing them
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
@@ -107,21 +127,29 @@ def load(source: Path, attribute: str, package: str) -> Loaded:
         where = f"{label}:{line}" if line else label
         item = getattr(exc, "item", None) or (panel_title_at(source, line) if line else None)
         if isinstance(exc, SourceError):
-            raise SourceError(
-                exc.message, source=where, item=item, json_path=exc.json_path, hint=exc.hint
-            ) from exc
+            if exc.source is None:
+                exc.source = where
+            exc.item = item
+            exc.args = (str(exc),)
+            raise
         raise SourceError(
             f"{type(exc).__name__}: {exc}",
             source=where,
             item=item,
-            hint="the module raised while building its dashboard",
+            hint="the module raised while it was imported; run it with python to see the traceback",
         ) from exc
     finally:
         sys.modules.pop(name, None)
+    return label, module
+
+
+def load(source: Path, attribute: str, package: str, hint: str | None = None) -> Loaded:
+    """Import ``source`` and return its ``attribute`` (SourceError naming the file when it is missing)."""
+    label, module = load_module(source, package)
     if not hasattr(module, attribute):
         raise SourceError(
             f"the module defines no {attribute!r}",
             source=label,
-            hint=f"assign the object to a module-level name {attribute!r}",
+            hint=hint or f"assign the object to a module-level name {attribute!r}",
         )
     return Loaded(source, label, getattr(module, attribute))

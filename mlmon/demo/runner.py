@@ -168,6 +168,9 @@ class Demo:
                 "Prometheus: not installed, skipped (Debian/Ubuntu: apt-get install prometheus)"
             )
             return
+        from mlmon.demo.alerting import start_alerting
+
+        self.alerting = start_alerting(opts.root, opts.state_dir, group, self.say)
         self.say("starting Prometheus ...")
         port = self.ports["prometheus"] = pick_port(9090)
         config = self._write_prometheus_config(self.ports["api"], self.ports["exporter"])
@@ -217,12 +220,14 @@ class Demo:
     def _write_prometheus_config(self, api_port: int, exporter_port: int) -> Path:
         from mlmon.promconfig import render_prometheus_config
 
-        rules = self._checked_rule_files()
+        alerting = getattr(self, "alerting", None)
+        rules = alerting.rule_files if alerting else self._checked_rule_files()
         text = render_prometheus_config(
             api_targets=[f"127.0.0.1:{api_port}"],
             exporter_targets=[f"127.0.0.1:{exporter_port}"],
             rule_files=[str(p) for p in rules],
             scrape_interval="2s",
+            alertmanager_targets=alerting.targets if alerting else (),
         )
         path = self.options.state_dir / "prometheus.yml"
         tmp = path.with_suffix(".tmp")

@@ -11,18 +11,21 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from mlmon.grafana.canonical import comparable_dashboard
 from mlmon.grafana.client import GrafanaClient
 from mlmon.grafana.errors import GrafanaConflictError, GrafanaError
-from mlmon.grafana.normalize import comparable_dashboard
-from mlmon.grafana.plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Action, Plan
+from mlmon.grafana.notifications import KINDS as NOTIFICATION_KINDS
+from mlmon.grafana.notifications import apply_notification, check_secrets
+from mlmon.grafana.plan import CONFLICT, CREATE, DELETE, KEEP, UNCHANGED, UPDATE, Action, Plan
 
-CREATED, UPDATED, UNCHANGED_, DELETED, FAILED, SKIPPED = (
+CREATED, UPDATED, UNCHANGED_, DELETED, FAILED, SKIPPED, KEPT = (
     "created",
     "updated",
     "unchanged",
     "deleted",
     "failed",
     "skipped",
+    "kept",
 )
 DONE = {CREATE: CREATED, UPDATE: UPDATED, DELETE: DELETED, UNCHANGED: UNCHANGED_}
 
@@ -70,6 +73,8 @@ class _Applier:
     def run(self, action: Action, blocked: set[str]) -> Outcome:
         if action.op == UNCHANGED:
             return self.record(Outcome(action, UNCHANGED_))
+        if action.op == KEEP:  # prune could not prove it is ours: not a failure, not touched
+            return self.record(Outcome(action, KEPT))
         if action.op == CONFLICT:
             return self.record(Outcome(action, FAILED, f"{action.label}: {action.note}"))
         if action.folder_uid in blocked and action.op != DELETE:
@@ -107,6 +112,8 @@ class _Applier:
                 client.delete_dashboard(action.key, action.title)
             else:
                 self._upsert_dashboard(action)
+        elif action.kind in NOTIFICATION_KINDS:
+            apply_notification(client, action, opts.disable_provenance)
         elif action.kind == "rule-group":
             if action.op == DELETE:
                 client.delete_rule_group(action.folder_uid or "", action.title)
@@ -138,12 +145,16 @@ class _Applier:
 def apply_plan(
     client: GrafanaClient, plan: Plan, options: ApplyOptions, progress: Progress | None = None
 ) -> list[Outcome]:
+    check_secrets(plan.actions)  # before any write: a missing secret stops the push, not half of it
     applier = _Applier(client, options, len(plan.actions), progress)
     blocked: set[str] = set()
     for action in [a for a in plan.actions if a.kind in ("datasource", "folder")]:
         outcome = applier.run(action, blocked)
         if action.kind == "folder" and not outcome.applied:
             blocked.add(action.key)
+    # Templates, mute timings, contact points, then the policy tree that names them: in order.
+    for action in [a for a in plan.actions if a.kind in NOTIFICATION_KINDS]:
+        applier.run(action, blocked)
     writes = [a for a in plan.actions if a.kind in ("dashboard", "rule-group") and a.op != DELETE]
     deletes = [a for a in plan.actions if a.op == DELETE]
     pool = ThreadPoolExecutor(max_workers=max(1, options.concurrency))

@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from mlmon.grafana.errors import GrafanaConfigError
+from mlmon.grafana.ownership import DEFAULT_OWNER
+from mlmon.grafana.redact import redact, register
 
 CONFIG_FILE = "mlmon.toml"
 DEFAULT_TIMEOUT = 10.0
@@ -34,6 +36,7 @@ class Secret:
 
     def __init__(self, value: str):
         self._value = value
+        register(value)  # masked in everything mlmon prints from now on
 
     def reveal(self) -> str:
         return self._value
@@ -91,6 +94,8 @@ class Target:
     dashboard_folders: Mapping[str, str] = field(default_factory=dict)
     disable_provenance: bool = False
     datasource: Mapping[str, Any] | None = None
+    # whose resources these are: bound into the ownership marker prune checks (see ownership.py)
+    owner: str = DEFAULT_OWNER
 
     @property
     def api_url(self) -> str:
@@ -100,15 +105,24 @@ class Target:
 def _strip_userinfo(url: str) -> tuple[str, str | None, str | None]:
     """Remove ``user:password@`` from a URL so it can be printed; return the parts."""
     parts = urlsplit(url)
-    if not parts.scheme or not parts.hostname:
+    shown = redact(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        # "admin:pw@host:3000" parses as scheme "admin": never echo it unredacted
         raise GrafanaConfigError(
-            f"GRAFANA_URL {url!r} is not an absolute URL (expected e.g. http://localhost:3000)"
+            f"GRAFANA_URL {shown!r} is not an http:// or https:// URL "
+            "(expected e.g. http://localhost:3000; put user:password@ after the scheme, or better, "
+            "use GRAFANA_USER/GRAFANA_PASSWORD or GRAFANA_TOKEN)"
         )
-    if parts.scheme not in ("http", "https"):
+    try:
+        port = parts.port
+    except ValueError:
         raise GrafanaConfigError(
-            f"GRAFANA_URL must start with http:// or https://, not {parts.scheme}://"
-        )
-    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+            f"GRAFANA_URL {shown!r} has an invalid port (it must be a number in 0-65535)"
+        ) from None
+    if not parts.hostname:
+        raise GrafanaConfigError(f"GRAFANA_URL {shown!r} has no host name")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6 literal
+    netloc = host + (f":{port}" if port else "")
     clean = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
     return clean, parts.username, parts.password
 
@@ -139,8 +153,10 @@ def _credential(
     password_env = settings.get("password_env", "GRAFANA_PASSWORD")
     user = env.get("GRAFANA_USER") or settings.get("user") or url_user
     if user and env.get(password_env):
+        register(env[password_env], user)
         return Credential("basic", password_env, Secret(env[password_env]), user=user)
     if url_user and url_password:
+        register(url_password, url_user)
         return Credential(
             "basic", "the userinfo part of the Grafana URL", Secret(url_password), user=url_user
         )
@@ -174,6 +190,14 @@ def _folders(
                 f"{origin}: dashboard_folders.{key} = {uid!r} is not a declared folder (declare it under [[folders]])"
             )
     return folders, default, mapping
+
+
+def _owner(value: Any, origin: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise GrafanaConfigError(
+            f'{origin}: owner must be a non-empty string naming this project (e.g. owner = "team-ml")'
+        )
+    return value.strip()
 
 
 def _number(value: Any, what: str, kind: type) -> Any:
@@ -257,4 +281,5 @@ def load_target(
         dashboard_folders=dashboard_folders,
         disable_provenance=bool(settings.get("disable_provenance", False)),
         datasource=settings.get("datasource"),
+        owner=_owner(settings.get("owner", DEFAULT_OWNER), origin),
     )

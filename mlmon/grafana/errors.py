@@ -2,16 +2,22 @@
 
 No message, repr or attribute of these exceptions holds a credential: they are
 built from the credential's *kind* and *source* (e.g. "service-account token
-from GRAFANA_TOKEN"), never its value.
+from GRAFANA_TOKEN"), never its value, and every message goes through
+:func:`mlmon.grafana.redact.redact` when the exception is built (Grafana's own
+error text, quoted in messages, may echo a header).
 """
 
 from __future__ import annotations
 
 from mlmon.errors import MlmonError
+from mlmon.grafana.redact import redact
 
 
 class GrafanaError(MlmonError):
     """Base class of everything this package raises."""
+
+    def __init__(self, message: str = ""):
+        super().__init__(redact(message))
 
 
 class GrafanaConfigError(GrafanaError):
@@ -23,7 +29,15 @@ class GrafanaUnreachable(GrafanaError):
 
 
 class NotGrafanaError(GrafanaError):
-    """The URL answers, but not like a Grafana server."""
+    """The URL answers, but not like a Grafana server (a configuration problem: exit 2)."""
+
+
+class UnexpectedAnswerError(NotGrafanaError):
+    """A 2xx answer that is not the JSON Grafana's API gives (a login page, a proxy, a redirect)."""
+
+
+class RedirectRefused(UnexpectedAnswerError):
+    """A redirect mlmon will not follow (another origin, or one that would turn a write into a GET)."""
 
 
 class GrafanaAuthError(GrafanaError):

@@ -13,13 +13,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlmon.grafana.client import GrafanaClient
-from mlmon.grafana.config import MANAGED_TAG, FolderSpec
-from mlmon.grafana.normalize import (
+from mlmon.grafana.canonical import (
     comparable_dashboard,
     comparable_datasource,
     comparable_rule_group,
     desired_rule_group,
+)
+from mlmon.grafana.client import GrafanaClient
+from mlmon.grafana.config import MANAGED_TAG, FolderSpec
+from mlmon.grafana.notifications import plan_notifications
+from mlmon.grafana.ownership import (
+    DEFAULT_OWNER,
+    foreign_rules,
+    has_dashboard_marker,
+    has_rule_marker,
+    owns_dashboard,
 )
 from mlmon.grafana.semantic_diff import dashboard_diff, rule_group_diff, value_changes
 from mlmon.grafana.source import DesiredDashboard, DesiredRuleGroup, Source
@@ -27,6 +35,7 @@ from mlmon.grafana.source import DesiredDashboard, DesiredRuleGroup, Source
 MESSAGE_PREFIX = "mlmon"
 
 CREATE, UPDATE, UNCHANGED, DELETE, CONFLICT = "create", "update", "unchanged", "delete", "conflict"
+KEEP = "keep"  # prune found it but cannot prove this project made it: left alone, and said so
 
 
 @dataclass
@@ -67,7 +76,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(a.op != UNCHANGED for a in self.actions)
+        return any(a.op not in (UNCHANGED, KEEP) for a in self.actions)
 
 
 def _ordered_folders(folders: list[FolderSpec]) -> list[FolderSpec]:
@@ -91,7 +100,11 @@ def _ordered_folders(folders: list[FolderSpec]) -> list[FolderSpec]:
 
 def plan_folder(client: GrafanaClient, folder: FolderSpec) -> Action:
     current = client.get_folder(folder.uid)
-    payload = {"uid": folder.uid, "title": folder.title, "parentUid": folder.parent_uid}
+    payload: dict[str, Any] = {
+        "uid": folder.uid,
+        "title": folder.title,
+        "parentUid": folder.parent_uid,
+    }
     if current is None:
         return Action("folder", folder.uid, folder.title, CREATE, ["    + new folder"], payload)
     have = {"title": current.get("title"), "parentUid": current.get("parentUid") or None}
@@ -164,7 +177,19 @@ def plan_dashboard(
     return action
 
 
-def plan_rule_group(client: GrafanaClient, desired: DesiredRuleGroup) -> Action:
+def _made_elsewhere(current: dict[str, Any], desired: dict[str, Any]) -> bool:
+    """No rule carries an mlmon marker and none has a uid of the source's: a group mlmon did not create.
+
+    (A group pushed by an mlmon before ownership markers shares the source's rule uids.)
+    """
+    rules = current.get("rules") or []
+    ours = {r.get("uid") for r in desired.get("rules", []) if r.get("uid")}
+    return bool(rules) and not any(has_rule_marker(r) or r.get("uid") in ours for r in rules)
+
+
+def plan_rule_group(
+    client: GrafanaClient, desired: DesiredRuleGroup, overwrite: bool = False
+) -> Action:
     body = desired_rule_group(desired.body)
     action = Action(
         "rule-group",
@@ -180,6 +205,13 @@ def plan_rule_group(client: GrafanaClient, desired: DesiredRuleGroup) -> Action:
         return action
     action.diff = rule_group_diff(comparable_rule_group(current, body), body)
     action.op = UPDATE if action.diff else UNCHANGED
+    if action.op == UPDATE and not overwrite and _made_elsewhere(current, body):
+        action.op, action.note = (
+            CONFLICT,
+            "a rule group with this name already exists in this folder and mlmon did not create it "
+            "(none of its rules carries an mlmon ownership marker or a rule uid of the source); "
+            "rename the group in alerts_src/, or push with --overwrite to replace it",
+        )
     return action
 
 
@@ -210,40 +242,80 @@ def datasource_body(settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+NOT_OURS = "not created by this mlmon project"
+PRUNE_NOTE = "    - delete (no longer in generated/)"
+
+
+def _prune_dashboards(owner: str, wanted: set[str], hits: list[dict[str, Any]]) -> list[Action]:
+    """Dashboards gone from generated/: deleted only with this project's marker for their uid."""
+    actions = []
+    for hit in hits:
+        tags = hit.get("tags") or []
+        uid = hit["uid"]
+        if uid in wanted or not (MANAGED_TAG in tags or has_dashboard_marker(tags)):
+            continue  # in the source, or nothing about it says mlmon: not even worth a mention
+        if owns_dashboard(owner, uid, tags):
+            actions.append(Action("dashboard", uid, hit.get("title", ""), DELETE, [PRUNE_NOTE]))
+            continue
+        actions.append(
+            Action(
+                "dashboard",
+                uid,
+                hit.get("title", ""),
+                KEEP,
+                note=(
+                    f"{NOT_OURS}: tagged like an mlmon dashboard but without the ownership marker "
+                    f"for uid {uid!r} (a copy saved in Grafana, made by hand, or pushed by another "
+                    "owner or an mlmon before 0.2); delete it in Grafana if it should go"
+                ),
+            )
+        )
+    return actions
+
+
+def _prune_rule_groups(owner: str, source: Source, rules: list[dict[str, Any]]) -> list[Action]:
+    """Rule groups gone from generated/: deleted only when every rule carries its marker."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rule in rules:
+        groups.setdefault((rule.get("folderUID", ""), rule.get("ruleGroup", "")), []).append(rule)
+    wanted = {g.key for g in source.rule_groups}
+    managed = source.managed_folder_uids
+    actions = []
+    for (folder, group), members in groups.items():
+        key = f"{folder}/{group}"
+        if key in wanted or not (folder in managed or any(map(has_rule_marker, members))):
+            continue
+        foreign = foreign_rules(owner, folder, group, members)
+        if not foreign:
+            actions.append(
+                Action("rule-group", key, group, DELETE, [PRUNE_NOTE], folder_uid=folder)
+            )
+            continue
+        shown = ", ".join(repr(t) for t in foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+        actions.append(
+            Action(
+                "rule-group",
+                key,
+                group,
+                KEEP,
+                folder_uid=folder,
+                note=(
+                    f"{NOT_OURS}: {len(foreign)} of its {len(members)} rules ({shown}) carry no "
+                    "ownership marker for this group (made in Grafana, copied from another group, "
+                    "or pushed by another owner or an mlmon before 0.2); delete it in Grafana if "
+                    "it should go"
+                ),
+            )
+        )
+    return actions
+
+
 def _prune_actions(
-    client: GrafanaClient, source: Source, hits: list[dict[str, Any]]
+    client: GrafanaClient, source: Source, hits: list[dict[str, Any]], owner: str
 ) -> list[Action]:
     wanted = {d.uid for d in source.dashboards}
-    actions = [
-        Action(
-            "dashboard",
-            hit["uid"],
-            hit.get("title", ""),
-            DELETE,
-            ["    - delete (no longer in generated/)"],
-        )
-        for hit in hits
-        if MANAGED_TAG in (hit.get("tags") or []) and hit["uid"] not in wanted
-    ]
-    groups = {g.key for g in source.rule_groups}
-    managed = source.managed_folder_uids
-    seen: set[str] = set()
-    for rule in client.list_alert_rules() or []:
-        folder, group = rule.get("folderUID"), rule.get("ruleGroup")
-        key = f"{folder}/{group}"
-        if folder in managed and key not in groups and key not in seen:
-            seen.add(key)
-            actions.append(
-                Action(
-                    "rule-group",
-                    key,
-                    group,
-                    DELETE,
-                    ["    - delete (no longer in generated/)"],
-                    folder_uid=folder,
-                )
-            )
-    return actions
+    rules = client.list_alert_rules() or []
+    return _prune_dashboards(owner, wanted, hits) + _prune_rule_groups(owner, source, rules)
 
 
 def build_plan(
@@ -254,6 +326,8 @@ def build_plan(
     overwrite: bool = False,
     datasource: dict[str, Any] | None = None,
     concurrency: int = 8,
+    owner: str = DEFAULT_OWNER,
+    notifications: dict[str, Any] | None = None,
 ) -> Plan:
     plan = Plan()
     if datasource is not None:
@@ -265,9 +339,10 @@ def build_plan(
         dashboards = pool.map(
             lambda d: plan_dashboard(client, d, d.uid in existing, overwrite), source.dashboards
         )
-        groups = pool.map(lambda g: plan_rule_group(client, g), source.rule_groups)
+        groups = pool.map(lambda g: plan_rule_group(client, g, overwrite), source.rule_groups)
         plan.actions.extend(dashboards)
         plan.actions.extend(groups)
+    plan.actions.extend(plan_notifications(client, notifications))
     if prune:
-        plan.actions.extend(_prune_actions(client, source, hits))
+        plan.actions.extend(_prune_actions(client, source, hits, owner))
     return plan

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mlmon.grafana.canonical import SERVER_DASHBOARD_FIELDS
 from mlmon.grafana.client import GrafanaClient
 from mlmon.grafana.errors import GrafanaError, GrafanaRequestError
-from mlmon.grafana.normalize import SERVER_DASHBOARD_FIELDS
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -1,6 +1,6 @@
 """Readable, noise-free diffs: panels and rules added/removed/changed, queries as text diffs.
 
-Inputs are already normalised (see :mod:`mlmon.grafana.normalize`), so every
+Inputs are already canonical (see :mod:`mlmon.grafana.canonical`), so every
 line printed here is a change a reviewer cares about.
 """
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from mlmon.errors import SourceError
 from mlmon.grafana.config import MANAGED_TAG, FolderSpec, Target
+from mlmon.grafana.ownership import mark_rule, with_dashboard_marker
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -77,8 +78,8 @@ def load_dashboard(path: Path, target: Target) -> DesiredDashboard:
     model = {k: v for k, v in model.items() if k not in ("id", "version")}  # Grafana owns these
     tags = list(model.get("tags", []))
     if MANAGED_TAG not in tags:
-        tags.append(MANAGED_TAG)  # the tag marks what --prune may delete
-    model["tags"] = tags
+        tags.append(MANAGED_TAG)  # for people: "made by mlmon"; prune trusts only the marker
+    model["tags"] = with_dashboard_marker(tags, target.owner, model["uid"])
     return DesiredDashboard(model["uid"], model["title"], _folder_for(model, target), model, path)
 
 
@@ -110,12 +111,17 @@ def load_rule_group(path: Path, target: Target) -> DesiredRuleGroup:
     body["interval"] = interval_seconds(body.get("interval", 60), path)
     # every rule must agree with its group, or Grafana rejects the PUT
     body["rules"] = [
-        {
-            **rule,
-            "folderUID": body["folderUid"],
-            "ruleGroup": body["title"],
-            "orgID": target.org_id or 1,
-        }
+        mark_rule(
+            {
+                **rule,
+                "folderUID": body["folderUid"],
+                "ruleGroup": body["title"],
+                "orgID": target.org_id or 1,
+            },
+            target.owner,
+            body["folderUid"],
+            body["title"],
+        )
         for rule in body["rules"]
     ]
     return DesiredRuleGroup(body["folderUid"], body["title"], body, path)

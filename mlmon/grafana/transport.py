@@ -1,10 +1,10 @@
-"""The HTTP session under grafana-client: authentication and bounded retries.
+"""The HTTP session under :class:`mlmon.grafana.client.GrafanaClient`: authentication
+and bounded retries.
 
-grafana-client >= 4 talks through ``niquests``; mlmon hands it a ``requests``
-session instead (its request runner only calls ``session.request(...)``), so the
-same transport runs in production and under ``responses`` in the tests, and
-retries see raw responses (status, ``Retry-After``) before grafana-client turns
-them into exceptions.
+A plain ``requests`` session, so the same transport runs in production and under
+``responses`` in the tests, and retries see raw responses (status,
+``Retry-After``) before the client turns them into exceptions. Log records go
+through :func:`mlmon.grafana.redact.redact`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ import requests.auth
 
 from mlmon import __version__
 from mlmon.grafana.config import Credential, Target
+from mlmon.grafana.redact import RedactingFilter
 
 log = logging.getLogger(__name__)
+log.addFilter(RedactingFilter())
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
@@ -121,9 +123,8 @@ class RetryingAdapter(requests.adapters.HTTPAdapter):
             else:
                 if response.status_code not in RETRY_STATUSES or last:
                     return response
-                delay = retry_after_seconds(response.headers.get("Retry-After"))
-                if delay is None:
-                    delay = self.policy.backoff(attempt)
+                asked = retry_after_seconds(response.headers.get("Retry-After"))
+                delay = self.policy.backoff(attempt) if asked is None else asked
                 log.warning(
                     "%s answered %d; retry %d/%d in %.1fs",
                     what,

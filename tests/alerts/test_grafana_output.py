@@ -60,7 +60,9 @@ def put_body_validator() -> jsonschema.Draft4Validator:
 
 def test_one_body_per_group_named_folder_dash_group(compiled):
     bodies = _bodies(compiled)
-    modules = sorted(p for p in ALERTS_SRC.glob("*.py") if not p.name.startswith("_"))
+    modules = sorted(
+        p for p in ALERTS_SRC.glob("*.py") if not p.name.startswith("_") and p.stem != "routing"
+    )
     assert len(bodies) == len(modules) >= 5
     for key, body in bodies.items():
         assert key == f"{GRAFANA_DIR}/{body['folderUid']}-{body['title']}.json"

@@ -169,7 +169,7 @@ def test_module_without_group(tmp_path):
 
 def test_module_that_fails_to_import(tmp_path):
     err = error_for(tmp_path, broken="group = undefined_name\n")
-    assert err.source == "alerts_src/broken.py" and "NameError" in str(err)
+    assert err.source == "alerts_src/broken.py:1" and "NameError" in str(err)
 
 
 def test_grafanalib_rule_without_prometheus_equivalent_is_refused(tmp_path):

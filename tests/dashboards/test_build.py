@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from mlmon.commands import build as build_command
-from mlmon.errors import SourceError
 from tests.dashboards.support import SOURCES, mlmon, snapshot, write_source
 from tests.support.processes import ROOT
 
@@ -174,33 +172,36 @@ def test_broken_source_names_file_and_panel_and_writes_nothing(project, capsys, 
     assert snapshot(project / "generated") == before
 
 
-def test_failing_alert_compiler_writes_no_dashboard_either(project, capsys, monkeypatch):
-    def compile_alerts(src_dir: Path) -> dict[str, bytes]:
-        raise SourceError(
-            "threshold must be a number", source="alerts_src/api.py", item="HighLatency"
-        )
+ALERT_SOURCE = """\
+from mlmon.alerts import Severity, alert_rule, rule_group
+from mlmon.dsl import query as q
 
-    (project / "alerts_src").mkdir()
-    monkeypatch.setattr(build_command, "_alert_compiler", lambda: compile_alerts)
+group = rule_group("api", [alert_rule(
+    "HighLatency", q.series("api_active_requests"), above=THRESHOLD, for_="1m",
+    severity=Severity.WARNING, summary="s", description="d", runbook="r",
+)])
+"""
+
+
+def test_failing_alert_source_writes_no_dashboard_either(project, capsys):
+    write_source(project / "alerts_src", "api", ALERT_SOURCE.replace("THRESHOLD", '"2"'))
     code, _, err = mlmon(capsys, "build")
-    assert code == 1 and "alerts_src/api.py: 'HighLatency': threshold must be a number" in err
+    assert code == 1 and "alerts_src/api.py" in err and "'HighLatency'" in err
+    assert "threshold '2' (str) is not a finite number" in err
     assert snapshot(project / "generated") == {}
 
 
-def test_alert_outputs_are_written_and_their_stale_files_removed(project, capsys, monkeypatch):
-    (project / "alerts_src").mkdir()
+def test_alert_outputs_are_written_and_their_stale_files_removed(project, capsys):
+    write_source(project / "alerts_src", "api", ALERT_SOURCE.replace("THRESHOLD", "2"))
     stale = project / "generated" / "alerts" / "prometheus" / "old.rules.yml"
     stale.parent.mkdir(parents=True)
     stale.write_text("groups: []\n")
-    monkeypatch.setattr(
-        build_command,
-        "_alert_compiler",
-        lambda: lambda src: {"alerts/prometheus/api.rules.yml": b"groups: []\n"},
-    )
     code, out, _ = mlmon(capsys, "build")
-    assert code == 0 and "1 dashboards, 1 alert files" in out
+    assert code == 0 and "1 dashboards, 3 alert files" in out
     assert set(snapshot(project / "generated")) == {
         "dashboards/tiny.json",
+        "alerts/grafana/mlmon-api.json",
+        "alerts/grafana/provisioning.yml",
         "alerts/prometheus/api.rules.yml",
     }
 
@@ -285,11 +286,8 @@ def test_project_sources_build_into_a_fresh_directory(tmp_path, monkeypatch, cap
     )
 
 
-def test_readme_example_builds(tmp_path, monkeypatch, capsys):
-    readme = (ROOT / "README.md").read_text()
-    section = readme[
-        readme.index("<!-- section:dashboards -->") : readme.index("<!-- /section:dashboards -->")
-    ]
+def test_docs_example_builds(tmp_path, monkeypatch, capsys):
+    section = (ROOT / "docs" / "dashboards.md").read_text()
     example = section.split("```python\n", 1)[1].split("```", 1)[0]
     write_source(tmp_path / "dashboards_src", "example", example)
     monkeypatch.chdir(tmp_path)

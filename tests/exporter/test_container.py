@@ -67,10 +67,21 @@ def test_exporter_modules_import_only_the_standard_library_and_its_requirements(
 
 
 def test_requirements_match_the_exporter_dependencies_of_pyproject():
-    pyproject = (ROOT / "pyproject.toml").read_text()
+    # the container pins exact versions (issue #12, D13); each must lie within pyproject's range
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    ranges = {
+        Requirement(line).name: Requirement(line).specifier
+        for line in pyproject["project"]["dependencies"]
+    }
     for line in REQUIREMENTS.read_text().splitlines():
         if line and not line.startswith("#"):
-            assert f'"{line}"' in pyproject, f"{line} differs from pyproject.toml"
+            pinned = Requirement(line)
+            (version,) = [spec.version for spec in pinned.specifier]
+            assert version in ranges[pinned.name], f"{line} is outside pyproject.toml's range"
 
 
 def test_dockerfile_is_slim_pinned_non_root_and_health_checked():

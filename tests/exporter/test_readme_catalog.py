@@ -1,4 +1,4 @@
-"""The README's metric table is the catalog, rendered (python -m exporter.catalog_table --update README.md)."""
+"""The metric table in docs/catalog.md is the catalog, rendered (python -m exporter.catalog_table --update docs/catalog.md)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from exporter.catalog_table import section, update
 from tests.support.processes import ROOT
 
 
-def test_readme_table_matches_the_catalog():
-    readme = (ROOT / "README.md").read_text()
+def test_docs_table_matches_the_catalog():
+    readme = (ROOT / "docs" / "catalog.md").read_text()
     assert section() in readme, (
-        "stale README metric table: run python -m exporter.catalog_table --update README.md"
+        "stale metric table in docs/catalog.md: run python -m exporter.catalog_table --update docs/catalog.md"
     )
     for metric in catalog.METRICS:
         assert f"| `{metric.name}` |" in readme

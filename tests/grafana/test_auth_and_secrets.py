@@ -117,7 +117,7 @@ def test_raised_errors_reprs_and_tracebacks_hold_no_token(fake, fault):
             "mlmon push",
         )
     assert TOKEN not in _exception_texts(caught.value)
-    assert TOKEN not in repr(target) + repr(client) + repr(client._api.client.s.auth) + repr(
+    assert TOKEN not in repr(target) + repr(client) + repr(client._session.auth) + repr(
         vars(target)
     )
 

@@ -135,3 +135,43 @@ def test_file_provisioned_rule_group_refusal_is_explained(fake, tree, mlmon):
         in result.out
     )
     assert "provisioned another way" in result.out
+
+
+def test_hand_made_rule_group_with_the_same_name_is_not_replaced(fake, tree, mlmon):
+    """A group mlmon did not create (no marker, none of its rule uids) is a conflict, not a PUT."""
+    from tests.grafana.fixtures import rule_group
+
+    fake.folders["mlmon-alerts"] = {"id": 9, "uid": "mlmon-alerts", "title": "Alerts", "version": 1}
+    theirs = rule_group()
+    fake.rule_groups[("mlmon-alerts", "model-quality")] = {
+        "title": "model-quality",
+        "folderUid": "mlmon-alerts",
+        "interval": 60,
+        "rules": [
+            {**r, "uid": "team-rule-1", "title": "Team pager", "folderUID": "mlmon-alerts",
+             "ruleGroup": "model-quality", "orgID": 1}
+            for r in theirs["rules"]
+        ],
+    }  # fmt: skip
+    result = mlmon("push")
+    assert result.code == 1
+    assert "rule-group mlmon-alerts/model-quality" in result.out
+    assert "mlmon did not create it" in result.out and "--overwrite" in result.out
+    assert fake.rule_groups[("mlmon-alerts", "model-quality")]["rules"][0]["title"] == "Team pager"
+    assert mlmon("push", "--overwrite").code == 0
+    assert fake.rule_groups[("mlmon-alerts", "model-quality")]["rules"][0]["title"] == (
+        "Model accuracy low"
+    )
+
+
+def test_group_pushed_before_ownership_markers_is_updated_not_a_conflict(fake, tree, mlmon):
+    """Upgrade path: same rule uids as the source, no markers yet -> an update that adds them."""
+    from mlmon.grafana.ownership import RULE_ANNOTATION
+
+    assert mlmon("push").code == 0
+    for rule in fake.rule_groups[("mlmon-alerts", "model-quality")]["rules"]:
+        rule["annotations"].pop(RULE_ANNOTATION)
+    result = mlmon("push")
+    assert result.code == 0, result.text
+    rule = fake.rule_groups[("mlmon-alerts", "model-quality")]["rules"][0]
+    assert RULE_ANNOTATION in rule["annotations"]

@@ -85,7 +85,7 @@ def test_url_that_is_not_grafana_is_reported(fake, tree, mlmon, monkeypatch):
         content_type="text/html",
     )
     result = mlmon("diff")
-    assert result.code == 1
+    assert result.code == 2  # GRAFANA_URL does not lead to a usable Grafana: configuration
     assert "http://not-grafana.test is not a Grafana" in result.err
     assert "GRAFANA_URL must be Grafana's root URL" in result.err
 
@@ -96,7 +96,7 @@ def test_404_on_health_means_wrong_url(fake, tree, mlmon, monkeypatch):
         "GET", "http://other.test/grafana/api/health", status=404, json={"error": "not found"}
     )
     result = mlmon("push")
-    assert result.code == 1
+    assert result.code == 2  # GRAFANA_URL does not lead to a usable Grafana: configuration
     assert "is not a Grafana: GET /api/health answered 404" in result.err
 
 
@@ -121,7 +121,7 @@ def test_folder_created_but_answer_lost_is_not_an_error(fake, tree, mlmon, sleep
 def test_too_old_grafana_is_refused(fake, tree, mlmon):
     fake.version = "8.5.2"
     result = mlmon("push")
-    assert result.code == 1
+    assert result.code == 2  # GRAFANA_URL does not lead to a usable Grafana: configuration
     assert "is version 8.5.2; mlmon needs 9.1 or newer" in result.err
     assert fake.writes() == []
 

@@ -6,12 +6,16 @@ import json
 
 import pytest
 
+from mlmon.alerts.compiler import load_sources
 from tests.support.processes import ROOT
 
 GENERATED = ROOT / "generated"
 
 
-def test_project_generated_tree_pushes_and_second_push_is_a_no_op(fake, mlmon):
+def test_project_generated_tree_pushes_and_second_push_is_a_no_op(fake, mlmon, monkeypatch):
+    # The project's contact points read their secrets from the environment of the push.
+    for name in load_sources(ROOT / "alerts_src").routing.env_names():
+        monkeypatch.setenv(name, f"https://hooks.example.invalid/{name}")
     dashboards = sorted((GENERATED / "dashboards").glob("*.json"))
     groups = sorted((GENERATED / "alerts" / "grafana").glob("*.json"))
     if not dashboards and not groups:

@@ -205,3 +205,90 @@ def test_the_api_image_copies_everything_the_package_build_reads() -> None:
     }
     assert {"pyproject.toml", project["project"]["readme"], *packages} <= copied
     assert any(i.keyword == "RUN" and "pip install '.[api]'" in i.args for i in instructions)
+
+
+# -- pinned Python dependencies of the images (D13) ------------------------------------------
+
+EXPORTER_REQUIREMENTS = ROOT / "exporter" / "requirements.txt"
+API_CONSTRAINTS = STACK / "ml-api-constraints.txt"
+
+
+def _pins(path: Path) -> dict[str, str]:
+    """``name==version`` lines of a requirements/constraints file (names normalised)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for number, raw in enumerate(path.read_text().splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        requirement = Requirement(line)
+        specs = list(requirement.specifier)
+        assert len(specs) == 1 and specs[0].operator == "==", (
+            f"{path.relative_to(ROOT)}:{number}: {line!r} is not pinned to one version (name==x.y.z)"
+        )
+        pins[canonicalize_name(requirement.name)] = specs[0].version
+    return pins
+
+
+def _pyproject_requirements(*extras: str) -> list:
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lines = list(project["dependencies"])
+    for extra in extras:
+        lines += project["optional-dependencies"][extra]
+    return [Requirement(line) for line in lines]
+
+
+def _closure(roots: list[str]) -> set[str]:
+    """Names of the installed distributions ``roots`` need, transitively (extras and markers honoured)."""
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen: set[str] = set()
+    pending = [canonicalize_name(r) for r in roots]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for line in importlib.metadata.distribution(name).requires or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(canonicalize_name(requirement.name))
+    return seen
+
+
+def test_exporter_image_requirements_are_exact_pins_within_pyproject_ranges() -> None:
+    from packaging.utils import canonicalize_name
+
+    pins = _pins(EXPORTER_REQUIREMENTS)
+    ranges = {canonicalize_name(r.name): r.specifier for r in _pyproject_requirements()}
+    for name, version in pins.items():
+        assert version in ranges[name], f"{name}=={version} is outside pyproject's {ranges[name]}"
+    # complete: every package the exporter's requirements pull in is pinned too
+    assert _closure(list(pins)) <= set(pins), "exporter/requirements.txt misses a dependency"
+
+
+def test_api_image_installs_with_exact_constraints_for_every_package() -> None:
+    text = (ROOT / "ml_api" / "Dockerfile").read_text()
+    assert "COPY stack/ml-api-constraints.txt /app/constraints.txt" in text
+    # PIP_CONSTRAINT also reaches pip's isolated build environment (setuptools)
+    assert re.search(
+        r"^RUN PIP_CONSTRAINT=/app/constraints\.txt pip install '\.\[api\]'$", text, re.M
+    )
+    pins = _pins(API_CONSTRAINTS)
+    assert "setuptools" in pins  # the build backend
+    for requirement in _pyproject_requirements("api"):
+        from packaging.utils import canonicalize_name
+
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} (pyproject.toml) is not pinned in {API_CONSTRAINTS.name}"
+        assert pins[name] in requirement.specifier, f"{name}=={pins[name]} vs {requirement}"
+    roots = [r.name for r in _pyproject_requirements("api")]
+    missing = _closure(roots) - set(pins)
+    assert not missing, f"{API_CONSTRAINTS.name} does not pin: {sorted(missing)}"

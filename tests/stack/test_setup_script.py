@@ -176,3 +176,57 @@ def test_windows_script_mirrors_the_shell_script() -> None:
     ):
         assert needed in text, needed
     assert "admin123" not in text
+
+
+@pytest.mark.parametrize("password", ["admin", "admin123", "elevenchars"])
+def test_a_weak_grafana_password_is_refused(checkout: Path, password: str) -> None:
+    """D13: a hand-set password shorter than 12 characters is refused, without echoing it."""
+    env_file = checkout / "stack" / ".env"
+    env_file.write_text(
+        ENV_EXAMPLE.read_text().replace(
+            "GF_SECURITY_ADMIN_PASSWORD=", f"GF_SECURITY_ADMIN_PASSWORD={password}"
+        )
+    )
+    env_file.chmod(0o600)
+    result = run_script(checkout, "--env-only")
+    assert result.returncode != 0
+    assert "at least 12 characters" in result.stderr
+    assert password not in result.stdout + result.stderr
+
+
+def test_a_twelve_character_password_is_accepted(checkout: Path) -> None:
+    env_file = checkout / "stack" / ".env"
+    env_file.write_text(
+        ENV_EXAMPLE.read_text().replace(
+            "GF_SECURITY_ADMIN_PASSWORD=", "GF_SECURITY_ADMIN_PASSWORD=twelve-chars"
+        )
+    )
+    env_file.chmod(0o600)
+    result = run_script(checkout, "--env-only")
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_existing_env_readable_by_others_is_made_private(checkout: Path) -> None:
+    env_file = checkout / "stack" / ".env"
+    env_file.write_text(
+        ENV_EXAMPLE.read_text().replace(
+            "GF_SECURITY_ADMIN_PASSWORD=", "GF_SECURITY_ADMIN_PASSWORD=a-long-enough-password"
+        )
+    )
+    env_file.chmod(0o644)
+    result = run_script(checkout, "--env-only")
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+
+
+def test_windows_script_keeps_env_private_and_refuses_weak_passwords() -> None:
+    """cmd.exe cannot run here: check statically that the .bat does what the .sh does."""
+    text = (ROOT / "scripts" / "setup-monitoring.bat").read_bytes().decode("ascii")
+    # the new .env gets an ACL for the current user only (no inherited Users/Everyone access)
+    assert re.search(r'icacls "%ENV_FILE%" /inheritance:r /grant:r "%USERNAME%:\(F\)"', text)
+    acl = text.index("icacls")
+    assert text.index("Move-Item") < acl  # applied to the final file, not only the temporary one
+    # the password length check runs for an existing .env too, and names the rule
+    assert "at least 12 characters" in text
+    check = re.search(r"GF_SECURITY_ADMIN_PASSWORD.*\.Length -lt 12", text)
+    assert check, "the .bat must measure the password's length"

@@ -1,4 +1,4 @@
-"""What counts as a change: Grafana's copy versus ours, without server-managed noise.
+"""Canonical forms for comparing: Grafana's copy versus ours, without server-managed noise.
 
 Grafana adds bookkeeping (``id``, ``version``, ``iteration``, ``updated``,
 ``provenance``...) and fills defaults (``isPaused: false``, ``null``s) that the
