@@ -6,14 +6,15 @@ figures are not kept in pyplot's global registry between renders.
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
+from numpy.typing import ArrayLike
 
 from mlmon.preview import colors
 from mlmon.preview.layout import Box
@@ -48,7 +49,7 @@ class Canvas:
             box.h / self.height,
         )
 
-    def axes(self, box: Box, **kwargs: object) -> Axes:
+    def axes(self, box: Box, **kwargs: Any) -> Axes:
         ax = self.figure.add_axes(self.fraction(box), **kwargs)
         ax.set_facecolor("none")
         return ax
@@ -65,6 +66,7 @@ class Canvas:
     ) -> None:
         left, bottom, width, height = self.fraction(box)
         self._background_z += 0.01
+        patch: Patch
         if rounded:
             patch = FancyBboxPatch(
                 (left, bottom),
@@ -232,7 +234,7 @@ class Plot:
         left, bottom, width, height = canvas.fraction(box)
         self._clip = Rectangle((left, bottom), width, height, transform=canvas.figure.transFigure)
 
-    def to_figure(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def to_figure(self, x: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Figure fractions of data points, as an (n, 2) array."""
         c, b = self.canvas, self.box
         px = b.x + (np.asarray(x, dtype=float) - self.x0) / ((self.x1 - self.x0) or 1) * b.w

@@ -30,8 +30,7 @@ class PreviewServer:
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/"
 
     def __enter__(self) -> PreviewServer:
         self.thread.start()

@@ -170,7 +170,7 @@ def _y_axis(
     # Bytes get round binary steps (64 KiB, not 39.0625 KiB), as Grafana's axis shows them.
     power = 1024.0 ** math.floor(math.log(max(abs(y_max), 1), 1024)) if f.unit == "bytes" else 1.0
     locator = MaxNLocator(nbins=max(int(box.h / 36), 2))
-    ticks = locator.tick_values(y_min / power, y_max / power) * power
+    ticks = np.asarray(locator.tick_values(y_min / power, y_max / power)) * power
     return (y_min, y_max), [float(t) for t in ticks if y_min - 1e-12 <= t <= y_max + 1e-12]
 
 
