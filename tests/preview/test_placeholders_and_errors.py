@@ -34,6 +34,7 @@ def query(expr: str, **extra) -> dict:
 
 
 @pytest.mark.prometheus
+@pytest.mark.slow
 def test_unsupported_panels_become_placeholders_listed_on_stderr(fed_prometheus, tmp_path, capsys):
     path = tmp_path / "hand-made.json"
     path.write_text(
