@@ -14,26 +14,11 @@ BY_FEATURE = ("model_name", "feature")
 DRIFT_MAPPING = p.value_map({0: ("No drift", "green"), 1: ("Drift", "red")})
 
 
-def _fixed_colors(panel, colors: dict[str, str]):
-    """Per-series colours by name: the classic palette would draw "Drift" green and "No drift" yellow."""
-    overrides = [
-        {
-            "matcher": {"id": "byName", "options": name},
-            "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}],
-        }
-        for name, color in colors.items()
-    ]
-    return attr.evolve(panel, overrides=overrides)
-
-
-def _colored_column(panel, column: str):
-    """Colour one table column's cells: cell colours set for the whole table paint the label columns with
-    the base threshold colour too (every Model and Feature cell green)."""
-    override = {
-        "matcher": {"id": "byName", "options": column},
-        "properties": [{"id": "custom.cellOptions", "value": {"type": "color-background"}}],
-    }
-    return attr.evolve(panel, overrides=[override])
+def _color_text(panel):
+    """Colour the cells' text, not their background: Grafana colours every column of a table, so a
+    background colour would paint the Model and Feature cells too (seen in `mlmon preview`). With the
+    base threshold at the text colour, only the mapped Status column stands out."""
+    return attr.evolve(panel, displayMode="color-text")
 
 
 def _lines_only(panel):
@@ -70,19 +55,17 @@ summary = row(
         steps=(("green", None), ("orange", 1)),
     ),
     cell(
-        _fixed_colors(
-            p.piechart(
-                "Drift distribution",
-                "Share of features with and without drift detected, all selected models.",
-                (q.sum(q.series("data_drift_detected", **SELECTED)), "Drift"),
-                (
-                    q.count(q.series("data_drift_detected", **SELECTED))
-                    - q.sum(q.series("data_drift_detected", **SELECTED)),
-                    "No drift",
-                ),
-                donut=True,
+        # "No drift" first: the classic palette's first colours are green, then yellow.
+        p.piechart(
+            "Drift distribution",
+            "Share of features with and without drift detected, all selected models.",
+            (
+                q.count(q.series("data_drift_detected", **SELECTED))
+                - q.sum(q.series("data_drift_detected", **SELECTED)),
+                "No drift",
             ),
-            {"Drift": "red", "No drift": "green"},
+            (q.sum(q.series("data_drift_detected", **SELECTED)), "Drift"),
+            donut=True,
         ),
         width=8,
         height=8,
@@ -92,17 +75,17 @@ summary = row(
 
 status = row(
     "Current drift status",
-    _colored_column(
+    _color_text(
         p.table(
             "Current drift status per feature",
             "One row per feature: the drift decision of the last export cycle, after multiple-testing "
             "correction (Bonferroni by default) across the model's features.",
             (_per_feature("data_drift_detected"), ""),
             mappings=DRIFT_MAPPING,
-            steps=units.DRIFT_FLAG_STEPS,
+            steps=(("text", None), ("red", 1)),
+            color_cells=True,
             rename={"model_name": "Model", "feature": "Feature", "Value": "Status"},
-        ),
-        "Status",
+        )
     ),
     p.bargauge(
         "Feature drift p-values",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -105,7 +106,16 @@ def dashboard_files(paths: list[Path]) -> list[Path]:
     return files
 
 
+MISSING_MATPLOTLIB = (
+    "mlmon preview draws with matplotlib, which is not installed: pip install 'mlmon[preview]' "
+    "(`make setup` installs it)"
+)
+
+
 def run(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("matplotlib") is None:
+        print(f"mlmon preview: {MISSING_MATPLOTLIB}", file=sys.stderr)
+        return 2
     from mlmon.errors import MlmonError
     from mlmon.lint.live import prometheus_url
     from mlmon.preview import html
@@ -142,9 +152,11 @@ def run(args: argparse.Namespace) -> int:
     for preview in previews:
         states = [p.state for p in preview.panels if p.state != "row"]
         failed += states.count("error")
+        hidden = states.count("collapsed")
         print(
             f"{args.out / preview.png}: {len(states)} panels, {states.count('no-data')} with no data, "
             f"{states.count('error')} failed, {states.count('unsupported')} not drawn"
+            + (f", {hidden} in collapsed rows" if hidden else "")
         )
     print(f"open {index}")
     return 1 if failed else 0

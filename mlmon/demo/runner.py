@@ -198,9 +198,13 @@ class Demo:
     def start_previews(self) -> PreviewServer | None:
         """The dashboards page (previews drawn from the demo's Prometheus), served on 127.0.0.1."""
         opts = self.options
-        if not opts.preview_every or "prometheus" not in self.urls:
-            if opts.preview_every:
-                self.say("dashboards page: skipped (the previews are drawn from Prometheus)")
+        if not opts.preview_every:
+            return None
+        if "prometheus" not in self.urls:
+            self.say("dashboards page: skipped (the previews are drawn from Prometheus)")
+            return None
+        if importlib.util.find_spec("matplotlib") is None:
+            self.say("dashboards page: skipped (needs matplotlib: pip install 'mlmon[preview]')")
             return None
         from mlmon.demo.previews import DemoPreviews
         from mlmon.preview.serve import PreviewServer

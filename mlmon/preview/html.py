@@ -69,7 +69,7 @@ def _page_name(preview: DashboardPreview) -> str:
 def index(previews: Sequence[DashboardPreview], prometheus: str, refresh: int | None) -> str:
     items = []
     for p in previews:
-        panels = [x for x in p.panels if x.state != "row"]
+        panels = [x for x in p.panels if x.state not in ("row", "collapsed")]
         counts = {
             state: sum(1 for x in panels if x.state == state)
             for state in ("no-data", "error", "unsupported")
@@ -127,7 +127,10 @@ def _panel_row(panel: PanelPreview, index: int) -> str:
 
 
 def dashboard_page(p: DashboardPreview, refresh: int | None) -> str:
-    drawn = [(i, panel) for i, panel in enumerate(p.panels) if panel.state != "row"]
+    drawn = [
+        (i, panel) for i, panel in enumerate(p.panels) if panel.state not in ("row", "collapsed")
+    ]
+    listed = [(i, panel) for i, panel in enumerate(p.panels) if panel.state != "row"]
     variables = ", ".join(f"{html.escape(k)} = {html.escape(v)}" for k, v in p.variables.items())
     body = (
         f'<header><h1>{html.escape(p.title)}</h1><span class="meta">{html.escape(p.time_range)}; {variables}; '
@@ -138,7 +141,7 @@ def dashboard_page(p: DashboardPreview, refresh: int | None) -> str:
         + "\n".join(_panel_element(p, panel, i) for i, panel in drawn)
         + '\n</div>\n<table class="panels"><thead><tr><th>Panel</th><th>Type</th><th>State</th>'
         "<th>Queries as sent to Prometheus</th><th>Not shown faithfully</th></tr></thead><tbody>\n"
-        + "\n".join(_panel_row(panel, i) for i, panel in drawn)
+        + "\n".join(_panel_row(panel, i) for i, panel in listed)
         + "\n</tbody></table>"
     )
     return _page(f"{p.title} — mlmon preview", body, refresh)

@@ -56,7 +56,9 @@ class PanelPreview:
     type: str
     description: str
     box: Box
-    state: str  # ok, no-data, error, unsupported, row
+    state: (
+        str  # ok, no-data, error, unsupported, row, collapsed (inside a collapsed row: not drawn)
+    )
     message: str = ""
     queries: list[QueryOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -158,6 +160,22 @@ class Renderer:
             self._panel(canvas, item, plans.get(i), results.get(i, []), source)
             for i, item in enumerate(placed)
         ]
+        # Grafana keeps a collapsed row's panels out of sight (and unqueried) until it is opened.
+        for item in placed:
+            if item.hidden_panels:
+                row_title = str(item.panel.get("title") or "")
+                previews += [
+                    PanelPreview(
+                        inner.get("id"),
+                        str(inner.get("title") or ""),
+                        str(inner.get("type", "?")),
+                        str(inner.get("description") or ""),
+                        item.box,
+                        "collapsed",
+                        f"inside the collapsed row {row_title!r}",
+                    )
+                    for inner in item.panel.get("panels") or []
+                ]
         png = f"{name}.png"
         _write_png(canvas, out_dir / png)
         return DashboardPreview(

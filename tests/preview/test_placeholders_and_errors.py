@@ -54,6 +54,13 @@ def test_unsupported_panels_become_placeholders_listed_on_stderr(fed_prometheus,
                     "timeseries", "Nothing there", 24, targets=[query("no_such_metric_anywhere")]
                 ),
                 panel("stat", "Up", 30, targets=[query("count(up)")]),
+                panel(
+                    "row",
+                    "Folded away",
+                    36,
+                    collapsed=True,
+                    panels=[panel("timeseries", "Hidden inside", 37, targets=[query("up")])],
+                ),
             )
         )
     )
@@ -82,6 +89,10 @@ def test_unsupported_panels_become_placeholders_listed_on_stderr(fed_prometheus,
     assert states["Bad query"][0] == "error" and "parse error" in states["Bad query"][1]
     assert states["Nothing there"] == ("no-data", "No data")
     assert states["Up"][0] == "ok"
+    assert states["Folded away"][0] == "row"
+    assert states["Hidden inside"] == ("collapsed", "inside the collapsed row 'Folded away'")
+    page = (tmp_path / "out" / "hand-made.html").read_text()
+    assert "Hidden inside" in page and 'data-state="collapsed"' not in page  # listed, not laid over
     for title in ("A heatmap", "Pivoted", "Undefined variable", "Bad query"):
         assert f"panel {title!r}" in stderr
     assert "Nothing there" not in stderr and "'Up'" not in stderr
