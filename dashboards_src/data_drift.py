@@ -1,6 +1,7 @@
 """Data Drift Monitoring Dashboard: per-feature drift tests, their status, summary and history."""
 
 import attr
+from grafanalib.core import TableSortByField
 
 from mlmon.dsl import panels as p
 from mlmon.dsl import query as q
@@ -14,11 +15,14 @@ BY_FEATURE = ("model_name", "feature")
 DRIFT_MAPPING = p.value_map({0: ("No drift", "green"), 1: ("Drift", "red")})
 
 
-def _color_text(panel):
+def _status_table(panel):
     """Colour the cells' text, not their background: Grafana colours every column of a table, so a
     background colour would paint the Model and Feature cells too (seen in `mlmon preview`). With the
-    base threshold at the text colour, only the mapped Status column stands out."""
-    return attr.evolve(panel, displayMode="color-text")
+    base threshold at the text colour, only the mapped Status column stands out; drifted rows first,
+    so they are visible without scrolling."""
+    return attr.evolve(
+        panel, displayMode="color-text", sortBy=[TableSortByField(displayName="Status", desc=True)]
+    )
 
 
 def _lines_only(panel):
@@ -75,7 +79,7 @@ summary = row(
 
 status = row(
     "Current drift status",
-    _color_text(
+    _status_table(
         p.table(
             "Current drift status per feature",
             "One row per feature: the drift decision of the last export cycle, after multiple-testing "
