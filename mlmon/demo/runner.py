@@ -124,26 +124,26 @@ class Demo:
         db = self._db
         for stale in (db, db.with_name("metrics.db-wal"), db.with_name("metrics.db-shm")):
             stale.unlink(missing_ok=True)  # each demo starts from a fresh prediction log
-        port = self.ports["api"] = pick_port(8000)
         self.say("starting the API (trains both models) ...")
-        group.start(
-            Service(
+        _, port = group.start_on_port(
+            lambda port: Service(
                 "API",
                 [sys.executable, "-m", "ml_api"],
                 self.logs / "api.log",
                 f"http://127.0.0.1:{port}/health",
                 cwd=self.options.root,
                 env={"API_HOST": "127.0.0.1", "API_PORT": str(port), "METRICS_DB_PATH": str(db)},
-            )
+            ),
+            8000,
         )
+        self.ports["api"] = port
         self.urls["api"] = f"http://127.0.0.1:{port}"
 
     def _start_exporter(self, group: ServiceGroup) -> None:
         opts = self.options
-        port = self.ports["exporter"] = pick_port(8001)
         self.say("starting the exporter ...")
-        group.start(
-            Service(
+        _, port = group.start_on_port(
+            lambda port: Service(
                 "exporter",
                 [sys.executable, "-m", "exporter"],
                 self.logs / "exporter.log",
@@ -156,8 +156,10 @@ class Demo:
                     "EXPORT_INTERVAL": f"{opts.export_interval:g}",
                     "EXPORTER_WINDOW_SECONDS": f"{opts.window_seconds:g}",
                 },
-            )
+            ),
+            8001,
         )
+        self.ports["exporter"] = port
         self.urls["exporter"] = f"http://127.0.0.1:{port}"
 
     def _start_prometheus(self, group: ServiceGroup) -> None:
@@ -172,13 +174,12 @@ class Demo:
 
         self.alerting = start_alerting(opts.root, opts.state_dir, group, self.say)
         self.say("starting Prometheus ...")
-        port = self.ports["prometheus"] = pick_port(9090)
         config = self._write_prometheus_config(self.ports["api"], self.ports["exporter"])
         # A fresh TSDB each run: an earlier run's series and pending alerts would show as this run's.
         data = opts.state_dir / "prometheus-data"
         shutil.rmtree(data, ignore_errors=True)
-        group.start(
-            Service(
+        _, port = group.start_on_port(
+            lambda port: Service(
                 "Prometheus",
                 [
                     prometheus,
@@ -191,8 +192,10 @@ class Demo:
                 self.logs / "prometheus.log",
                 f"http://127.0.0.1:{port}/-/ready",
                 cwd=opts.state_dir,
-            )
+            ),
+            9090,
         )
+        self.ports["prometheus"] = port
         self.urls["prometheus"] = f"http://127.0.0.1:{port}"
 
     def start_previews(self) -> PreviewServer | None:

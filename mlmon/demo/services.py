@@ -13,6 +13,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -128,6 +129,27 @@ class ServiceGroup:
         service.start()
         service.wait_ready(ready_timeout)
         return service
+
+    def start_on_port(
+        self,
+        make: Callable[[int], Service],
+        preferred: int,
+        ready_timeout: float = 60.0,
+        tries: int = 3,
+    ) -> tuple[Service, int]:
+        """Start ``make(port)`` on ``preferred`` when free, else on any free port. Another process can take
+        a port between the check and the service binding it (other demos and test runs on the machine):
+        a service that exits because its address is in use is started again on another free port."""
+        port = pick_port(preferred)
+        for attempt in range(tries):
+            try:
+                return self.start(make(port), ready_timeout), port
+            except ServiceError as exc:
+                if "address already in use" not in str(exc).lower() or attempt == tries - 1:
+                    raise
+                self.services.pop()  # the one that could not bind has exited
+                port = pick_port(0)
+        raise AssertionError("unreachable")
 
     def check_alive(self) -> None:
         for service in self.services:

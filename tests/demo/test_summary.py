@@ -67,3 +67,38 @@ def test_a_snapshot_that_never_settles_says_what_is_in_flight():
         == "12 requests (200:9 422:1, 2 awaiting an answer), 9 predictions, 0 feedback"
     )
     assert traffic_counts(clients) == counts
+
+
+def test_a_service_whose_port_was_taken_meanwhile_starts_on_another(tmp_path, monkeypatch):
+    import socket
+    import sys
+
+    from mlmon.demo import services
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    taken = busy.getsockname()[1]
+    # The race: the port looked free when picked, then another process bound it.
+    picks = iter([taken])
+    real_pick = services.pick_port
+    monkeypatch.setattr(
+        services, "pick_port", lambda preferred=0: next(picks, None) or real_pick(0)
+    )
+
+    def server(port: int) -> services.Service:
+        return services.Service(
+            "http.server",
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+            tmp_path / f"server-{port}.log",
+            f"http://127.0.0.1:{port}/",
+            cwd=tmp_path,
+        )
+
+    try:
+        with services.ServiceGroup() as group:
+            service, port = group.start_on_port(server, 8000)
+            assert port != taken and group.services == [service]
+            assert "Address already in use" in (tmp_path / f"server-{taken}.log").read_text()
+    finally:
+        busy.close()
