@@ -137,3 +137,16 @@ def test_help_describes_the_command(capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "--prometheus" in out and "--var" in out and "--out" in out
+
+
+def test_without_matplotlib_the_command_says_how_to_install_it(monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "matplotlib" else real(name, *a),
+    )
+    assert main(["preview", "--prometheus", "http://127.0.0.1:9"]) == 2
+    assert "pip install 'mlmon[preview]'" in capsys.readouterr().err
