@@ -12,8 +12,18 @@ ENDPOINT = {"endpoint": "$endpoint"}
 MODEL = {"model_name": "$model"}
 ERROR_RATIO_STEPS = (("green", None), ("orange", 0.01), ("red", 0.05))
 
-error_ratio = q.rate("api_requests_total", by=(), status=Re("5.."), **ENDPOINT) / q.rate(
-    "api_requests_total", by=(), **ENDPOINT
+# "or ... * 0": with no 5xx at all the ratio is 0%, not "No data" (rate() of a series that never existed).
+all_requests = q.rate("api_requests_total", by=(), **ENDPOINT)
+error_ratio = (
+    q.rate("api_requests_total", by=(), status=Re("5.."), **ENDPOINT).or_(all_requests * 0)
+    / all_requests
+)
+by_endpoint = q.rate("api_requests_total", by=("endpoint",), **ENDPOINT)
+error_ratio_by_endpoint = (
+    q.rate("api_requests_total", by=("endpoint",), status=Re("5.."), **ENDPOINT).or_(
+        by_endpoint * 0
+    )
+    / by_endpoint
 )
 
 overview = row(
@@ -77,11 +87,7 @@ throughput = row(
     p.timeseries(
         "Error ratio by endpoint",
         "Share of 5xx responses per route; the lines mark 1% and 5%.",
-        (
-            q.rate("api_requests_total", by=("endpoint",), status=Re("5.."), **ENDPOINT)
-            / q.rate("api_requests_total", by=("endpoint",), **ENDPOINT),
-            "{{endpoint}}",
-        ),
+        (error_ratio_by_endpoint, "{{endpoint}}"),
         steps=ERROR_RATIO_STEPS,
         show_thresholds=True,
         min=0,
@@ -143,7 +149,6 @@ business = row(
             q.increase("daily_predictions_total", "1d", by=("model_name",), **MODEL),
             "{{model_name}}",
         ),
-        decimals=0,
     ),
     cell(
         p.bargauge(

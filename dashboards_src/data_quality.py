@@ -1,5 +1,8 @@
 """Data Quality: completeness, missing values, outliers and schema violations per column; exporter health."""
 
+import attr
+from grafanalib.core import BarGauge
+
 from mlmon.dsl import panels as p
 from mlmon.dsl import query as q
 from mlmon.dsl import units
@@ -11,6 +14,13 @@ MODEL = {"model_name": "$model"}
 COLUMN = {"model_name": "$model", "column": "$column"}
 BY_COLUMN = ("model_name", "column")
 STALE_AFTER_SECONDS = (("green", None), ("orange", 120), ("red", 600))
+
+
+def solid_bars(panel: BarGauge) -> BarGauge:
+    """Bars in the value's own colour: Grafana's gradient runs through red and orange even for a bar at 100%,
+    which reads as trouble at a glance (seen in `mlmon preview`)."""
+    return attr.evolve(panel, displayMode="basic")
+
 
 overview = row(
     None,
@@ -48,10 +58,15 @@ overview = row(
 
 per_column = row(
     "Quality per column",
-    p.bargauge(
-        "Completeness by column",
-        "Share of present values per column in the current window.",
-        (q.min(q.series("data_completeness", **COLUMN), by=BY_COLUMN), "{{model_name}} {{column}}"),
+    solid_bars(
+        p.bargauge(
+            "Completeness by column",
+            "Share of present values per column in the current window: green from 90%, orange from 80%.",
+            (
+                q.min(q.series("data_completeness", **COLUMN), by=BY_COLUMN),
+                "{{model_name}} {{column}}",
+            ),
+        )
     ),
     p.timeseries(
         "Missing values by column",
@@ -83,7 +98,14 @@ violations = row(
     p.table(
         "Schema violations by column",
         "Current violations per column and kind; only non-zero counts are listed.",
-        (q.series("schema_violations_count", **COLUMN) > 0, ""),
+        # Summed to the labels shown: the raw series would add job and instance columns.
+        (
+            q.sum(
+                q.series("schema_violations_count", **COLUMN), by=("model_name", "column", "kind")
+            )
+            > 0,
+            "",
+        ),
         rename={"model_name": "Model", "column": "Column", "kind": "Kind", "Value": "Violations"},
     ),
     p.timeseries(
@@ -100,7 +122,8 @@ pipeline = row(
     p.stat(
         "Last successful export",
         "When the exporter last completed a cycle without error.",
-        q.max(q.series("exporter_last_success_timestamp_seconds")),
+        # Grafana's "From Now" unit reads epoch milliseconds; the exporter's timestamp is in seconds.
+        q.max(q.series("exporter_last_success_timestamp_seconds")) * 1000,
         steps=units.NEUTRAL_STEPS,
     ),
     p.stat(

@@ -1,5 +1,8 @@
 """MLOps Model Monitoring Dashboard: performance (by task), traffic, latency, drift and quality at a glance."""
 
+import attr
+from grafanalib.core import BarGauge
+
 from mlmon.dsl import panels as p
 from mlmon.dsl import query as q
 from mlmon.dsl import variables as var
@@ -12,6 +15,12 @@ VERSION = {"model_name": "$model", "version": "$version"}
 
 def _per_task(metric: str, task: str) -> q.Expr:
     return q.for_task(q.series(metric, **VERSION), task)
+
+
+def solid_bars(panel: BarGauge) -> BarGauge:
+    """Bars in the value's own colour: Grafana's gradient runs through red and orange even for a bar at 100%,
+    which reads as trouble at a glance (seen in `mlmon preview`)."""
+    return attr.evolve(panel, displayMode="basic")
 
 
 overview = row(
@@ -45,7 +54,6 @@ overview = row(
         "Predictions (last 24h)",
         "Predictions logged in the last 24 hours, all selected models.",
         q.sum(q.increase("daily_predictions_total", "1d", **MODEL)),
-        decimals=0,
     ),
     height=5,
 )
@@ -69,10 +77,12 @@ classification = row(
         ),
         width=16,
     ),
-    p.bargauge(
-        "F1 by model",
-        "Current macro-averaged F1 per classification model and version.",
-        (_per_task("model_f1_score", "classification"), "{{model_name}} {{version}}"),
+    solid_bars(
+        p.bargauge(
+            "F1 by model",
+            "Current macro-averaged F1 per classification model and version: green from 0.9, orange from 0.8.",
+            (_per_task("model_f1_score", "classification"), "{{model_name}} {{version}}"),
+        )
     ),
 )
 
@@ -81,7 +91,7 @@ regression = row(
     p.timeseries(
         "Accuracy within tolerance",
         "Share of regression predictions within the relative tolerance of the actual value "
-        "(house prices: 10% by default). The dashed lines mark 80% and 90%.",
+        "(house prices: 10% by default). The orange line marks 80%, the green line 90%.",
         (_per_task("model_accuracy", "regression"), "{{model_name}} {{version}}"),
         min=0,
         max=1,
@@ -174,13 +184,15 @@ drift_and_quality = row(
         min=0,
         max=1,
     ),
-    p.bargauge(
-        "Data completeness by column",
-        "Share of present (non-missing) values per input column in the current window.",
-        (
-            q.min(q.series("data_completeness", **MODEL), by=("model_name", "column")),
-            "{{model_name}} {{column}}",
-        ),
+    solid_bars(
+        p.bargauge(
+            "Data completeness by column",
+            "Share of present (non-missing) values per input column in the current window.",
+            (
+                q.min(q.series("data_completeness", **MODEL), by=("model_name", "column")),
+                "{{model_name}} {{column}}",
+            ),
+        )
     ),
 )
 

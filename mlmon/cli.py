@@ -27,6 +27,7 @@ COMMANDS = {
     "import": "import_",
     "catalog": "catalog",
     "demo": "demo",
+    "preview": "preview",
 }
 
 

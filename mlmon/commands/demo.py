@@ -10,7 +10,9 @@ from pathlib import Path
 DESCRIPTION = (
     "Build the dashboards and alerts, start the reference house-price API, the exporter and (when installed) "
     "Prometheus on free 127.0.0.1 ports, send simulated traffic with a drift episode, and print what the "
-    "exporter reports. Ctrl-C stops everything cleanly. Run it from the project root."
+    "exporter reports and which alerts are pending or firing. With Prometheus, previews of the dashboards are "
+    "redrawn every minute and served on 127.0.0.1 (the dashboards URL). Ctrl-C stops everything cleanly. "
+    "Run it from the project root."
 )
 
 
@@ -47,6 +49,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help="seconds between summaries (default 10)",
     )
+    parser.add_argument(
+        "--preview-every",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="redraw the dashboards page (state dir's preview/, served on 127.0.0.1) every SECONDS; "
+        "0 turns it off (default 60)",
+    )
     parser.add_argument("--no-build", action="store_true", help="skip `mlmon build`")
     parser.set_defaults(func=run)
 
@@ -79,5 +89,6 @@ def run(args: argparse.Namespace) -> int:
             rate=args.rate,
             report_every=args.report_every,
             build=not args.no_build,
+            preview_every=max(args.preview_every, 0.0),
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -13,16 +14,30 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from mlmon.demo.services import Service, ServiceError, ServiceGroup, pick_port
-from mlmon.demo.summary import api_line, format_report, model_reports, scrape
+from mlmon.demo.summary import (
+    alerts_line,
+    api_line,
+    consistent_snapshot,
+    format_report,
+    model_reports,
+    prometheus_alerts,
+    scrape,
+)
+
+if TYPE_CHECKING:  # matplotlib loads only when the dashboards page is drawn
+    from mlmon.demo.previews import DemoPreviews
+    from mlmon.preview.serve import PreviewServer
 
 DRIFT_FEATURE = "living_area_sqft"
 # Without --duration the drift episode starts after a minute and lasts two.
 OPEN_ENDED_DRIFT = (60.0, 180.0)
 # A run's simulator bound when the user stops it with Ctrl-C instead of --duration.
 OPEN_ENDED_SECONDS = 24 * 3600.0
+# Seconds after the traffic starts when the dashboards page gets its first pictures.
+FIRST_PREVIEW = 20.0
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,7 @@ class DemoOptions:
     build: bool = True
     export_interval: float = 2.0
     window_seconds: float = 30.0
+    preview_every: float = 60.0  # seconds between redraws of the dashboards page; 0 turns it off
 
 
 def drift_episode(duration: float | None) -> tuple[float, float]:
@@ -51,6 +67,8 @@ class Demo:
         self.logs = options.state_dir / "logs"
         self.stop_requested = threading.Event()
         self.urls: dict[str, str] = {}
+        self.ports: dict[str, int] = {}
+        self.previews: DemoPreviews | None = None
 
     def say(self, line: str = "") -> None:
         print(line, file=self.out, flush=True)
@@ -89,47 +107,63 @@ class Demo:
                 f"{name}: failed with exit code {code}; the demo goes on without it (log {log})"
             )
 
+    def service_steps(self) -> list[Callable[[ServiceGroup], None]]:
+        """The services in start order (stopped in reverse). Each step starts one, waits until it serves
+        and records its URL in ``self.urls``; to add a service to the demo, add its step here."""
+        return [self._start_api, self._start_exporter, self._start_prometheus]
+
     def start_services(self, group: ServiceGroup) -> None:
-        opts = self.options
-        db = opts.state_dir / "metrics.db"
+        for step in self.service_steps():
+            step(group)
+
+    @property
+    def _db(self) -> Path:
+        return self.options.state_dir / "metrics.db"
+
+    def _start_api(self, group: ServiceGroup) -> None:
+        db = self._db
         for stale in (db, db.with_name("metrics.db-wal"), db.with_name("metrics.db-shm")):
             stale.unlink(missing_ok=True)  # each demo starts from a fresh prediction log
-        api_port, exporter_port = pick_port(8000), pick_port(8001)
-        python = sys.executable
         self.say("starting the API (trains both models) ...")
-        group.start(
-            Service(
+        _, port = group.start_on_port(
+            lambda port: Service(
                 "API",
-                [python, "-m", "ml_api"],
+                [sys.executable, "-m", "ml_api"],
                 self.logs / "api.log",
-                f"http://127.0.0.1:{api_port}/health",
-                cwd=opts.root,
-                env={
-                    "API_HOST": "127.0.0.1",
-                    "API_PORT": str(api_port),
-                    "METRICS_DB_PATH": str(db),
-                },
-            )
+                f"http://127.0.0.1:{port}/health",
+                cwd=self.options.root,
+                env={"API_HOST": "127.0.0.1", "API_PORT": str(port), "METRICS_DB_PATH": str(db)},
+            ),
+            8000,
         )
-        self.urls["api"] = f"http://127.0.0.1:{api_port}"
+        self.ports["api"] = port
+        self.urls["api"] = f"http://127.0.0.1:{port}"
+
+    def _start_exporter(self, group: ServiceGroup) -> None:
+        opts = self.options
         self.say("starting the exporter ...")
-        group.start(
-            Service(
+        _, port = group.start_on_port(
+            lambda port: Service(
                 "exporter",
-                [python, "-m", "exporter"],
+                [sys.executable, "-m", "exporter"],
                 self.logs / "exporter.log",
-                f"http://127.0.0.1:{exporter_port}/metrics",
+                f"http://127.0.0.1:{port}/metrics",
                 cwd=opts.root,
                 env={
-                    "METRICS_DB_PATH": str(db),
-                    "PROMETHEUS_PORT": str(exporter_port),
+                    "METRICS_DB_PATH": str(self._db),
+                    "PROMETHEUS_PORT": str(port),
                     "EXPORTER_BIND_ADDRESS": "127.0.0.1",
                     "EXPORT_INTERVAL": f"{opts.export_interval:g}",
                     "EXPORTER_WINDOW_SECONDS": f"{opts.window_seconds:g}",
                 },
-            )
+            ),
+            8001,
         )
-        self.urls["exporter"] = f"http://127.0.0.1:{exporter_port}"
+        self.ports["exporter"] = port
+        self.urls["exporter"] = f"http://127.0.0.1:{port}"
+
+    def _start_prometheus(self, group: ServiceGroup) -> None:
+        opts = self.options
         prometheus = shutil.which("prometheus")
         if prometheus is None:
             self.say(
@@ -140,25 +174,55 @@ class Demo:
 
         self.alerting = start_alerting(opts.root, opts.state_dir, group, self.say)
         self.say("starting Prometheus ...")
-        prom_port = pick_port(9090)
-        config = self._write_prometheus_config(api_port, exporter_port)
-        group.start(
-            Service(
+        config = self._write_prometheus_config(self.ports["api"], self.ports["exporter"])
+        # A fresh TSDB each run: an earlier run's series and pending alerts would show as this run's.
+        data = opts.state_dir / "prometheus-data"
+        shutil.rmtree(data, ignore_errors=True)
+        _, port = group.start_on_port(
+            lambda port: Service(
                 "Prometheus",
                 [
                     prometheus,
                     f"--config.file={config}",
-                    f"--storage.tsdb.path={opts.state_dir / 'prometheus-data'}",
-                    f"--web.listen-address=127.0.0.1:{prom_port}",
+                    f"--storage.tsdb.path={data}",
+                    f"--web.listen-address=127.0.0.1:{port}",
                     "--storage.tsdb.retention.time=1d",
                     "--log.level=warn",
                 ],
                 self.logs / "prometheus.log",
-                f"http://127.0.0.1:{prom_port}/-/ready",
+                f"http://127.0.0.1:{port}/-/ready",
                 cwd=opts.state_dir,
-            )
+            ),
+            9090,
         )
-        self.urls["prometheus"] = f"http://127.0.0.1:{prom_port}"
+        self.ports["prometheus"] = port
+        self.urls["prometheus"] = f"http://127.0.0.1:{port}"
+
+    def start_previews(self) -> PreviewServer | None:
+        """The dashboards page (previews drawn from the demo's Prometheus), served on 127.0.0.1."""
+        opts = self.options
+        if not opts.preview_every:
+            return None
+        if "prometheus" not in self.urls:
+            self.say("dashboards page: skipped (the previews are drawn from Prometheus)")
+            return None
+        if importlib.util.find_spec("matplotlib") is None:
+            self.say("dashboards page: skipped (needs matplotlib: pip install 'mlmon[preview]')")
+            return None
+        from mlmon.demo.previews import DemoPreviews
+        from mlmon.preview.serve import PreviewServer
+
+        out = opts.state_dir / "preview"
+        self.previews = DemoPreviews(
+            opts.root / "generated" / "dashboards",
+            out,
+            self.urls["prometheus"],
+            self.logs / "preview.log",
+        )
+        self.previews.write_placeholder(min(FIRST_PREVIEW, opts.preview_every))
+        server = PreviewServer(out, pick_port(8050))
+        self.urls["dashboards"] = server.url.rstrip("/")
+        return server
 
     def _write_prometheus_config(self, api_port: int, exporter_port: int) -> Path:
         from mlmon.promconfig import render_prometheus_config
@@ -211,16 +275,23 @@ class Demo:
         self.say(f"  exporter        {u['exporter']}/metrics")
         if "prometheus" in u:
             self.say(f"  Prometheus      {u['prometheus']}/graph?g0.expr=data_drift_detected")
+        if "dashboards" in u:
+            every = f"{self.options.preview_every:g} s"
+            self.say(f"  dashboards      {u['dashboards']}/  (previews, redrawn every {every})")
         self.say(f"  state and logs  {self.options.state_dir}")
         self.say("")
 
-    def report(self, elapsed: float, simulated: Callable[[], str]) -> None:
-        self.say(f"[{elapsed:5.0f}s] {simulated()}")
+    def report(self, elapsed: float, stats: object) -> None:
+        """One status block: the clients' and the API's counts (taken at one instant), the exporter, alerts."""
         try:
-            self.say(api_line(scrape(self.urls["api"] + "/metrics")))
+            counts, api = consistent_snapshot(stats, lambda: scrape(self.urls["api"] + "/metrics"))
+            self.say(f"[{elapsed:5.0f}s] {counts.line()}")
+            self.say(api_line(api))
             for line in format_report(model_reports(scrape(self.urls["exporter"] + "/metrics"))):
                 self.say(line)
-        except OSError as exc:
+            if "prometheus" in self.urls:
+                self.say(alerts_line(prometheus_alerts(self.urls["prometheus"])))
+        except (OSError, ValueError) as exc:
             self.say(f"  (could not read metrics: {exc})")
 
     # -- the whole run ------------------------------------------------------------
@@ -234,12 +305,15 @@ class Demo:
         self.say(f"mlmon demo: state in {opts.state_dir}; Ctrl-C stops everything")
         self.build()
         start, end = drift_episode(opts.duration)
-        with ServiceGroup() as group:
+        with ServiceGroup() as group, contextlib.ExitStack() as page:
             try:
                 self.start_services(group)
             except ServiceError as exc:
                 self.say(f"error: {exc}")
                 return 1
+            server = self.start_previews()
+            if server is not None:
+                page.enter_context(server)
             self.push()
             self.print_urls()
             config = SimulationConfig(
@@ -263,12 +337,16 @@ class Demo:
             worker = threading.Thread(target=simulator.run, name="demo-traffic", daemon=True)
             started = time.monotonic()
             worker.start()
-            code = self._watch(group, worker, started, simulator.progress)
+            code = self._watch(group, worker, started, simulator.stats)
             self.stop_requested.set()
             worker.join(30)
             self.say("")
             self.say("final state:")
-            self.report(time.monotonic() - started, simulator.progress)
+            self.report(time.monotonic() - started, simulator.stats)
+            if self.previews is not None:
+                self.previews.wait()
+                self.say("  " + self.previews.render())
+                self.say(f"  dashboard previews kept in {self.previews.out_dir / 'index.html'}")
             self.say("stopping Prometheus, the exporter and the API ...")
         self.say("stopped. Run `make demo` again to start over.")
         return code
@@ -278,18 +356,24 @@ class Demo:
         group: ServiceGroup,
         worker: threading.Thread,
         started: float,
-        progress: Callable[[], str],
+        stats: object,
     ) -> int:
-        next_report = started + min(self.options.report_every, (self.options.duration or 1e9) / 2)
+        opts = self.options
+        next_report = started + min(opts.report_every, (opts.duration or 1e9) / 2)
+        next_preview = started + min(FIRST_PREVIEW, opts.preview_every or 1e9)
         while worker.is_alive() and not self.stop_requested.is_set():
             try:
                 group.check_alive()
             except ServiceError as exc:
                 self.say(f"error: {exc}")
                 return 1
-            if time.monotonic() >= next_report:
-                next_report += self.options.report_every
-                self.report(time.monotonic() - started, progress)
+            now = time.monotonic()
+            if now >= next_report:
+                next_report += opts.report_every
+                self.report(now - started, stats)
+            if self.previews is not None and now >= next_preview:
+                next_preview += opts.preview_every
+                self.previews.render_in_background(self.say)
             self.stop_requested.wait(0.5)
         return 0
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import ROOT, http_get, wait_until
+from tests.support.processes import ROOT, http_get, require_tool, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -47,11 +47,51 @@ def assert_services_stopped(output: str) -> None:
             http_get(url + "/metrics", timeout=2)
 
 
+def client_and_api_counts(output: str) -> list[tuple[dict[str, int], dict[str, int], bool]]:
+    """Per status block: the clients' answers by status, the API's, and whether requests were in flight."""
+    pairs = []
+    for client, api in re.findall(
+        r"\] \d+ requests \(([^)]*)\).*\n  API /predict answers: ([^;]*);", output
+    ):
+        clients = dict(re.findall(r"(\d{3}):(\d+)", client))
+        served = dict(re.findall(r"(\d{3}): (\d+)", api))
+        pairs.append(
+            (
+                {k: int(v) for k, v in clients.items()},
+                {k: int(v) for k, v in served.items()},
+                "awaiting an answer" in client,
+            )
+        )
+    return pairs
+
+
+@pytest.mark.prometheus
 def test_demo_with_duration_reports_and_ends_by_itself(tmp_path):
+    require_tool("prometheus")
+    # A previous run's Prometheus data must not leak into this run (series, pending alerts).
+    stale = tmp_path / "state" / "prometheus-data" / "from-an-earlier-run"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
     proc = demo(tmp_path, "--duration", "12", "--report-every", "4", "--rate", "30")
-    output, _ = proc.communicate(timeout=120)
+    output, _ = proc.communicate(timeout=180)
 
     assert proc.returncode == 0, output
+    assert not stale.exists()
+    # The status lines tell one story: what the clients were answered is what the API counted.
+    pairs = client_and_api_counts(output)
+    assert len(pairs) >= 3, output
+    for clients, served, in_flight in pairs:
+        assert clients == served or in_flight, output
+    assert len(
+        re.findall(r"^  alerts (pending or firing: none|firing: |pending: )", output, re.M)
+    ) == len(pairs)
+    # The dashboards page: printed with the other URLs, drawn at the end, stopped with the demo.
+    page = re.search(r"dashboards +(http://127\.0\.0\.1:\d+)/", output).group(1)
+    previews = tmp_path / "state" / "preview"
+    assert len(list(previews.glob("*.png"))) == 4
+    assert "4 redrawn" in output and (previews / "index.html").exists()
+    with pytest.raises(OSError):
+        http_get(page + "/index.html", timeout=2)
     assert "API docs" in output and "exporter" in output and "/docs" in output
     final = output.split("final state:")[1]
     assert re.search(r"house_price\s+\(regression\) window \d+ rows.*accuracy", final), final

@@ -10,8 +10,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -23,8 +21,19 @@ from typing import Any
 
 import pytest
 
+from mlmon.demo.services import Service, pick_port
+
 ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+# Debian packages that provide the tools the tests start.
+_PACKAGES = {
+    "prometheus": "prometheus",
+    "promtool": "prometheus",
+    "chromium": "chromium",
+    "amtool": "prometheus-alertmanager",
+}
 
 
 def require_tool(name: str) -> str:
@@ -32,18 +41,14 @@ def require_tool(name: str) -> str:
     path = shutil.which(name)
     if path:
         return path
-    reason = (
-        f"{name!r} is not installed (Debian: apt-get install prometheus docker-compose shellcheck)"
-    )
+    reason = f"{name!r} is not installed (Debian: apt-get install {_PACKAGES.get(name, name)})"
     if IN_CI:
         pytest.fail(f"{reason}; CI must install it (.ci/run)", pytrace=False)
     pytest.skip(reason)
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return pick_port(0)
 
 
 def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
@@ -75,7 +80,7 @@ def wait_until(
     )
 
 
-def wait_http_ok(url: str, timeout: float = 30.0, proc: Process | None = None) -> None:
+def wait_http_ok(url: str, timeout: float = 30.0, proc: Service | None = None) -> None:
     def ready() -> bool:
         if proc is not None:
             proc.check_alive()
@@ -84,8 +89,8 @@ def wait_http_ok(url: str, timeout: float = 30.0, proc: Process | None = None) -
     wait_until(ready, timeout, what=f"{url} to answer 200")
 
 
-class Process:
-    """A child process whose output goes to a log file; stopped on exit of the ``with`` block."""
+class Process(Service):
+    """The package's :class:`~mlmon.demo.services.Service`, started at once (run from the project root)."""
 
     def __init__(
         self,
@@ -94,41 +99,11 @@ class Process:
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
     ):
-        self.args = args
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        full_env = {**os.environ, **(env or {})}
-        self.popen = subprocess.Popen(
-            args, stdout=self._log, stderr=subprocess.STDOUT, env=full_env, cwd=cwd or ROOT
-        )
-
-    def check_alive(self) -> None:
-        if self.popen.poll() is not None:
-            raise RuntimeError(
-                f"{self.args[0]} exited with {self.popen.returncode}; log {self.log_path}:\n{self.log_tail()}"
-            )
+        super().__init__(Path(args[0]).name, args, log_path, env=env or {}, cwd=cwd or ROOT)
+        self.start()
 
     def log_tail(self, lines: int = 40) -> str:
-        self._log.flush()
-        text = self.log_path.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-    def stop(self, timeout: float = 10.0) -> int | None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(5)
-        self._log.close()
-        return self.popen.returncode
-
-    def __enter__(self) -> Process:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return super().log_tail(lines)
 
 
 def python_process(
