@@ -39,18 +39,14 @@ import numpy as np
 
 from exporter import reference_codec
 from exporter.store import (
-    TASKS,
     ActualRecord,
     Changes,
+    PredictionLog,
     PredictionLogError,
     PredictionRecord,
-    Reference,
     ReferenceHeader,
-    _columns,
     _prediction_row,
     _scalar,
-    reference_from_columns,
-    reference_payload,
 )
 
 # Rows per INSERT statement: 7 parameters a row stays far below PostgreSQL's 65,535 per statement.
@@ -127,7 +123,7 @@ def decode_position(position: int) -> tuple[int, int]:
     return position >> _ID_BITS, position & _ID_MASK
 
 
-class PostgresPredictionStore:
+class PostgresPredictionStore(PredictionLog):
     """Thread-safe writer and incremental reader of a prediction log in PostgreSQL (psycopg 3 + its pool)."""
 
     def __init__(self, url: str, *, create: bool = True, pool_size: int = 4, timeout: float = 30.0):
@@ -205,27 +201,6 @@ class PostgresPredictionStore:
 
     # --- writing -----------------------------------------------------------------
 
-    def log_prediction(
-        self,
-        request_id: str,
-        model_name: str,
-        model_version: str,
-        features: Mapping[str, Any],
-        prediction: Any,
-        latency_seconds: float | None = None,
-        ts: float | None = None,
-    ) -> bool:
-        record = {
-            "request_id": request_id,
-            "model_name": model_name,
-            "model_version": model_version,
-            "features": features,
-            "prediction": prediction,
-            "latency_seconds": latency_seconds,
-            "ts": ts,
-        }
-        return self.log_predictions([record]) == 1
-
     def log_predictions(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Log many predictions in one transaction; returns how many were new (the first per request_id wins)."""
         now = time.time()
@@ -236,9 +211,6 @@ class PostgresPredictionStore:
             "(%s, %s, %s, %s, %s, %s::jsonb, %s)",
             rows,
         )
-
-    def log_actual(self, request_id: str, actual: Any, ts: float | None = None) -> bool:
-        return self.log_actuals([(request_id, actual, ts)]) == 1
 
     def log_actuals(self, records: Iterable[tuple[str, Any, float | None]]) -> int:
         now = time.time()
@@ -263,31 +235,14 @@ class PostgresPredictionStore:
                 inserted += max(cursor.rowcount, 0)
         return inserted
 
-    def set_reference(
+    def _replace_reference(
         self,
         model_name: str,
-        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any] | np.ndarray],
-        targets: Sequence[Any] | None = None,
-        task: str | None = None,
-        feature_schema: Mapping[str, Any] | None = None,
-    ) -> int:
-        """Replace ``model_name``'s reference data (see :meth:`exporter.store.PredictionStore.set_reference`)."""
-        if task is not None and task not in TASKS:
-            raise ValueError(f"task must be one of {TASKS} or None, not {task!r}")
-        columns = _columns(rows)
-        if not columns:
-            raise ValueError(f"reference for {model_name!r} has no rows/features")
-        lengths = {name: len(values) for name, values in columns.items()}
-        n = next(iter(lengths.values()))
-        if any(length != n for length in lengths.values()):
-            raise ValueError(f"reference columns for {model_name!r} differ in length: {lengths}")
-        if targets is not None:
-            targets = list(targets)
-            if len(targets) != n:
-                raise ValueError(
-                    f"reference for {model_name!r}: {len(targets)} targets for {n} rows"
-                )
-        payload = reference_payload(model_name, columns, targets)
+        payload: list[tuple[str, str, str, str, str, bytes | None]],
+        task: str | None,
+        n: int,
+        feature_schema: Mapping[str, Any] | None,
+    ) -> None:
         with self._transaction() as conn:
             # Replicas starting together each store the reference: one at a time per model, or the
             # second's inserts would collide with the first's uncommitted ones.
@@ -312,7 +267,6 @@ class PostgresPredictionStore:
                     time.time(),
                 ),
             )
-        return n
 
     # --- reading -----------------------------------------------------------------
 
@@ -364,13 +318,6 @@ class PostgresPredictionStore:
     def reference_versions(self) -> dict[str, float]:
         with self._transaction() as conn:
             return dict(conn.execute("SELECT model_name, updated_at FROM models").fetchall())
-
-    def read_reference(self, model_name: str) -> Reference | None:
-        found = self.iter_reference(model_name)
-        if found is None:
-            return None
-        header, columns = found
-        return reference_from_columns(header, columns)
 
     def iter_reference(
         self, model_name: str

@@ -59,7 +59,7 @@ def encode(values: Sequence[Any] | np.ndarray) -> tuple[str, str, bytes | None]:
             (-1 if v is None else index[v] for v in values), dtype="<i4", count=len(values)
         )
         return DICT, _DUMPS(dictionary), codes.tobytes()
-    return JSON, _DUMPS([_json_value(v) for v in values]), None
+    return JSON, _DUMPS([json_value(v) for v in values]), None
 
 
 def decode(
@@ -93,10 +93,11 @@ def _floats_hold(values: list[Any], kinds: set[type]) -> bool:
     return all(-_FLOAT_EXACT_INTEGERS < v < _FLOAT_EXACT_INTEGERS for v in values if type(v) is int)
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A value JSON can hold: non-finite numbers become null (missing), numpy scalars Python ones."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     item = getattr(value, "item", None)
     if callable(item) and not isinstance(value, (str, bytes)):
-        return _json_value(item())
+        return json_value(item())
     return value

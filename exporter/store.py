@@ -188,7 +188,118 @@ class Reference:
         return len(next(iter(self.features.values()), self.targets or []))
 
 
-class PredictionStore:
+class PredictionLog:
+    """What every prediction-log backend offers on top of its own few storage methods.
+
+    A backend implements ``log_predictions``, ``log_actuals``, ``_replace_reference``,
+    ``iter_reference`` and the readers; the single-row forms, the reference's validation and
+    :meth:`read_reference` are the same for all (SQLite here, PostgreSQL in :mod:`exporter.pg_store`).
+    """
+
+    def log_predictions(self, records: Iterable[Mapping[str, Any]]) -> int:
+        raise NotImplementedError
+
+    def log_actuals(self, records: Iterable[tuple[str, Any, float | None]]) -> int:
+        raise NotImplementedError
+
+    def iter_reference(
+        self, model_name: str
+    ) -> (
+        tuple[ReferenceHeader, Generator[tuple[str, str, list[Any] | np.ndarray], None, None]]
+        | None
+    ):
+        raise NotImplementedError
+
+    def _replace_reference(
+        self,
+        model_name: str,
+        payload: list[tuple[str, str, str, str, str, bytes | None]],
+        task: str | None,
+        n: int,
+        feature_schema: Mapping[str, Any] | None,
+    ) -> None:
+        """Replace the model's reference columns and its ``models`` row, in one transaction."""
+        raise NotImplementedError
+
+    def log_prediction(
+        self,
+        request_id: str,
+        model_name: str,
+        model_version: str,
+        features: Mapping[str, Any],
+        prediction: Any,
+        latency_seconds: float | None = None,
+        ts: float | None = None,
+    ) -> bool:
+        """Log one prediction; returns False when ``request_id`` was already logged (the first one wins)."""
+        return (
+            self.log_predictions(
+                [
+                    {
+                        "request_id": request_id,
+                        "model_name": model_name,
+                        "model_version": model_version,
+                        "features": features,
+                        "prediction": prediction,
+                        "latency_seconds": latency_seconds,
+                        "ts": ts,
+                    }
+                ]
+            )
+            == 1
+        )
+
+    def log_actual(self, request_id: str, actual: Any, ts: float | None = None) -> bool:
+        """Log the ground truth for ``request_id`` (before or after its prediction); False if it already had one."""
+        return self.log_actuals([(request_id, actual, ts)]) == 1
+
+    def set_reference(
+        self,
+        model_name: str,
+        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any] | np.ndarray],
+        targets: Sequence[Any] | None = None,
+        task: str | None = None,
+        feature_schema: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Replace ``model_name``'s reference data; returns the number of reference rows.
+
+        ``rows`` is an iterable of ``{feature: value}`` dicts, or (cheaper for
+        large references) a mapping ``{feature: sequence of values}``.
+        ``targets`` are the true values for the same rows (optional); ``task``
+        is "regression", "classification" or None to let the exporter infer it.
+        ``feature_schema`` (``FeatureSchema.to_dict()`` form) is stored as given;
+        without it the exporter infers the schema from the reference.
+        """
+        if task is not None and task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS} or None, not {task!r}")
+        columns = _columns(rows)
+        lengths = {name: len(values) for name, values in columns.items()}
+        n = next(iter(lengths.values()), 0)
+        if any(length != n for length in lengths.values()):
+            raise ValueError(f"reference columns for {model_name!r} differ in length: {lengths}")
+        if not columns:
+            raise ValueError(f"reference for {model_name!r} has no rows/features")
+        if targets is not None:
+            targets = list(targets)
+            if len(targets) != n:
+                raise ValueError(
+                    f"reference for {model_name!r}: {len(targets)} targets for {n} rows"
+                )
+        self._replace_reference(
+            model_name, reference_payload(model_name, columns, targets), task, n, feature_schema
+        )
+        return n
+
+    def read_reference(self, model_name: str) -> Reference | None:
+        """The whole reference of ``model_name`` (None when it has none); see :meth:`iter_reference`."""
+        found = self.iter_reference(model_name)
+        if found is None:
+            return None
+        header, columns = found
+        return reference_from_columns(header, columns)
+
+
+class PredictionStore(PredictionLog):
     """Thread-safe writer and incremental reader of the prediction log.
 
     Each thread gets its own SQLite connection (SQLite connections must not be
@@ -342,34 +453,6 @@ class PredictionStore:
             raise
         return deleted
 
-    def log_prediction(
-        self,
-        request_id: str,
-        model_name: str,
-        model_version: str,
-        features: Mapping[str, Any],
-        prediction: Any,
-        latency_seconds: float | None = None,
-        ts: float | None = None,
-    ) -> bool:
-        """Log one prediction; returns False when ``request_id`` was already logged (the first one wins)."""
-        return (
-            self.log_predictions(
-                [
-                    {
-                        "request_id": request_id,
-                        "model_name": model_name,
-                        "model_version": model_version,
-                        "features": features,
-                        "prediction": prediction,
-                        "latency_seconds": latency_seconds,
-                        "ts": ts,
-                    }
-                ]
-            )
-            == 1
-        )
-
     def log_predictions(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Log many predictions in one transaction; returns how many were new.
 
@@ -384,10 +467,6 @@ class PredictionStore:
             rows,
         )
 
-    def log_actual(self, request_id: str, actual: Any, ts: float | None = None) -> bool:
-        """Log the ground truth for ``request_id`` (before or after its prediction); False if it already had one."""
-        return self.log_actuals([(request_id, actual, ts)]) == 1
-
     def log_actuals(self, records: Iterable[tuple[str, Any, float | None]]) -> int:
         """Log many ``(request_id, actual, ts)`` in one transaction; returns how many were new."""
         now = time.time()
@@ -399,39 +478,14 @@ class PredictionStore:
             return 0
         return self._insert("actuals (request_id, actual, ts)", rows)
 
-    def set_reference(
+    def _replace_reference(
         self,
         model_name: str,
-        rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any] | np.ndarray],
-        targets: Sequence[Any] | None = None,
-        task: str | None = None,
-        feature_schema: Mapping[str, Any] | None = None,
-    ) -> int:
-        """Replace ``model_name``'s reference data; returns the number of reference rows.
-
-        ``rows`` is an iterable of ``{feature: value}`` dicts, or (cheaper for
-        large references) a mapping ``{feature: sequence of values}``.
-        ``targets`` are the true values for the same rows (optional); ``task``
-        is "regression", "classification" or None to let the exporter infer it.
-        ``feature_schema`` (``FeatureSchema.to_dict()`` form) is stored as given;
-        without it the exporter infers the schema from the reference.
-        """
-        if task is not None and task not in TASKS:
-            raise ValueError(f"task must be one of {TASKS} or None, not {task!r}")
-        columns = _columns(rows)
-        lengths = {name: len(values) for name, values in columns.items()}
-        n = next(iter(lengths.values()), 0)
-        if any(length != n for length in lengths.values()):
-            raise ValueError(f"reference columns for {model_name!r} differ in length: {lengths}")
-        if not columns:
-            raise ValueError(f"reference for {model_name!r} has no rows/features")
-        if targets is not None:
-            targets = list(targets)
-            if len(targets) != n:
-                raise ValueError(
-                    f"reference for {model_name!r}: {len(targets)} targets for {n} rows"
-                )
-        payload = reference_payload(model_name, columns, targets)
+        payload: list[tuple[str, str, str, str, str, bytes | None]],
+        task: str | None,
+        n: int,
+        feature_schema: Mapping[str, Any] | None,
+    ) -> None:
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -458,7 +512,6 @@ class PredictionStore:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return n
 
     # --- reading -----------------------------------------------------------------
 
@@ -487,14 +540,6 @@ class PredictionStore:
     def reference_versions(self) -> dict[str, float]:
         """``{model_name: updated_at}`` of every stored reference, to notice when one changes."""
         return dict(self._connection().execute("SELECT model_name, updated_at FROM models"))
-
-    def read_reference(self, model_name: str) -> Reference | None:
-        """The whole reference of ``model_name`` (None when it has none); see :meth:`iter_reference`."""
-        found = self.iter_reference(model_name)
-        if found is None:
-            return None
-        header, columns = found
-        return reference_from_columns(header, columns)
 
     def iter_reference(
         self, model_name: str
@@ -632,16 +677,6 @@ def _scalar(value: Any, what: str) -> Any:
     raise TypeError(f"{what} must be a number, a string or None, not {type(value).__name__}")
 
 
-def _json_value(value: Any) -> Any:
-    """JSON has no NaN/Infinity: non-finite numbers are logged as null (counted as missing)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    item = getattr(value, "item", None)
-    if callable(item) and not isinstance(value, (str, bytes)):
-        return _json_value(item())
-    return value
-
-
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 # Built once: json.dumps with options builds a new encoder per call, a third of the cost of a small row.
 _dumps = _ENCODER.encode
@@ -678,7 +713,7 @@ def _features_json(features: Mapping[str, Any]) -> str:
     try:
         return _dumps_row(features)
     except (ValueError, TypeError):  # NaN/inf or numpy scalars: the slow path
-        return _dumps({str(k): _json_value(v) for k, v in features.items()})
+        return _dumps({str(k): reference_codec.json_value(v) for k, v in features.items()})
 
 
 _REQUIRED_KEYS = ("request_id", "model_name", "model_version", "features")
