@@ -33,24 +33,6 @@ def test_schema_is_created_in_wal_mode(tmp_path):
     assert {"predictions", "actuals", "models", "reference_columns"} <= tables
 
 
-def test_predictions_and_late_or_early_actuals_are_joined(tmp_path):
-    with PredictionStore(tmp_path / "log.db") as store:
-        assert store.log_actual("early", 5.0)  # label before its prediction
-        assert store.log_prediction("early", "m", "1", {"x": 1}, 4.0, latency_seconds=0.2, ts=100.0)
-        assert store.log_prediction("late", "m", "1", {"x": 2}, 3.0)
-        first = store.read_changes(0, 0)
-        assert [p.request_id for p in first.predictions] == ["early", "late"]
-        assert first.predictions[0].actual == 5.0 and first.predictions[0].ts == 100.0
-        assert first.predictions[1].actual is None
-        assert [(a.request_id, a.model_name) for a in first.actuals] == [("early", "m")]
-        assert store.log_actual("late", 3.5)
-        second = store.read_changes(first.last_prediction_id, first.last_actual_id)
-        assert second.predictions == []
-        assert [(a.request_id, a.actual, a.model_name) for a in second.actuals] == [
-            ("late", 3.5, "m")
-        ]
-
-
 def test_duplicates_keep_the_first_value(tmp_path):
     with PredictionStore(tmp_path / "log.db") as store:
         assert store.log_prediction("r", "m", "1", {"x": 1}, 1.0)
