@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from mlmon.alerts.compiler import compile_alerts
-from tests.support.processes import IN_CI, ROOT
+from tests.support.processes import ROOT
+from tests.support.shared import grafana_reference_path
 
 ALERTS_SRC = ROOT / "alerts_src"
-GRAFANA_REFERENCE = ROOT.parent / "shared" / "grafana"
 
 
 @pytest.fixture(scope="session")
@@ -30,12 +30,4 @@ def write_tree(files: dict[str, bytes], root: Path) -> Path:
 
 def grafana_reference(name: str) -> dict:
     """A file of ../shared/grafana/ (beside the clone); skipped locally, a failure under CI=true."""
-    path = GRAFANA_REFERENCE / name
-    if not path.is_file():
-        reason = (
-            f"Grafana reference file {path} is missing (CI checks out shared/ beside the clone)"
-        )
-        if IN_CI:
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    return json.loads(path.read_text())
+    return json.loads(grafana_reference_path(name).read_text())

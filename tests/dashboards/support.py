@@ -12,9 +12,9 @@ import promql_parser
 import pytest
 
 from mlmon import cli
-from tests.support.processes import IN_CI, ROOT
+from tests.support.processes import ROOT
+from tests.support.shared import grafana_reference_path
 
-GRAFANA_SCHEMA = ROOT.parent / "shared" / "grafana" / "dashboard.jsonschema.json"
 SOURCES = ROOT / "dashboards_src"
 _GRAFANA_VARIABLE = re.compile(r"\$\{?(\w+)\}?")
 _WINDOW_VARIABLES = {"__rate_interval": "1m", "__interval": "1m", "__range": "1h"}
@@ -22,17 +22,13 @@ _WINDOW_VARIABLES = {"__rate_interval": "1m", "__interval": "1m", "__range": "1h
 
 @lru_cache(maxsize=1)
 def _grafana_validator() -> jsonschema.Draft7Validator:
-    schema = json.loads(GRAFANA_SCHEMA.read_text())
+    schema = json.loads(grafana_reference_path("dashboard.jsonschema.json").read_text())
     return jsonschema.Draft7Validator({**schema, "$ref": "#/definitions/Dashboard"})
 
 
 def grafana_schema_errors(dashboard: dict) -> list[str]:
     """Errors of ``dashboard`` against Grafana's official schema (skips locally, fails in CI, when it's absent)."""
-    if not GRAFANA_SCHEMA.is_file():
-        reason = f"Grafana's reference schema is missing at {GRAFANA_SCHEMA} (CI checks out shared/ beside the repo)"
-        if IN_CI:
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+    grafana_reference_path("dashboard.jsonschema.json")  # skips (fails under CI) when it's absent
     return [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
         for e in _grafana_validator().iter_errors(dashboard)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import os
 import re
 import threading
 import time
@@ -43,10 +42,9 @@ import requests
 import responses
 
 from tests.grafana.fake_notifications import Notifications
-from tests.support.processes import IN_CI, ROOT
+from tests.support.processes import IN_CI
+from tests.support.shared import SHARED_GRAFANA
 
-# MLMON_SHARED_DIR stands in for ../shared (e.g. a missing path, to run the suite as a bare clone does)
-SHARED_GRAFANA = Path(os.environ.get("MLMON_SHARED_DIR") or ROOT.parent / "shared") / "grafana"
 OPENAPI = SHARED_GRAFANA / "grafana-http-api.openapi2.json"
 DASHBOARD_SCHEMA = SHARED_GRAFANA / "dashboard.jsonschema.json"
 UNDOCUMENTED = {("GET", "/health")}  # real endpoint, absent from the published OpenAPI file

@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboards.support import GRAFANA_SCHEMA, _grafana_validator, mlmon
+from tests.dashboards.support import _grafana_validator, mlmon
 from tests.support.processes import IN_CI
+from tests.support.shared import SHARED_GRAFANA
+
+GRAFANA_SCHEMA = SHARED_GRAFANA / "dashboard.jsonschema.json"
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.json"))
 
