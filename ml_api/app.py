@@ -7,6 +7,7 @@ the app with :mod:`exporter.instrumentation` (the README's two lines).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import secrets
@@ -14,6 +15,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, cast
 
+import numpy as np
 from fastapi import FastAPI, HTTPException, Query, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
@@ -22,9 +24,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from exporter.instrumentation import Instrumentation, model_size_bytes
+from exporter.schema import FeatureSchema, infer_feature
 from exporter.store import PredictionStore, open_store
 from ml_api.faults import apply_faults
-from ml_api.housing import FEATURE_NAMES, PRICE_BAND_NAMES
+from ml_api.housing import FEATURE_NAMES, OPTIONAL_FEATURES, PRICE_BAND_NAMES
 from ml_api.limits import body_limited_route
 from ml_api.models import TrainedModel, train_models
 from ml_api.schemas import (
@@ -65,6 +68,20 @@ def model_of_request(request_id: str) -> str | None:
     return name if len(token) == 32 else None
 
 
+def reference_schema(columns: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """The feature schema the exporter would infer from the reference, with this API's optional
+    features declared optional: a request may leave them out (the model fills in the training
+    median), which is missing data, not a schema violation."""
+    specs = []
+    for name, values in columns.items():
+        raw = values.astype(np.float64) if values.dtype.kind in "iuf" else values.tolist()
+        spec = infer_feature(name, raw)
+        if name in OPTIONAL_FEATURES:
+            spec = dataclasses.replace(spec, required=False)
+        specs.append(spec)
+    return FeatureSchema(tuple(specs)).to_dict()
+
+
 class Service:
     """The trained models plus the monitoring hooks; one per app."""
 
@@ -76,10 +93,15 @@ class Service:
         self.store: PredictionStore | None = None
         if settings.instrumentation:
             self.store = open_store(settings.db_url or settings.db_path)
+            schema = reference_schema(data.columns)
             for model in self.models.values():
                 targets = data.prices if model.task == "regression" else data.bands
                 self.store.set_reference(
-                    model.name, data.columns, targets=list(targets), task=model.task
+                    model.name,
+                    data.columns,
+                    targets=list(targets),
+                    task=model.task,
+                    feature_schema=schema,
                 )
 
     def model(self, name: str) -> TrainedModel:

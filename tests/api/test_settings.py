@@ -76,3 +76,31 @@ def test_commands_have_help(module):
 
     assert result.returncode == 0
     assert "METRICS_DB_PATH" in result.stdout or "--inject" in result.stdout
+
+
+def test_the_api_declares_its_optional_features_and_otherwise_the_inferred_schema(tmp_path):
+    """Leaving out an optional field is missing data, not a `missing_required` schema violation."""
+    from exporter.profiles import load_reference
+    from exporter.schema import FeatureSchema
+    from exporter.store import PredictionStore
+    from ml_api.app import Service
+    from ml_api.housing import OPTIONAL_FEATURES
+
+    Service(Settings(db_path=str(tmp_path / "log.db")))
+    store = PredictionStore(tmp_path / "log.db", create=False)
+    declared = load_reference(store, "house_price").schema
+    assert {spec.name for spec in declared if not spec.required} == set(OPTIONAL_FEATURES)
+    # Apart from `required`, what the exporter would have inferred from the same reference.
+    reference = store.read_reference("house_price")
+    store.set_reference("inferred", reference.features)
+    inferred = load_reference(store, "inferred").schema
+    assert [s.name for s in declared] == [s.name for s in inferred]
+    for mine, theirs in zip(declared, inferred):
+        assert (mine.kind, mine.minimum, mine.maximum, mine.categories) == (
+            theirs.kind,
+            theirs.minimum,
+            theirs.maximum,
+            theirs.categories,
+        )
+    assert isinstance(declared, FeatureSchema)
+    store.close()
