@@ -15,7 +15,6 @@ from mlmon.alerts.routing import (
     ContactPoint,
     Email,
     Env,
-    MuteTiming,
     PagerDuty,
     Route,
     Routing,
@@ -40,7 +39,7 @@ def config(routing: Routing) -> dict:
         "receivers": [_receiver(point, routing) for point in routing.contact_points],
     }
     if routing.mute_timings:
-        document["time_intervals"] = [_time_interval(m) for m in routing.mute_timings]
+        document["time_intervals"] = [m.to_dict() for m in routing.mute_timings]
     if routing.templates:
         document["templates"] = [f"{TEMPLATES_DIR}/*.tmpl"]
     return document
@@ -121,18 +120,6 @@ def _receiver(point: ContactPoint, routing: Routing) -> dict:
             receiver.setdefault("email_configs", []).append(entry)
         # Teams: see the module docstring.
     return receiver
-
-
-def _time_interval(timing: MuteTiming) -> dict:
-    intervals = []
-    for interval in timing.intervals:
-        entry: dict = {}
-        if interval.weekdays:
-            entry["weekdays"] = list(interval.weekdays)
-        if interval.times:
-            entry["times"] = [{"start_time": s, "end_time": e} for s, e in interval.times]
-        intervals.append(entry)
-    return {"name": timing.name, "time_intervals": intervals}
 
 
 def with_timings(document: dict, **timings: str) -> dict:

@@ -17,7 +17,6 @@ from mlmon.alerts.routing import (
     ContactPoint,
     Email,
     Env,
-    MuteTiming,
     PagerDuty,
     Route,
     Routing,
@@ -51,7 +50,7 @@ def provisioning_document(routing: Routing) -> dict:
     }
     if routing.mute_timings:
         document["muteTimes"] = [
-            {"orgId": ORG_ID, **mute_timing_body(timing)} for timing in routing.mute_timings
+            {"orgId": ORG_ID, **timing.to_dict()} for timing in routing.mute_timings
         ]
     if routing.templates:
         document["templates"] = [
@@ -118,15 +117,3 @@ def route_body(route: Route, routing: Routing, root: bool = True) -> dict:
     if route.routes:
         data["routes"] = [route_body(child, routing, root=False) for child in route.routes]
     return data
-
-
-def mute_timing_body(timing: MuteTiming) -> dict:
-    intervals = []
-    for interval in timing.intervals:
-        entry: dict = {}
-        if interval.weekdays:
-            entry["weekdays"] = list(interval.weekdays)
-        if interval.times:
-            entry["times"] = [{"start_time": s, "end_time": e} for s, e in interval.times]
-        intervals.append(entry)
-    return {"name": timing.name, "time_intervals": intervals}

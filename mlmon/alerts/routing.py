@@ -297,6 +297,18 @@ class MuteTiming:
             )
         object.__setattr__(self, "intervals", tuple(self.intervals))
 
+    def to_dict(self) -> dict:
+        """``{name, time_intervals}``: the same shape in Grafana's provisioning and Alertmanager's config."""
+        intervals = []
+        for interval in self.intervals:
+            entry: dict = {}
+            if interval.weekdays:
+                entry["weekdays"] = list(interval.weekdays)
+            if interval.times:
+                entry["times"] = [{"start_time": s, "end_time": e} for s, e in interval.times]
+            intervals.append(entry)
+        return {"name": self.name, "time_intervals": intervals}
+
 
 @dataclass(frozen=True)
 class Template:
