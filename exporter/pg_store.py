@@ -31,7 +31,7 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -382,12 +382,18 @@ class PostgresPredictionStore(PredictionLog):
         return header, columns()
 
     def read_changes(
-        self, after_prediction_id: int, after_actual_id: int, limit: int = 50_000
+        self,
+        after_prediction_id: int,
+        after_actual_id: int,
+        limit: int = 50_000,
+        *,
+        skip_models: Collection[str] = (),
     ) -> Changes:
         """Rows after the given positions whose transactions (and every older one) have finished.
 
         Positions are ``txid << 63 | id`` (module docstring). An actual's ``model_name`` is set only
-        when its prediction is among those read so far, as in the SQLite store.
+        when its prediction is among those read so far, as in the SQLite store. Predictions of
+        ``skip_models`` stay on the server; the position moves past them (as the SQLite store's).
         """
         after_txid, after_id = decode_position(after_prediction_id)
         after_actual_txid, after_actual_row = decode_position(after_actual_id)
@@ -395,16 +401,32 @@ class PostgresPredictionStore(PredictionLog):
             horizon = conn.execute(
                 "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
             ).fetchone()[0]
+            skip = " AND p.model_name <> ALL(%s)" if skip_models else ""
             rows = conn.execute(
                 "SELECT p.txid::text::bigint, p.id, p.request_id, p.ts, p.model_name, p.model_version,"
                 " p.features, p.prediction, p.latency_seconds, a.txid::text::bigint, a.id, a.actual"
                 " FROM predictions p LEFT JOIN actuals a ON a.request_id = p.request_id"
-                " WHERE (p.txid, p.id) > (%s::text::xid8, %s) AND p.txid < %s::text::xid8"
+                f" WHERE (p.txid, p.id) > (%s::text::xid8, %s) AND p.txid < %s::text::xid8{skip}"
                 " ORDER BY p.txid, p.id LIMIT %s",
-                (after_txid, after_id, horizon, limit),
+                (
+                    after_txid,
+                    after_id,
+                    horizon,
+                    *([sorted(skip_models)] if skip_models else []),
+                    limit,
+                ),
             ).fetchall()
             predictions = [_prediction_record(row) for row in rows]
             last_prediction_id = predictions[-1].id if predictions else after_prediction_id
+            if skip_models and len(rows) < limit:
+                # Every row below the horizon was looked at: what was skipped is behind us too.
+                newest = conn.execute(
+                    "SELECT txid::text::bigint, id FROM predictions WHERE txid < %s::text::xid8"
+                    " ORDER BY txid DESC, id DESC LIMIT 1",
+                    (horizon,),
+                ).fetchone()
+                if newest is not None:
+                    last_prediction_id = max(last_prediction_id, encode_position(*newest))
             last_txid, last_id = decode_position(last_prediction_id)
             actual_rows = conn.execute(
                 "SELECT a.txid::text::bigint, a.id, a.request_id, a.actual, a.ts, p.model_name"

@@ -50,7 +50,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -608,7 +608,12 @@ class PredictionStore(PredictionLog):
         return header, columns()
 
     def read_changes(
-        self, after_prediction_id: int, after_actual_id: int, limit: int = 50_000
+        self,
+        after_prediction_id: int,
+        after_actual_id: int,
+        limit: int = 50_000,
+        *,
+        skip_models: Collection[str] = (),
     ) -> Changes:
         """Predictions with id > ``after_prediction_id`` (at most ``limit``) and actuals with id > ``after_actual_id``.
 
@@ -616,10 +621,16 @@ class PredictionStore(PredictionLog):
         its prediction is among those read so far (id <= the returned
         ``last_prediction_id``), so a caller that counts actuals when both sides
         have been read counts each exactly once.
+
+        Predictions of ``skip_models`` are left in the database (a sharded exporter names the models
+        other shards serve), but the returned position moves past them as if they had been read.
         """
         conn = self._connection()
         conn.execute("BEGIN")
         try:
+            skip = (
+                " AND p.model_name NOT IN (SELECT value FROM json_each(?))" if skip_models else ""
+            )
             predictions = list(
                 map(
                     _new_prediction_record,
@@ -627,12 +638,16 @@ class PredictionStore(PredictionLog):
                         "SELECT p.id, p.request_id, p.ts, p.model_name, p.model_version, p.features, p.prediction,"
                         " p.latency_seconds, a.id, a.actual FROM predictions p"
                         " LEFT JOIN actuals a ON a.request_id = p.request_id"
-                        " WHERE p.id > ? ORDER BY p.id LIMIT ?",
-                        (after_prediction_id, limit),
+                        f" WHERE p.id > ?{skip} ORDER BY p.id LIMIT ?",
+                        (after_prediction_id, *_skip_parameter(skip_models), limit),
                     ),
                 )
             )
             last_prediction_id = predictions[-1].id if predictions else after_prediction_id
+            if skip_models and len(predictions) < limit:
+                # Every row up to the newest was looked at: what was skipped is behind us too.
+                newest = conn.execute("SELECT max(id) FROM predictions").fetchone()[0]
+                last_prediction_id = max(last_prediction_id, newest or 0)
             actuals = list(
                 map(
                     _new_actual_record,
@@ -761,6 +776,11 @@ def _prediction_row(record: Mapping[str, Any], now: float) -> tuple:
         _scalar(record.get("prediction"), "prediction"),
         None if latency is None else _scalar(float(latency), "latency_seconds"),
     )
+
+
+def _skip_parameter(skip_models: Collection[str]) -> tuple[str, ...]:
+    """The bound parameter of ``NOT IN (SELECT value FROM json_each(?))``: none when nothing is skipped."""
+    return (_dumps(sorted(skip_models)),) if skip_models else ()
 
 
 def _columns(

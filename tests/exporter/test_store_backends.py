@@ -180,3 +180,32 @@ def test_the_profile_read_as_stored_equals_the_profile_of_the_rows(store):
         feature_schema=declared,
     )
     assert_same_profile(load_reference(store, "m").profile, loaded.profile)
+
+
+def test_skipped_models_stay_in_the_database_but_the_position_moves_past_them(store):
+    """What a sharded exporter asks for: the other shards' models are not read, nothing of its own is
+    skipped or read twice, and its position still reaches the newest row."""
+    models = ["a", "b", "c"]
+    for i in range(30):
+        store.log_prediction(f"r{i}", models[i % 3], "1", {"x": i}, float(i))
+    everything = store.read_changes(0, 0)
+    assert len(everything.predictions) == 30
+    for limit in (4, 1000):  # batches that end on a row of ours, and one that reaches the end
+        position, seen = 0, []
+        while True:
+            changes = store.read_changes(position, 0, limit, skip_models={"b"})
+            seen += [p.request_id for p in changes.predictions]
+            assert changes.last_prediction_id >= position
+            position = changes.last_prediction_id
+            if len(changes.predictions) < limit:
+                break
+        assert seen == [f"r{i}" for i in range(30) if i % 3 != 1]
+        assert position == everything.last_prediction_id  # past the skipped rows at the end too
+    # rows that arrive later: read once, from there
+    store.log_prediction("late-b", "b", "1", {}, 1.0)
+    store.log_prediction("late-c", "c", "1", {}, 1.0)
+    store.log_prediction("late-b2", "b", "1", {}, 1.0)
+    changes = store.read_changes(position, 0, skip_models={"b"})
+    assert [p.request_id for p in changes.predictions] == ["late-c"]
+    assert changes.last_prediction_id == store.read_changes(0, 0).last_prediction_id
+    assert store.read_changes(changes.last_prediction_id, 0, skip_models={"b"}).predictions == []
