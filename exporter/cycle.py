@@ -60,6 +60,9 @@ T = TypeVar("T")
 
 STAGES: tuple[str, ...] = tuple(catalog.EXPORTER_STAGES.split("|"))
 READ_BATCH_ROWS = 50_000
+# A sharded exporter asks the store to leave out the models other shards serve, up to this many names
+# (a log with more model names than that, e.g. random ones, is still filtered after reading).
+MAX_SKIPPED_MODELS = 10_000
 # The exporter only reads: it waits less for a lock than writers do, and retries next cycle.
 READER_BUSY_TIMEOUT_MS = 2_000
 
@@ -113,6 +116,8 @@ class Exporter:
         # Models with a reference in the log, as of the last read.
         self._referenced: set[str] = set()
         self._unconfirmed: set[str] = set()  # tracked models still to be found in a replaced log
+        # Models another shard serves, as far as seen: the store leaves their rows on the server.
+        self._elsewhere: set[str] = set()
         self._limit_logged = False
         self.untracked_predictions = 0
         self._results: dict[
@@ -357,6 +362,20 @@ class Exporter:
             return shard_of(model, count) == index
         return True
 
+    def _served(self, predictions: list[PredictionRecord]) -> list[PredictionRecord]:
+        """The predictions of models this exporter serves; the other models are remembered (up to
+        :data:`MAX_SKIPPED_MODELS`), so that the next reads leave their rows in the database."""
+        served, elsewhere = [], set()
+        for record in predictions:
+            if self._exports(record.model_name):
+                served.append(record)
+            else:
+                elsewhere.add(record.model_name)
+        room = MAX_SKIPPED_MODELS - len(self._elsewhere)
+        if elsewhere and room > 0:
+            self._elsewhere.update(list(elsewhere - self._elsewhere)[:room])
+        return served
+
     def _new_window(self, schema: FeatureSchema) -> ModelWindow:
         return ModelWindow(schema, self.config.window_rows, self.config.window_seconds)
 
@@ -369,11 +388,14 @@ class Exporter:
         try:
             while True:
                 changes = store.read_changes(
-                    self._last_prediction_id, self._last_actual_id, READ_BATCH_ROWS
+                    self._last_prediction_id,
+                    self._last_actual_id,
+                    READ_BATCH_ROWS,
+                    skip_models=self._elsewhere,
                 )
                 predictions, new_actuals = changes.predictions, changes.actuals
                 if self._partial:  # another exporter (shard) serves the other models
-                    predictions = [r for r in predictions if self._exports(r.model_name)]
+                    predictions = self._served(predictions)
                     new_actuals = [
                         a
                         for a in new_actuals

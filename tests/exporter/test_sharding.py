@@ -97,3 +97,43 @@ def test_a_url_wins_over_the_path_and_its_password_is_never_shown():
     )
     assert config.db_url and "s3cret" not in note and "s3cret" not in config.db_location
     assert "db:5432/log" in note
+
+
+def test_a_shard_leaves_the_other_shards_rows_in_the_database(tmp_path, make_exporter, monkeypatch):
+    """Once a shard has seen a model another shard serves, it asks the store to skip that model's rows,
+    and still counts every row of its own exactly once."""
+    _log(tmp_path / "log.db")
+    returned: list[str] = []
+    asked: list[frozenset[str]] = []
+    original = PredictionStore.read_changes
+
+    def spy(self, *args, **kwargs):
+        asked.append(frozenset(kwargs.get("skip_models", ())))
+        changes = original(self, *args, **kwargs)
+        returned.extend(p.model_name for p in changes.predictions)
+        return changes
+
+    monkeypatch.setattr(PredictionStore, "read_changes", spy)
+    exporter = make_exporter(shard=(0, 3))
+    mine = {m for m in MODELS if shard_of(m, 3) == 0}
+    assert exporter.run_cycle()
+    assert asked[0] == frozenset()  # nothing known yet: the first read sees every model
+    returned.clear()
+    with PredictionStore(tmp_path / "log.db") as store:  # more rows for every model
+        store.log_predictions(
+            {
+                "request_id": f"{model}-later-{i}",
+                "model_name": model,
+                "model_version": "1",
+                "features": {"x": float(i)},
+                "prediction": float(i),
+            }
+            for model in MODELS
+            for i in range(5)
+        )
+    assert exporter.run_cycle()
+    assert asked[-1] == frozenset(MODELS) - mine
+    assert set(returned) == mine, "the other shards' rows were read"
+    text = exposition(exporter)
+    for model in mine:
+        assert samples(text)[("daily_predictions_total", frozenset({("model_name", model)}))] == 45
