@@ -10,11 +10,14 @@
 2. Writes: rows/s one API process's writer achieves (batches of 128 predictions,
    as the API's batched writer commits them), SQLite vs PostgreSQL, then 4 writer
    processes at once on each.
+3. Sharded reads: one of 4 shards reading a log of 20 models, with the other
+   shards' models left in the database (``skip_models``) vs reading every row and
+   dropping the others' (what shards did before), same log, same run.
 
 PostgreSQL runs on this machine with the tests' throw-away settings (fsync off):
 compare the backends' shapes, not production latencies.
 
-Usage: python scripts/bench_scale.py [--reference-rows N] [--write-rows N]
+Usage: python scripts/bench_scale.py [--reference-rows N] [--write-rows N] [--shard-rows N]
 """
 
 from __future__ import annotations
@@ -149,14 +152,57 @@ def bench_writes(name: str, target: str, rows: int) -> None:
     )
 
 
+def bench_shard_reads(name: str, target: str, rows: int) -> None:
+    models = [f"model-{i:02d}" for i in range(20)]
+    store = open_store(target)
+    rng = np.random.default_rng(1)
+    features = {n: 0.5 for n in NUMERIC} | {n: "a" for n in CATEGORICAL}
+    for start in range(0, rows, 1000):
+        store.log_predictions(
+            {
+                "request_id": f"s{i}",
+                "model_name": models[int(rng.integers(0, 20))],
+                "model_version": "v1",
+                "features": features,
+                "prediction": 1.0,
+            }
+            for i in range(start, min(start + 1000, rows))
+        )
+    others = frozenset(models[5:])  # shard 0 of 4 serves five of the twenty
+
+    def read(skip: frozenset[str]) -> tuple[float, int]:
+        started, position, kept = time.perf_counter(), 0, 0
+        while True:
+            changes = store.read_changes(position, 0, 50_000, skip_models=skip)
+            kept += sum(1 for p in changes.predictions if p.model_name not in others)
+            position = changes.last_prediction_id
+            if len(changes.predictions) < 50_000:
+                return time.perf_counter() - started, kept
+
+    best = {True: float("inf"), False: float("inf")}
+    for _ in range(3):
+        for skipping in (False, True):
+            took, kept = read(others if skipping else frozenset())
+            best[skipping] = min(best[skipping], took)
+    store.close()
+    print(
+        f"sharded read, {name}, {rows:,} rows of 20 models, shard 0 of 4 ({kept:,} rows its own): "
+        f"others left in the database {best[True]:.2f} s; read all and drop {best[False]:.2f} s "
+        f"-> {best[False] / best[True]:.1f}x faster",
+        flush=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference-rows", type=int, default=1_000_000)
     parser.add_argument("--write-rows", type=int, default=20_000)
+    parser.add_argument("--shard-rows", type=int, default=200_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         bench_reference("SQLite", str(Path(work) / "ref.db"), args.reference_rows)
         bench_writes("SQLite", str(Path(work) / "writes.db"), args.write_rows)
+        bench_shard_reads("SQLite", str(Path(work) / "shards.db"), args.shard_rows)
     try:
         sys.path.insert(0, str(ROOT))
         from tests.support.postgres import postgres_bin_dir, running_postgres
@@ -171,6 +217,7 @@ def main() -> int:
         with running_postgres() as server:
             bench_reference("PostgreSQL", server.new_database(), args.reference_rows)
             bench_writes("PostgreSQL", server.new_database(), args.write_rows)
+            bench_shard_reads("PostgreSQL", server.new_database(), args.shard_rows)
     except pytest.skip.Exception as skipped:
         print(f"PostgreSQL: skipped ({skipped})")
     return 0
