@@ -2,15 +2,13 @@
 
 The simulator sends traffic with errors, bad data, drift and feedback first,
 so every series the dashboards show exists; then the exporter computes its
-metrics from the prediction log and a Debian Prometheus scrapes both.
+metrics from the prediction log and a Debian Prometheus scrapes both (one
+stack for the session, shared with the preview tests: :mod:`tests.support.fed_stack`).
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -18,97 +16,19 @@ from mlmon.cli import main
 from mlmon.lint import Report
 from mlmon.lint.config import load
 from mlmon.lint.live import LiveCheck
-from mlmon.promconfig import render_prometheus_config
 from tests.lint.support import FIXTURES
 from tests.support.processes import (
     ROOT,
-    Prometheus,
     free_port,
-    python_process,
-    require_tool,
-    running_exporter,
-    wait_http_ok,
-    wait_until,
 )
 
 pytestmark = [pytest.mark.prometheus, pytest.mark.slow]
 
-SIMULATION = [
-    "--rate",
-    "200",
-    "--count",
-    "600",
-    "--feedback-delay",
-    "0.1",
-    "--quiet",
-    "--seed",
-    "7",
-    "--inject",
-    "errors:0.1",
-    "--inject",
-    "malformed:0.05",
-    "--inject",
-    "unseen_category:0.05",
-    "--inject",
-    "missing:0.1",
-    "--inject",
-    "drift:living_area_sqft@1-3",
-    "--inject",
-    "degraded:0.3",
-]
 
-
-@pytest.fixture(scope="module")
-def prometheus(tmp_path_factory):
-    require_tool("prometheus")
-    work = tmp_path_factory.mktemp("live")
-    db = str(work / "metrics.db")
-    api_port = free_port()
-    env = {
-        "METRICS_DB_PATH": db,
-        "API_HOST": "127.0.0.1",
-        "API_PORT": str(api_port),
-        "ML_API_FAULTS": "1",
-    }
-    with python_process(["-m", "ml_api"], work / "api.log", env=env) as api:
-        wait_http_ok(f"http://127.0.0.1:{api_port}/health", timeout=60, proc=api)
-        simulation = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ml_api.simulate",
-                "--url",
-                f"http://127.0.0.1:{api_port}",
-                *SIMULATION,
-            ],
-            cwd=ROOT,
-            timeout=120,
-            capture_output=True,
-            text=True,
-        )
-        assert simulation.returncode == 0, (
-            f"simulator failed:\n{simulation.stderr[-2000:]}\n{api.log_tail()}"
-        )
-        with running_exporter(Path(db), work, interval="0.5") as (_, exporter_port):
-            config = render_prometheus_config(
-                api_targets=[f"127.0.0.1:{api_port}"],
-                exporter_targets=[f"127.0.0.1:{exporter_port}"],
-                rule_files=[],
-                scrape_interval="1s",
-            )
-            with Prometheus(config, work / "prometheus") as prom:
-                prom.wait_for_targets_up(2)
-                # rate() over $__rate_interval (4 scrapes) needs a few samples of every series
-                wait_until(
-                    lambda: (
-                        prom.query("count(rate(api_requests_total[4s]))")
-                        and prom.query("count(model_accuracy)")
-                        and prom.query("count(count_over_time(up[4s]) >= 4)")
-                    ),
-                    timeout=60,
-                    what="API and exporter series in Prometheus",
-                )
-                yield prom
+@pytest.fixture
+def prometheus(fed_prometheus):
+    """The shared fed Prometheus (``tests/conftest.py``): every series the dashboards show exists."""
+    return fed_prometheus
 
 
 def test_project_dashboards_have_no_dead_panels(prometheus):
