@@ -13,6 +13,16 @@ Two shapes of the same rules:
 Annotations are Go templates in both engines; ``$value`` alone differs: in
 Grafana it is a debug string of every step, so it becomes ``$values.B.Value``
 (the reduced value the threshold compared).
+
+Grafana expands environment variables (``$NAME``, ``${NAME}``) in most fields
+of a provisioning *file* (not of an API body): the group's name, folder and
+interval, and each rule's uid, title, condition, states, ``for`` and labels
+(``values.StringValue``/``StringMapValue`` in Grafana's
+``pkg/services/provisioning/alerting/rules_types.go``); a literal ``$`` there
+must be written ``$$``, or a title "Cost above $100" loads as "Cost above 00"
+(grafana/grafana#70484, #78118). The file therefore escapes those fields.
+Annotations and the query models are read raw (never expanded) and are left as
+they are: their Go templates keep ``$labels``.
 """
 
 from __future__ import annotations
@@ -60,17 +70,27 @@ def provisioning_document(
         "groups": [
             {
                 "orgId": ORG_ID,
-                "name": group.name,
-                "folder": group.folder_title,
-                "interval": group.interval,
-                "rules": [
-                    {"uid": rule.uid, "title": rule.title, **_rule_content(rule, datasource_uid)}
-                    for rule in group.rules
-                ],
+                "name": literal(group.name),
+                "folder": literal(group.folder_title),
+                "interval": literal(group.interval),
+                "rules": [_file_rule(rule, datasource_uid) for rule in group.rules],
             }
             for group in groups
         ],
     }
+
+
+def literal(text: str) -> str:
+    """``text`` as a provisioning file must spell it where Grafana expands environment variables."""
+    return text.replace("$", "$$")
+
+
+def _file_rule(rule: RuleSpec, datasource_uid: str) -> dict:
+    content = _rule_content(rule, datasource_uid)
+    for field in ("condition", "noDataState", "execErrState", "for"):
+        content[field] = literal(content[field])
+    content["labels"] = {k: literal(v) for k, v in content["labels"].items()}
+    return {"uid": literal(rule.uid), "title": literal(rule.title), **content}
 
 
 def _rule_content(rule: RuleSpec, datasource_uid: str) -> dict:

@@ -212,3 +212,57 @@ def test_committed_generated_alerts_are_up_to_date(compiled):
     assert sorted(on_disk) == sorted(compiled), "run `make alerts` and commit generated/alerts/"
     stale = [k for k in compiled if on_disk[k] != compiled[k]]
     assert stale == [], "run `make alerts` and commit generated/alerts/"
+
+
+def _grafana_file_value(text: str, env: dict[str, str]) -> str:
+    """What Grafana makes of a string field of a provisioning file (``interpolateValue`` in its
+    ``pkg/services/provisioning/values``): ``$$`` is a literal ``$``; ``$NAME`` and ``${NAME}`` are
+    replaced by the environment variable, empty when unset."""
+    expand = re.compile(r"\$(\{([^}]*)\}|([A-Za-z0-9_]+))")
+    return "$".join(
+        expand.sub(lambda m: env.get(m.group(2) or m.group(3), ""), part)
+        for part in text.split("$$")
+    )
+
+
+def test_file_provisioning_escapes_dollars_where_grafana_expands_environment_variables(tmp_path):
+    """A templated label ("{{ $labels.team }}") would load as "{{ .team }}" from a provisioning file
+    (grafana/grafana#78118): the file writes it with $$, which Grafana reads back as the rule's own text.
+    Annotations are not expanded by Grafana and stay as written."""
+    import textwrap
+
+    source = textwrap.dedent(
+        """\
+        from grafanalib.core import AlertRulev9, AlertExpression, Target, GreaterThan
+        from mlmon.alerts import rule_group
+        from mlmon.alerts.threshold import threshold
+
+        group = rule_group("drift", [AlertRulev9(
+            title="DriftOwnedByTeam",
+            triggers=[Target(expr="data_drift_detected", refId="A"),
+                      AlertExpression(refId="B", expression="A", expressionType="reduce", reduceFunction="last"),
+                      threshold("C", "B", GreaterThan(0))],
+            condition="C",
+            labels={"severity": "warning", "team": "{{ $labels.team }}", "cost": "$HOME 5$"},
+            annotations={"summary": "drift in {{ $labels.feature }}", "description": "d"},
+        )])
+        """
+    )
+    src = tmp_path / "alerts_src"
+    src.mkdir()
+    (src / "drift.py").write_text(source)
+    compiled = compile_alerts(src)
+    (body,) = _bodies(compiled).values()
+    (api_rule,) = body["rules"]
+    (group,) = yaml.safe_load(compiled[PROVISIONING_FILE])["groups"]
+    (file_rule,) = group["rules"]
+    assert api_rule["labels"]["team"] == "{{ $labels.team }}"  # API bodies are never expanded
+    assert file_rule["labels"]["team"] == "{{ $$labels.team }}"
+    env = {"HOME": "/root", "labels": "", "team": "x"}
+    for key, value in api_rule["labels"].items():
+        assert _grafana_file_value(file_rule["labels"][key], env) == value, key
+    for field in ("uid", "title", "condition", "noDataState", "execErrState", "for"):
+        assert _grafana_file_value(file_rule[field], env) == api_rule[field], field
+    assert _grafana_file_value(group["name"], env) == body["title"]
+    assert file_rule["annotations"] == api_rule["annotations"]  # read raw by Grafana
+    assert file_rule["data"] == api_rule["data"]  # likewise
