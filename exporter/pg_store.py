@@ -350,9 +350,10 @@ class PostgresPredictionStore(PredictionLog):
         )
 
         def columns() -> ReferenceColumns:
-            for name, role in names:  # one column's bytes in memory at a time
-                key = (model_name, name)
-                with self._transaction() as conn:
+            # One snapshot for all the columns, one column's bytes in memory at a time.
+            with self._transaction(read_only=True) as conn:
+                for name, role in names:
+                    key = (model_name, name)
                     # binary: bytea arrives as its bytes, not as hex text twice their size
                     row = conn.execute(
                         'SELECT "values", encoding, data FROM reference_columns'
@@ -371,13 +372,11 @@ class PostgresPredictionStore(PredictionLog):
                             key,
                             binary=True,
                         ).fetchone()
-                yield (
-                    name,
-                    role,
-                    reference_codec.decode(
+                    values = reference_codec.decode(
                         encoding, text, data, row_order, in_row_order=in_row_order
-                    ),
-                )
+                    )
+                    del row, data, row_order
+                    yield name, role, values
 
         return header, columns()
 
