@@ -1,6 +1,6 @@
 """Grafana in domain verbs, on a ``requests`` session, with failures a user can act on.
 
-Every call goes through :meth:`GrafanaClient._request`, which sends one request
+Every call goes through :meth:`GrafanaClient.request`, which sends one request
 (retries live in the session's adapter, see :mod:`mlmon.grafana.transport`),
 refuses redirects to another origin, insists on the JSON Grafana's API answers,
 and turns transport and HTTP failures into :mod:`mlmon.grafana.errors`
@@ -113,9 +113,9 @@ class GrafanaClient:
     def close(self) -> None:
         self._session.close()
 
-    # -- one request -----------------------------------------------------------------------
+    # -- one request (public: the notification resources use it too) ----------------------
 
-    def _request(
+    def request(
         self,
         method: str,
         path: str,
@@ -287,7 +287,7 @@ class GrafanaClient:
 
     def _get_or_none(self, path: str, what: str, expect: type = dict) -> Any:
         try:
-            return self._request("GET", path, what=what, expect=expect)
+            return self.request("GET", path, what=what, expect=expect)
         except GrafanaRequestError as exc:
             if exc.status == 404:
                 return None
@@ -299,7 +299,7 @@ class GrafanaClient:
         """``GET /api/health``; raise NotGrafanaError when the answer is not Grafana's."""
         what = f"health check of {self.target.url}"
         try:
-            body = self._request("GET", "/health", what=what)
+            body = self.request("GET", "/health", what=what)
         except RedirectRefused:
             raise
         except UnexpectedAnswerError:
@@ -342,7 +342,7 @@ class GrafanaClient:
         if parent_uid is not None:
             body["parentUid"] = parent_uid
         try:
-            return self._request("POST", "/folders", what=what, kind="folder", body=body)
+            return self.request("POST", "/folders", what=what, kind="folder", body=body)
         except GrafanaRequestError as exc:
             if exc.status != 409:
                 raise
@@ -360,12 +360,12 @@ class GrafanaClient:
         body: dict[str, Any] = {"title": title, "overwrite": True}
         if version:
             body["version"] = version
-        return self._request(
+        return self.request(
             "PUT", f"/folders/{_segment(uid)}", what=f"folder {uid!r}", kind="folder", body=body
         )
 
     def move_folder(self, uid: str, parent_uid: str | None) -> dict[str, Any]:
-        return self._request(
+        return self.request(
             "POST",
             f"/folders/{_segment(uid)}/move",
             what=f"folder {uid!r}",
@@ -380,7 +380,7 @@ class GrafanaClient:
         hits: list[dict[str, Any]] = []
         page = 1
         while True:
-            batch = self._request(
+            batch = self.request(
                 "GET",
                 "/search",
                 what="searching dashboards",
@@ -410,7 +410,7 @@ class GrafanaClient:
     def last_version_message(self, uid: str) -> str | None:
         """The commit message of the dashboard's latest saved version ("" when saved from the UI)."""
         try:
-            body = self._request(
+            body = self.request(
                 "GET",
                 f"/dashboards/uid/{_segment(uid)}/versions",
                 what=f"versions of dashboard {uid!r}",
@@ -438,11 +438,11 @@ class GrafanaClient:
             "overwrite": overwrite,
         }
         what = f"dashboard {dashboard.get('title')!r} (uid {dashboard.get('uid')})"
-        return self._request("POST", "/dashboards/db", what=what, kind="dashboard", body=body)
+        return self.request("POST", "/dashboards/db", what=what, kind="dashboard", body=body)
 
     def _delete(self, path: str, what: str) -> None:
         try:
-            self._request("DELETE", path, what=what, kind="delete", expect=None)
+            self.request("DELETE", path, what=what, kind="delete", expect=None)
         except GrafanaRequestError as exc:
             # gone already: e.g. a retried DELETE whose first attempt was applied but timed out
             if exc.status != 404:
@@ -467,7 +467,7 @@ class GrafanaClient:
         self, body: dict[str, Any], disable_provenance: bool = False
     ) -> dict[str, Any]:
         """``PUT /api/v1/provisioning/folder/{folderUid}/rule-groups/{group}`` — idempotent by design."""
-        return self._request(
+        return self.request(
             "PUT",
             self._rule_group_path(body["folderUid"], body["title"]),
             what=f"rule group {body['title']!r} in folder {body['folderUid']!r}",
@@ -477,7 +477,7 @@ class GrafanaClient:
         )
 
     def list_alert_rules(self) -> list[dict[str, Any]]:
-        rules = self._request(
+        rules = self.request(
             "GET", "/v1/provisioning/alert-rules", what="listing alert rules", expect=list
         )
         if not all(isinstance(rule, dict) for rule in rules):
@@ -501,7 +501,7 @@ class GrafanaClient:
     def create_datasource(self, body: dict[str, Any]) -> dict[str, Any]:
         what = f"datasource {body.get('name')!r}"
         try:
-            return self._request("POST", "/datasources", what=what, kind="datasource", body=body)
+            return self.request("POST", "/datasources", what=what, kind="datasource", body=body)
         except GrafanaRequestError as exc:
             if exc.status != 409:
                 raise
@@ -513,7 +513,7 @@ class GrafanaClient:
             raise
 
     def update_datasource(self, uid: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._request(
+        return self.request(
             "PUT",
             f"/datasources/uid/{_segment(uid)}",
             what=f"datasource {body.get('name')!r}",

@@ -158,11 +158,11 @@ class NotificationsApi:
         self.client = client
 
     def get(self, what: str, path: str) -> Any:
-        return self.client._request("GET", f"{_BASE}{path}", what=what, expect=(dict, list))
+        return self.client.request("GET", f"{_BASE}{path}", what=what, expect=(dict, list))
 
     def write(self, what: str, method: str, path: str, body: Any, disable_provenance: bool) -> Any:
         headers = {"X-Disable-Provenance": "true"} if disable_provenance else None
-        return self.client._request(
+        return self.client.request(
             method.upper(),
             f"{_BASE}{path}",
             what=what,
