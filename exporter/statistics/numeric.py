@@ -186,29 +186,38 @@ def smirnov_sf(n: int, d: float) -> float:
     """P(D⁺_n ≥ d), the exact one-sided Smirnov tail (``scipy.special.smirnov``), summed in log space:
     d · Σ_{j=0}^{⌊n(1-d)⌋} C(n, j) (d + j/n)^(j-1) (1 - d - j/n)^(n-j).
 
-    The terms rise to one peak and fall on both sides; a first pass over every
-    :data:`_COARSE_STEP`-th term finds where they are within e^-50 of the peak,
-    and only that stretch is summed term by term (the rest add < 1e-16 relative).
+    A first pass over every :data:`_COARSE_STEP`-th term finds where the terms are within e^-50 of
+    their peak (the rest add < 1e-16 relative). That stretch is wide at large n (~35,000 of 49,000
+    terms at n = 50,000, D = 0.02) and the terms are a smooth, analytic function of j that is
+    negligible at both of its ends, so the sum over every term equals ``step`` times the sum over
+    every ``step``-th term (the trapezoid rule, whose error falls like exp(-2π²(width/step)²)):
+    with at least :data:`_FINE_TERMS` terms across the stretch the two agree to ~1e-11 relative,
+    the rounding of the log terms themselves (tests/statistics/test_ks.py). Where the stretch
+    reaches j = 0 or the last term, every term is summed.
     """
     terms = smirnov_terms(n)
     count = math.floor(n * (1.0 - d)) + 1
-    first, stop = 0, count
+    first, stop, step = 0, count, 1
     if count > 16 * _COARSE_STEP:
         coarse = _smirnov_log_terms(terms, d, slice(0, count, _COARSE_STEP))
         near = np.flatnonzero(coarse > coarse.max() - _NEGLIGIBLE_LOG)
         if near.size:
             first = max(int(near[0]) - 1, 0) * _COARSE_STEP
             stop = min((int(near[-1]) + 2) * _COARSE_STEP, count)
-    log_terms = _smirnov_log_terms(terms, d, slice(first, stop))
+            if int(near[0]) > 0 and int(near[-1]) < coarse.size - 1:  # negligible at both ends
+                step = max((stop - first) // _FINE_TERMS, 1)
+    log_terms = _smirnov_log_terms(terms, d, slice(first, stop, step))
     peak = log_terms.max()
     if not np.isfinite(peak):
         return 0.0
     log_terms -= peak
-    return d * math.exp(peak) * float(np.exp(log_terms, out=log_terms).sum())
+    return d * math.exp(peak) * float(np.exp(log_terms, out=log_terms).sum()) * step
 
 
 _COARSE_STEP = 64
 _NEGLIGIBLE_LOG = 50.0
+# Terms summed across the stretch that matters when it is wide (see smirnov_sf).
+_FINE_TERMS = 1024
 
 
 def _smirnov_log_terms(terms: SmirnovTerms, d: float, j: slice) -> np.ndarray:
