@@ -28,8 +28,26 @@ from scipy import special, stats
 from exporter.statistics.prefix import PrefixSums
 from exporter.statistics.psi import population_stability_index
 
-# Rows of a SortedSample's scratch: 0-2 the sample's own arrays, 3-6 the statistics' temporaries.
-SCRATCH_ROWS = 7
+
+class Scratch:
+    """Window-sized buffers a :class:`SortedSample` and its statistics write into: :data:`FLOAT_ROWS` rows of
+    ``float64`` and :data:`INT_ROWS` of ``int64``. Fresh arrays of this size cost page faults each time, more
+    than the arithmetic, so the ranked windows of a model share one they reuse (one sample at a time)."""
+
+    FLOAT_ROWS = 3
+    INT_ROWS = 5
+
+    def __init__(self, width: int = 0):
+        self.floats = np.empty((self.FLOAT_ROWS, width))
+        self.ints = np.empty((self.INT_ROWS, width), dtype=np.int64)
+
+    @property
+    def width(self) -> int:
+        return int(self.floats.shape[1])
+
+    def at_least(self, width: int) -> Scratch:
+        """This scratch, or a larger one (grown by a quarter) when it is narrower than ``width``."""
+        return self if self.width >= width else Scratch(width + width // 4 + 64)
 
 
 class SortedSample:
@@ -37,13 +55,15 @@ class SortedSample:
     its ranks in the sorted reference (the input of KS, Wasserstein and PSI).
 
     Per distinct value ``distinct[j]``: ``counts[j]`` copies in the window,
-    ``ref_below[j]`` reference values < it, ``ref_at_or_below[j]`` <= it and
-    ``prefix_below[j]`` their sum. All are ``float64`` (integers are exact:
-    the statistics multiply ranks by sample sizes without overflow or
-    conversion). A distinct value may have count 0 (a value that left the
-    window, see :mod:`exporter.statistics.ranked`): it changes no statistic.
-    :meth:`search` builds a sample from scratch; the ranked window keeps one
-    between cycles.
+    ``ref_below[j]`` reference values < it, ``ref_at_or_below[j]`` <= it (all
+    three ``int64``: the KS statistic is computed in exact integers scaled by
+    n·m, and integer running sums are several times faster than floating ones)
+    and ``integral_below[j]`` = Σ over the reference values r < it of
+    (it - r), that is n·∫ F_ref up to it (``float64``; it depends on the value
+    alone, so the ranked window computes it once, when the value enters). A
+    distinct value may have count 0 (a value that left the window, see
+    :mod:`exporter.statistics.ranked`): it changes no statistic. :meth:`search`
+    builds a sample from scratch; the ranked window keeps one between cycles.
     """
 
     def __init__(
@@ -54,13 +74,11 @@ class SortedSample:
         counts: np.ndarray,
         ref_below: np.ndarray,
         ref_at_or_below: np.ndarray,
-        prefix_below: np.ndarray,
+        integral_below: np.ndarray,
         m: int,
-        scratch: np.ndarray | None = None,
+        scratch: Scratch | None = None,
     ):
-        """``scratch``: a ``float64`` array of shape (:data:`SCRATCH_ROWS`, >= len(distinct)) the sample and the
-        statistics write their window-sized arrays into (allocated here when None). Fresh arrays of this size
-        cost page faults each time, more than the arithmetic, so the ranked windows lend one they reuse."""
+        """``scratch``: the buffers the sample and its statistics write into (allocated here when None)."""
         self.reference = reference
         self.prefix = prefix
         self.n = int(reference.size)
@@ -69,17 +87,19 @@ class SortedSample:
         self.counts = counts
         self.ref_below = ref_below
         self.ref_at_or_below = ref_at_or_below
-        self.prefix_below = prefix_below
+        self.integral_below = integral_below
         width = distinct.size
-        self.scratch = np.empty((SCRATCH_ROWS, width)) if scratch is None else scratch[:, :width]
-        self.cumulative = np.cumsum(counts, out=self.scratch[0])  # window values <= distinct[j]
+        scratch = Scratch(width) if scratch is None else scratch.at_least(width)
+        self.floats = scratch.floats[:, :width]
+        self.ints = scratch.ints[:, :width]
+        self.cumulative = np.cumsum(counts, out=self.ints[0])  # window values <= distinct[j]
         # the same scaled by n: KS and Wasserstein share it
-        self.cumulative_n = np.multiply(self.cumulative, self.n, out=self.scratch[1])
+        self.cumulative_n = np.multiply(self.cumulative, self.n, out=self.ints[1])
 
     @functools.cached_property
     def ref_at_or_below_m(self) -> np.ndarray:
         """``ref_at_or_below`` scaled by m (read by KS and Wasserstein; do not modify)."""
-        return np.multiply(self.ref_at_or_below, self.m, out=self.scratch[2])
+        return np.multiply(self.ref_at_or_below, self.m, out=self.ints[2])
 
     @classmethod
     def search(
@@ -89,22 +109,29 @@ class SortedSample:
         prefix = prefix if prefix is not None else PrefixSums(reference)
         starts = np.flatnonzero(np.concatenate(([True], current_sorted[1:] != current_sorted[:-1])))
         distinct = current_sorted[starts]
-        counts = np.diff(np.append(starts, current_sorted.size)).astype(np.float64)
+        counts = np.diff(np.append(starts, current_sorted.size))
         below = np.searchsorted(reference, distinct, side="left")
         return cls(
             reference,
             prefix,
             distinct,
             counts,
-            below.astype(np.float64),
-            at_or_above_ranks(reference, distinct, below).astype(np.float64),
-            prefix.at(below),
+            below,
+            at_or_above_ranks(reference, distinct, below),
+            integral_below(prefix, distinct, below),
             int(current_sorted.size),
         )
 
     def expanded(self) -> np.ndarray:
         """The window's finite values, sorted, one entry per value."""
-        return np.repeat(self.distinct, self.counts.astype(np.int64))
+        return np.repeat(self.distinct, self.counts)
+
+
+def integral_below(prefix: PrefixSums, values: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """Σ (value - r) over the reference values r < each of ``values`` (``below`` of them): n·∫ F_ref up to it."""
+    integral = np.multiply(below, values)
+    integral -= prefix.at(below)
+    return integral
 
 
 def at_or_above_ranks(reference: np.ndarray, values: np.ndarray, below: np.ndarray) -> np.ndarray:
@@ -128,14 +155,14 @@ def ks_statistic(sample: SortedSample) -> float:
     """
     n, m = sample.n, sample.m
     cumulative_n = sample.cumulative_n
-    # The same operations as ``ref_below·m - (cumulative_n - counts·n)`` in two reused buffers
-    # (fresh window-sized temporaries cost more than the arithmetic).
-    before = np.multiply(sample.counts, n, out=sample.scratch[3])
+    # ``ref_below·m - (cumulative_n - counts·n)`` in two reused buffers (fresh window-sized temporaries
+    # cost more than the arithmetic)
+    before = np.multiply(sample.counts, n, out=sample.ints[3])
     np.subtract(cumulative_n, before, out=before)
-    gap = np.multiply(sample.ref_below, m, out=sample.scratch[4])
-    ref_above = np.subtract(gap, before, out=gap).max()
-    cur_above = np.subtract(cumulative_n, sample.ref_at_or_below_m, out=before).max()
-    return float(max(ref_above, cur_above, 0.0) / (n * m))
+    gap = np.multiply(sample.ref_below, m, out=sample.ints[4])
+    ref_above = int(np.subtract(gap, before, out=gap).max())
+    cur_above = int(np.subtract(cumulative_n, sample.ref_at_or_below_m, out=before).max())
+    return max(ref_above, cur_above, 0) / (n * m)
 
 
 def ks_pvalues(statistics: np.ndarray, n: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -268,19 +295,17 @@ def wasserstein(sample: SortedSample) -> float:
     ECDF is a constant level; ∫|F_ref - level| over the interval is
     |level·length - ∫F_ref| unless F_ref crosses the level inside it, and
     ∫F_ref comes from the reference's prefix sums at the ranks the sample
-    holds. Only intervals with a crossing inside need one more prefix sum.
-    Everything below is scaled by n (the reference size) and divided once.
+    holds (``integral_below``). Only intervals with a crossing inside need one
+    more prefix sum. Everything below is scaled by n (the reference size) and divided once.
     """
     ref, n, m = sample.reference, sample.n, sample.m
     u, below = sample.distinct, sample.ref_below
     last_end = max(float(u[-1]), float(ref[-1]))
-    # integral[j] = n · ∫_{-inf}^{u_j} F_ref = Σ_{r < u_j} (u_j - r)
-    integral = np.multiply(below, u, out=sample.scratch[3])
-    integral -= sample.prefix_below
-    span = sample.scratch[4]
+    integral = sample.integral_below  # n · ∫_{-inf}^{u_j} F_ref = Σ_{r < u_j} (u_j - r)
+    span = sample.floats[0]
     np.subtract(u[1:], u[:-1], out=span[:-1])
     span[-1] = last_end - u[-1]
-    area = sample.scratch[5]  # n · ∫ F_ref over [u_j, end_j)
+    area = sample.floats[1]  # n · ∫ F_ref over [u_j, end_j)
     np.subtract(integral[1:], integral[:-1], out=area[:-1])
     area[-1] = (n * last_end - sample.prefix.total) - integral[-1]
     level_n = sample.cumulative_n  # n·m · F_cur on [u_j, end_j)
@@ -291,20 +316,19 @@ def wasserstein(sample: SortedSample) -> float:
     # F_ref reaches the level at its k-th smallest value, k = ceil(level·n): before the interval when
     # ref_at_or_below >= k, after it when the next value's ref_below < k (never for the last interval).
     not_before = sample.ref_at_or_below_m < level_n
-    scaled = sample.scratch[6]
+    scaled = sample.ints[3]
     np.multiply(below[1:], m, out=scaled[:-1])
     scaled[-1] = (n - 1) * m
     not_before &= scaled >= level_n
     inside = np.flatnonzero(not_before)
-    total = float(np.abs(signed, out=scaled).sum())
+    total = float(np.abs(signed, out=sample.floats[2]).sum())
     if inside.size:
-        k = (level_n[inside].astype(np.int64) + m - 1) // m
+        k = (level_n[inside] + m - 1) // m
         x = ref[k - 1]
         level = level_n[inside] / m
         start = u[inside]
-        after = (
-            inside + 1
-        )  # the next value, or last_end for the last interval (no copy of u with it appended)
+        # the next value, or last_end for the last interval (no copy of u with it appended)
+        after = inside + 1
         end = np.where(after < u.size, u[np.minimum(after, u.size - 1)], last_end)
         integral_x = k * x - sample.prefix.at(k)
         exact = (
