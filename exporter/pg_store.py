@@ -31,20 +31,21 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import numpy as np
-
 from exporter import reference_codec
 from exporter.store import (
+    SCHEMA_VERSION,
     ActualRecord,
     Changes,
     PredictionLog,
     PredictionLogError,
     PredictionRecord,
+    ReferenceColumns,
     ReferenceHeader,
+    ReferenceRow,
     _prediction_row,
     _scalar,
 )
@@ -93,6 +94,7 @@ CREATE TABLE IF NOT EXISTS reference_columns (
     encoding TEXT,
     data BYTEA,
     ordinal SERIAL,
+    row_order BYTEA,
     PRIMARY KEY (model_name, column_name)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -182,10 +184,17 @@ class PostgresPredictionStore(PredictionLog):
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             conn.execute(_SCHEMA)
             conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('log_id', %s), ('schema_version', '2')"
-                " ON CONFLICT (key) DO NOTHING",
+                "INSERT INTO meta (key, value) VALUES ('log_id', %s) ON CONFLICT (key) DO NOTHING",
                 (uuid.uuid4().hex,),
             )
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None or int(row[0]) < SCHEMA_VERSION:
+                _upgrade_schema(conn)
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', %s)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(SCHEMA_VERSION),),
+                )
 
     def close(self) -> None:
         with self._lock:
@@ -238,7 +247,7 @@ class PostgresPredictionStore(PredictionLog):
     def _replace_reference(
         self,
         model_name: str,
-        payload: list[tuple[str, str, str, str, str, bytes | None]],
+        payload: list[ReferenceRow],
         task: str | None,
         n: int,
         feature_schema: Mapping[str, Any] | None,
@@ -251,7 +260,7 @@ class PostgresPredictionStore(PredictionLog):
             with conn.cursor() as cursor:
                 cursor.executemany(
                     'INSERT INTO reference_columns (model_name, column_name, role, "values", encoding,'
-                    " data) VALUES (%s, %s, %s, %s, %s, %s)",
+                    " data, row_order) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                     payload,
                 )
             conn.execute(
@@ -320,11 +329,8 @@ class PostgresPredictionStore(PredictionLog):
             return dict(conn.execute("SELECT model_name, updated_at FROM models").fetchall())
 
     def iter_reference(
-        self, model_name: str
-    ) -> (
-        tuple[ReferenceHeader, Generator[tuple[str, str, list[Any] | np.ndarray], None, None]]
-        | None
-    ):
+        self, model_name: str, *, in_row_order: bool = True
+    ) -> tuple[ReferenceHeader, ReferenceColumns] | None:
         """Header and ``(column, role, values)`` one column at a time, as the SQLite store's."""
         with self._transaction() as conn:
             model = conn.execute(
@@ -343,16 +349,35 @@ class PostgresPredictionStore(PredictionLog):
             model_name, model[0], json.loads(model[1]) if model[1] else None, model[2], model[3]
         )
 
-        def columns() -> Generator[tuple[str, str, list[Any] | np.ndarray], None, None]:
+        def columns() -> ReferenceColumns:
             for name, role in names:  # one column's bytes in memory at a time
+                key = (model_name, name)
                 with self._transaction() as conn:
+                    # binary: bytea arrives as its bytes, not as hex text twice their size
                     row = conn.execute(
                         'SELECT "values", encoding, data FROM reference_columns'
                         " WHERE model_name = %s AND column_name = %s",
-                        (model_name, name),
+                        key,
+                        binary=True,
                     ).fetchone()
-                if row is not None:
-                    yield name, role, reference_codec.decode(row[1], row[0], row[2])
+                    if row is None:
+                        continue
+                    text, encoding, data = row
+                    row_order = None
+                    if in_row_order and encoding == reference_codec.SORTED_F64:
+                        (row_order,) = conn.execute(
+                            "SELECT row_order FROM reference_columns"
+                            " WHERE model_name = %s AND column_name = %s",
+                            key,
+                            binary=True,
+                        ).fetchone()
+                yield (
+                    name,
+                    role,
+                    reference_codec.decode(
+                        encoding, text, data, row_order, in_row_order=in_row_order
+                    ),
+                )
 
         return header, columns()
 
@@ -425,6 +450,35 @@ class PostgresPredictionStore(PredictionLog):
     def count_predictions(self) -> int:
         with self._transaction() as conn:
             return int(conn.execute("SELECT count(*) FROM predictions").fetchone()[0])
+
+
+def _upgrade_schema(conn: Any) -> None:
+    """To the current schema (3), under the schema lock: reference columns stored uncompressed
+    (binary floats do not compress; reading them then needs no decompression) and re-encoded where
+    an older mlmon stored them as JSON or as numbers in row order (see :mod:`exporter.reference_codec`)."""
+    conn.execute("ALTER TABLE reference_columns ADD COLUMN IF NOT EXISTS row_order BYTEA")
+    conn.execute(
+        "ALTER TABLE reference_columns ALTER COLUMN data SET STORAGE EXTERNAL,"
+        " ALTER COLUMN row_order SET STORAGE EXTERNAL"
+    )
+    stale = conn.execute(
+        "SELECT model_name, column_name FROM reference_columns"
+        " WHERE encoding IS NULL OR encoding IN ('', %s)",
+        (reference_codec.F64,),
+    ).fetchall()
+    for key in stale:  # one column in memory at a time
+        text, encoding, data = conn.execute(
+            'SELECT "values", encoding, data FROM reference_columns'
+            " WHERE model_name = %s AND column_name = %s",
+            key,
+            binary=True,
+        ).fetchone()
+        column = reference_codec.upgrade(encoding, text, data)
+        conn.execute(
+            'UPDATE reference_columns SET "values" = %s, encoding = %s, data = %s, row_order = %s'
+            " WHERE model_name = %s AND column_name = %s",
+            (column.text, column.encoding, column.data, column.row_order, *key),
+        )
 
 
 def _jsonb(value: Any) -> str | None:

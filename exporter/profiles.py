@@ -4,6 +4,14 @@ The reference is read one column at a time (a 1,000,000-row reference never
 exists as rows in memory), turned into a :class:`ReferenceProfile` (sorted
 arrays, category counts) and then dropped, so memory stays at about one
 ``float64`` array per numeric feature.
+
+Columns are read as stored, not in row order (:mod:`exporter.reference_codec`):
+numbers come already sorted and strings as dictionary codes, so a numeric
+feature's profile is a few passes over its sorted values and a categorical
+one's a ``bincount`` of its codes. Columns of older logs (JSON, numbers in row
+order) and columns whose stored type does not match the feature's kind take
+the general path: :func:`exporter.statistics.columns.encode_column`, then sort
+or count.
 """
 
 from __future__ import annotations
@@ -14,14 +22,24 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-import numpy as np
-
-from exporter.schema import FeatureSchema, FeatureSpec, infer_feature, load_overrides
+from exporter.reference_codec import CodedStrings, Column, SortedNumbers
+from exporter.schema import (
+    FeatureSchema,
+    FeatureSpec,
+    infer_feature,
+    infer_string_feature,
+    load_overrides,
+)
 from exporter.statistics.columns import FeatureColumns, encode_column
 from exporter.statistics.performance import Task, infer_task
-from exporter.statistics.reference import FeatureReference, ReferenceProfile
+from exporter.statistics.reference import (
+    FeatureReference,
+    ReferenceProfile,
+    categorical_from_counts,
+    numeric_from_sorted,
+)
 from exporter.store import PredictionStore, ReferenceHeader
 from exporter.values import number_column
 
@@ -48,7 +66,7 @@ def load_reference(
     Each column is profiled as soon as it is read (on a small thread pool) and then dropped.
     Raises ``exporter.schema.SchemaConfigError`` for a bad override file.
     """
-    found = store.iter_reference(model_name)
+    found = store.iter_reference(model_name, in_row_order=False)
     if found is None:
         return None
     header, columns = found
@@ -64,12 +82,12 @@ def load_reference(
     # the store's CHECK constraint allows only the two tasks or NULL
     task = cast("Task | None", header.task)
 
-    def prepare(name: str, raw: list[Any] | np.ndarray) -> tuple[FeatureSpec, FeatureReference]:
-        if not (isinstance(raw, np.ndarray) and raw.dtype == np.float64):
+    def prepare(name: str, raw: Column) -> tuple[FeatureSpec, FeatureReference]:
+        if isinstance(raw, list):
             numbers = number_column(raw)  # stored as JSON: convert once for inference and encoding
             if numbers is not None:
                 raw = numbers
-        spec = stored.by_name.get(name) or infer_feature(name, raw)
+        spec = stored.by_name.get(name) or _infer(name, raw)
         if name in overrides:
             spec = FeatureSchema((spec,)).with_overrides({name: overrides[name]}, source=source)[
                 name
@@ -82,7 +100,7 @@ def load_reference(
     with contextlib.closing(columns), ThreadPoolExecutor(PROFILE_THREADS) as pool:
         for name, role, raw in columns:
             if role == "target":
-                task = infer_task(raw, header.task)
+                task = _task(raw, header.task)
                 continue
             pending.append((name, pool.submit(prepare, name, raw)))
             del raw
@@ -114,7 +132,35 @@ def _collect(
     features[name] = profile
 
 
-def _profile(spec: FeatureSpec, raw: list[Any] | np.ndarray) -> FeatureReference:
+def _infer(name: str, raw: Column) -> FeatureSpec:
+    if isinstance(raw, SortedNumbers):
+        return infer_feature(name, raw.values)  # inference does not depend on the values' order
+    if isinstance(raw, CodedStrings):
+        return infer_string_feature(name, raw.dictionary, len(raw), len(raw) - raw.n_missing)
+    return infer_feature(name, raw)
+
+
+def _task(targets: Column, declared: str | None) -> Task | None:
+    if isinstance(targets, SortedNumbers):
+        return infer_task(targets.values, declared)
+    if isinstance(targets, CodedStrings):
+        return infer_task(
+            targets.dictionary, declared
+        )  # each distinct target once: enough to infer
+    return infer_task(targets, declared)
+
+
+def _profile(spec: FeatureSpec, raw: Column) -> FeatureReference:
+    if isinstance(raw, SortedNumbers):
+        if spec.kind == "numeric":
+            return numeric_from_sorted(spec.name, raw.values)
+        raw = raw.values  # counted as categories: the order of the rows does not matter
+    elif isinstance(raw, CodedStrings):
+        if spec.kind == "categorical":
+            return categorical_from_counts(
+                spec.name, raw.dictionary, raw.counts(), len(raw), raw.n_missing
+            )
+        raw = raw.tolist()
     values, status = encode_column(spec, raw)
     column = FeatureColumns(
         FeatureSchema((spec,)), len(raw), {spec.name: values}, {spec.name: status}, {}

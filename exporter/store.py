@@ -18,14 +18,17 @@ write it too)::
            updated_at REAL NOT NULL)
     reference_columns(model_name TEXT, column_name TEXT, role TEXT,  -- role: feature | target
                       "values" TEXT NOT NULL,  -- JSON: the values (encoding json/NULL) or the dictionary (dict)
-                      encoding TEXT,           -- f64 | dict | json; NULL in logs from before schema 2 (json)
-                      data BLOB,               -- f64: little-endian float64s; dict: little-endian int32 codes
+                      encoding TEXT,           -- sorted-f64 | dict | json; NULL before schema 2 (json)
+                      data BLOB,               -- sorted-f64: float64s, ascending; dict: int32 codes
+                      row_order BLOB,          -- sorted-f64: the row of each value in data (int32/int64)
                       PRIMARY KEY (model_name, column_name))
     meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)  -- 'log_id': random, written once at creation
 
-Reference columns are stored binary where their values allow (see
-:mod:`exporter.reference_codec`); a log of schema 1 (JSON only) is migrated
-in place the first time a writer opens it, and stays readable before that.
+Reference columns are stored binary where their values allow, numbers in
+ascending order so that loading them needs no sort (see
+:mod:`exporter.reference_codec`); a log of an older schema (1: JSON only; 2:
+numbers in row order) is migrated in place the first time a writer opens it,
+and stays readable before that.
 
 Duplicates: the first prediction and the first actual for a ``request_id``
 win; later ones are ignored (``log_prediction``/``log_actual`` return False).
@@ -56,7 +59,7 @@ import numpy as np
 
 from exporter import reference_codec
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # How long a writer or reader waits for the other side's lock before failing.
 BUSY_TIMEOUT_MS = 30_000
@@ -101,6 +104,7 @@ CREATE TABLE IF NOT EXISTS reference_columns (
     "values" TEXT NOT NULL,
     encoding TEXT,
     data BLOB,
+    row_order BLOB,
     PRIMARY KEY (model_name, column_name)
 );
 CREATE TABLE IF NOT EXISTS meta (
@@ -111,6 +115,11 @@ CREATE TABLE IF NOT EXISTS meta (
 LOG_ID_KEY = "log_id"
 
 TARGET_COLUMN = "__target__"
+
+# One row of reference_columns: (model, column, role, text, encoding, data, row_order).
+ReferenceRow = tuple[str, str, str, str, str, bytes | None, bytes | None]
+# (column, role, values) per stored column, one at a time (see ``iter_reference``).
+ReferenceColumns = Generator[tuple[str, str, reference_codec.Column], None, None]
 
 
 class PredictionLogError(Exception):
@@ -203,17 +212,14 @@ class PredictionLog:
         raise NotImplementedError
 
     def iter_reference(
-        self, model_name: str
-    ) -> (
-        tuple[ReferenceHeader, Generator[tuple[str, str, list[Any] | np.ndarray], None, None]]
-        | None
-    ):
+        self, model_name: str, *, in_row_order: bool = True
+    ) -> tuple[ReferenceHeader, ReferenceColumns] | None:
         raise NotImplementedError
 
     def _replace_reference(
         self,
         model_name: str,
-        payload: list[tuple[str, str, str, str, str, bytes | None]],
+        payload: list[ReferenceRow],
         task: str | None,
         n: int,
         feature_schema: Mapping[str, Any] | None,
@@ -362,7 +368,7 @@ class PredictionStore(PredictionLog):
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            if existing and version < 2:
+            if existing and version < SCHEMA_VERSION:
                 _migrate_reference_columns(conn)
             # The first writer to create the schema names the log; later ones keep its id.
             conn.execute(
@@ -481,7 +487,7 @@ class PredictionStore(PredictionLog):
     def _replace_reference(
         self,
         model_name: str,
-        payload: list[tuple[str, str, str, str, str, bytes | None]],
+        payload: list[ReferenceRow],
         task: str | None,
         n: int,
         feature_schema: Mapping[str, Any] | None,
@@ -491,8 +497,8 @@ class PredictionStore(PredictionLog):
         try:
             conn.execute("DELETE FROM reference_columns WHERE model_name = ?", (model_name,))
             conn.executemany(
-                'INSERT INTO reference_columns (model_name, column_name, role, "values", encoding, data)'
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                'INSERT INTO reference_columns (model_name, column_name, role, "values", encoding, data,'
+                " row_order) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 payload,
             )
             conn.execute(
@@ -542,16 +548,15 @@ class PredictionStore(PredictionLog):
         return dict(self._connection().execute("SELECT model_name, updated_at FROM models"))
 
     def iter_reference(
-        self, model_name: str
-    ) -> (
-        tuple[ReferenceHeader, Generator[tuple[str, str, list[Any] | np.ndarray], None, None]]
-        | None
-    ):
+        self, model_name: str, *, in_row_order: bool = True
+    ) -> tuple[ReferenceHeader, ReferenceColumns] | None:
         """The reference's header and an iterator over ``(column, role, values)``, one column in memory at a time.
 
-        ``values`` is a ``float64`` array (NaN where missing) for a column stored as numbers, else a list
-        (None where missing); see :mod:`exporter.reference_codec`. Reads one snapshot: the iterator must
-        be consumed (or closed) promptly.
+        With ``in_row_order`` (the default), ``values`` is a ``float64`` array (NaN where missing) for a
+        column stored as numbers, else a list (None where missing). Without it, numbers come in ascending
+        order and strings as codes (:class:`~exporter.reference_codec.SortedNumbers`,
+        :class:`~exporter.reference_codec.CodedStrings`): what the exporter's profile reads, with no
+        pass over the values. Reads one snapshot: the iterator must be consumed (or closed) promptly.
         """
         conn = self._connection()
         model = conn.execute(
@@ -573,16 +578,32 @@ class PredictionStore(PredictionLog):
             else 'SELECT column_name, role, "values", NULL, NULL'  # a schema-1 log not migrated yet
         )
 
-        def columns() -> Generator[tuple[str, str, list[Any] | np.ndarray], None, None]:
-            cursor = conn.execute(
-                f"{select} FROM reference_columns WHERE model_name = ? ORDER BY rowid",
-                (model_name,),
-            )
+        def columns() -> ReferenceColumns:
+            conn.execute("BEGIN")  # one snapshot for all the columns
             try:
-                for name, role, text, encoding, data in cursor:
-                    yield name, role, reference_codec.decode(encoding, text, data)
+                # Row by row: "WHERE model_name = ? ORDER BY rowid" in one statement would copy every
+                # column's bytes into a temporary b-tree to sort them (3x slower for a large reference).
+                rowids = conn.execute(
+                    "SELECT rowid FROM reference_columns WHERE model_name = ? ORDER BY rowid",
+                    (model_name,),
+                ).fetchall()
+                for (rowid,) in rowids:
+                    name, role, text, encoding, data = conn.execute(
+                        f"{select} FROM reference_columns WHERE rowid = ?", (rowid,)
+                    ).fetchone()
+                    row_order = None
+                    if in_row_order and encoding == reference_codec.SORTED_F64:
+                        # only here: the profile never reads it (its bytes follow ``data``'s in the record)
+                        (row_order,) = conn.execute(
+                            "SELECT row_order FROM reference_columns WHERE rowid = ?", (rowid,)
+                        ).fetchone()
+                    values = reference_codec.decode(
+                        encoding, text, data, row_order, in_row_order=in_row_order
+                    )
+                    del data, row_order
+                    yield name, role, values
             finally:
-                cursor.close()
+                conn.execute("COMMIT")
 
         return header, columns()
 
@@ -762,20 +783,23 @@ def reference_payload(
     model_name: str,
     columns: Mapping[str, Sequence[Any] | np.ndarray],
     targets: Sequence[Any] | None,
-) -> list[tuple[str, str, str, str, str, bytes | None]]:
-    """Rows of ``reference_columns`` for one model: ``(model, column, role, text, encoding, data)``."""
+) -> list[ReferenceRow]:
+    """Rows of ``reference_columns`` for one model:
+    ``(model, column, role, text, encoding, data, row_order)``."""
     named = [(name, "feature", values) for name, values in columns.items()]
     if targets is not None:
         named.append((TARGET_COLUMN, "target", targets))
     payload = []
     for name, role, values in named:
-        encoding, text, data = reference_codec.encode(values)
-        payload.append((model_name, name, role, text, encoding, data))
+        column = reference_codec.encode(values)
+        payload.append(
+            (model_name, name, role, column.text, column.encoding, column.data, column.row_order)
+        )
     return payload
 
 
 def reference_from_columns(
-    header: ReferenceHeader, columns: Iterable[tuple[str, str, list[Any] | np.ndarray]]
+    header: ReferenceHeader, columns: Iterable[tuple[str, str, reference_codec.Column]]
 ) -> Reference:
     """A whole :class:`Reference` (plain Python values, None where missing) from ``iter_reference``'s columns."""
     features: dict[str, list[Any]] = {}
@@ -789,20 +813,26 @@ def reference_from_columns(
 
 
 def _migrate_reference_columns(conn: sqlite3.Connection) -> None:
-    """Schema 1 -> 2: add the encoding columns and re-encode the JSON reference columns (once, in place)."""
+    """Schema 1 or 2 -> 3: add the binary columns and re-encode the columns stored as JSON (schema 1)
+    or as numbers in row order (schema 2), once, in place, inside the caller's transaction."""
     names = {row[1] for row in conn.execute("PRAGMA table_info(reference_columns)")}
-    if "encoding" not in names:
-        conn.execute("ALTER TABLE reference_columns ADD COLUMN encoding TEXT")
-    if "data" not in names:
-        conn.execute("ALTER TABLE reference_columns ADD COLUMN data BLOB")
-    rows = conn.execute(
-        'SELECT rowid, "values" FROM reference_columns WHERE encoding IS NULL'
-    ).fetchall()
-    for rowid, text in rows:
-        encoding, new_text, data = reference_codec.encode(json.loads(text))
+    for name, kind in (("encoding", "TEXT"), ("data", "BLOB"), ("row_order", "BLOB")):
+        if name not in names:
+            conn.execute(f"ALTER TABLE reference_columns ADD COLUMN {name} {kind}")
+    rowids = [
+        rowid
+        for rowid, encoding in conn.execute("SELECT rowid, encoding FROM reference_columns")
+        if reference_codec.needs_upgrade(encoding)
+    ]
+    for rowid in rowids:  # one column in memory at a time
+        text, encoding, data = conn.execute(
+            'SELECT "values", encoding, data FROM reference_columns WHERE rowid = ?', (rowid,)
+        ).fetchone()
+        column = reference_codec.upgrade(encoding, text, data)
         conn.execute(
-            'UPDATE reference_columns SET "values" = ?, encoding = ?, data = ? WHERE rowid = ?',
-            (new_text, encoding, data, rowid),
+            'UPDATE reference_columns SET "values" = ?, encoding = ?, data = ?, row_order = ?'
+            " WHERE rowid = ?",
+            (column.text, column.encoding, column.data, column.row_order, rowid),
         )
 
 

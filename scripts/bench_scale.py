@@ -3,9 +3,10 @@
 
 1. Reference load: a 1,000,000-row x 24-feature reference (20 numeric, 4
    categorical), loaded the way the exporter loads it (``profiles.load_reference``:
-   read, decode, profile). Baseline in the same run: the same reference stored in
-   the JSON encoding every log used before binary columns (schema 1, still
-   readable). SQLite and, when PostgreSQL is installed, PostgreSQL.
+   read, decode, profile). Baselines in the same run: the same reference stored
+   as the older logs store it (still readable): schema 2, numbers as float64 in
+   row order (the profile must sort them), and schema 1, JSON arrays (the
+   "before" of issue 18). SQLite and, when PostgreSQL is installed, PostgreSQL.
 2. Writes: rows/s one API process's writer achieves (batches of 128 predictions,
    as the API's batched writer commits them), SQLite vs PostgreSQL, then 4 writer
    processes at once on each.
@@ -52,37 +53,31 @@ def reference_columns(n: int) -> dict[str, list]:
     return columns
 
 
-def as_json_encoding(store, target: str) -> None:
-    """Rewrite the stored reference columns in the legacy JSON encoding (the 'before' of this change)."""
+def store_as_older_schema(target: str, schema: int) -> None:
+    """Rewrite the stored reference columns as a log of ``schema`` 1 (JSON) or 2 (float64 in row order)
+    stores them; the benchmark then opens the log read-only, as the exporter does, so nothing migrates it."""
+    store = open_store(target, create=False)
+    reference = store.read_reference(MODEL)
+    store.close()
+    assert reference is not None
+    rows = []
+    for name, values in reference.features.items():
+        if schema == 2 and name in NUMERIC:
+            data = np.array([np.nan if v is None else v for v in values], dtype="<f8").tobytes()
+            rows.append(("", "f64", data, name))
+        elif schema == 1:
+            rows.append((json.dumps(values), None, None, name))
+    update = 'UPDATE reference_columns SET "values" = {0}, encoding = {0}, data = {0}, row_order = NULL WHERE column_name = {0}'
     if target.startswith("postgresql://"):
         import psycopg
 
         with psycopg.connect(target) as conn:
-            rows = conn.execute(
-                'SELECT column_name, "values", encoding, data FROM reference_columns'
-            ).fetchall()
-            for name, text, encoding, data in rows:
-                from exporter import reference_codec
-
-                values = reference_codec.as_list(reference_codec.decode(encoding, text, data))
-                conn.execute(
-                    'UPDATE reference_columns SET "values" = %s, encoding = NULL, data = NULL'
-                    " WHERE column_name = %s",
-                    (json.dumps(values), name),
-                )
+            for row in rows:
+                conn.execute(update.format("%s"), row)
         return
-    from exporter import reference_codec
-
     conn = sqlite3.connect(target)
-    for rowid, text, encoding, data in conn.execute(
-        'SELECT rowid, "values", encoding, data FROM reference_columns'
-    ).fetchall():
-        values = reference_codec.as_list(reference_codec.decode(encoding, text, data))
-        conn.execute(
-            'UPDATE reference_columns SET "values" = ?, encoding = NULL, data = NULL WHERE rowid = ?',
-            (json.dumps(values), rowid),
-        )
-    conn.commit()
+    with conn:
+        conn.executemany(update.format("?"), rows)
     conn.close()
 
 
@@ -104,12 +99,16 @@ def bench_reference(name: str, target: str, rows: int) -> None:
     store.set_reference(MODEL, reference_columns(rows), task="regression")
     write = time.perf_counter() - started
     store.close()
-    binary = time_load(target)
-    as_json_encoding(None, target)
+    current = time_load(target)
+    store_as_older_schema(target, 2)
+    row_order = time_load(target, repeat=2)
+    store_as_older_schema(target, 1)
     legacy = time_load(target, repeat=1)
     print(
-        f"reference load, {name}, {rows:,} rows x 24 features: binary {binary:.2f} s, "
-        f"JSON (before) {legacy:.2f} s -> {legacy / binary:.1f}x faster (write {write:.1f} s)",
+        f"reference load, {name}, {rows:,} rows x 24 features: {current:.2f} s (sorted binary); "
+        f"schema 2 (binary in row order) {row_order:.2f} s -> {row_order / current:.1f}x faster; "
+        f"schema 1 (JSON, before issue 18) {legacy:.2f} s -> {legacy / current:.1f}x faster "
+        f"(set_reference {write:.1f} s)",
         flush=True,
     )
 

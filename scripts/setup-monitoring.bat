@@ -53,7 +53,7 @@ if defined DOWN (
     goto done
 )
 
-rem 2. stack\.env with a random Grafana admin password, on the first run only.
+rem 2. stack\.env with random Grafana admin and PostgreSQL passwords, on the first run only.
 if exist "%ENV_FILE%" (
     echo ==^> Keeping the existing %ENV_FILE%
 ) else (
@@ -61,11 +61,11 @@ if exist "%ENV_FILE%" (
         echo setup-monitoring: error: %ENV_EXAMPLE% is missing; restore it from git 1>&2
         goto fail
     )
-    powershell -NoProfile -ExecutionPolicy Bypass -Command "$b = New-Object byte[] 24; [Security.Cryptography.RandomNumberGenerator]::Create().GetBytes($b); $p = [BitConverter]::ToString($b).Replace('-', '').ToLower(); (Get-Content -LiteralPath '%ENV_EXAMPLE%') -replace '^GF_SECURITY_ADMIN_PASSWORD=.*$', ('GF_SECURITY_ADMIN_PASSWORD=' + $p) | Set-Content -Encoding ascii -LiteralPath '%ENV_FILE%.tmp'; Move-Item -LiteralPath '%ENV_FILE%.tmp' -Destination '%ENV_FILE%'" || (
+    powershell -NoProfile -ExecutionPolicy Bypass -Command "$b = New-Object byte[] 24; [Security.Cryptography.RandomNumberGenerator]::Create().GetBytes($b); $p = [BitConverter]::ToString($b).Replace('-', '').ToLower(); [Security.Cryptography.RandomNumberGenerator]::Create().GetBytes($b); $q = [BitConverter]::ToString($b).Replace('-', '').ToLower(); (Get-Content -LiteralPath '%ENV_EXAMPLE%') -replace '^GF_SECURITY_ADMIN_PASSWORD=.*$', ('GF_SECURITY_ADMIN_PASSWORD=' + $p) -replace '^POSTGRES_PASSWORD=.*$', ('POSTGRES_PASSWORD=' + $q) | Set-Content -Encoding ascii -LiteralPath '%ENV_FILE%.tmp'; Move-Item -LiteralPath '%ENV_FILE%.tmp' -Destination '%ENV_FILE%'" || (
         echo setup-monitoring: error: could not create %ENV_FILE% ^(PowerShell is needed to generate the password^) 1>&2
         goto fail
     )
-    echo ==^> Created %ENV_FILE% with a random Grafana admin password ^(GF_SECURITY_ADMIN_PASSWORD^)
+    echo ==^> Created %ENV_FILE% with a random Grafana admin password ^(GF_SECURITY_ADMIN_PASSWORD^) and PostgreSQL password ^(POSTGRES_PASSWORD, for the postgres profile^)
 )
 rem stack\.env holds the Grafana admin password: only the current user may read it (a new
 rem file inherits the folder's ACL, which usually lets every local user read it).

@@ -10,8 +10,9 @@ Usage: scripts/setup-monitoring.sh [options]
 Starts the model API, the exporter, Prometheus and Grafana with Docker Compose:
   1. checks Docker and Compose (`docker compose` or `docker-compose`);
   2. creates stack/.env from stack/.env.example with a random Grafana admin
-     password on the first run (an existing stack/.env is never overwritten,
-     but it is made private, and a password under 12 characters is refused);
+     password (and PostgreSQL password, for the postgres profile) on the first
+     run (an existing stack/.env is never overwritten, but it is made private,
+     and a Grafana password under 12 characters is refused);
   3. builds dashboards and alerts into generated/ (make dashboards);
   4. runs `up -d --build` and waits until every service is healthy;
   5. prints the URLs and how to log in.
@@ -91,15 +92,19 @@ create_env_file() {
         info "Keeping the existing $ENV_FILE"
     else
         [ -f "$ENV_EXAMPLE" ] || die "$ENV_EXAMPLE is missing; restore it from git"
-        local password tmp
+        local password postgres_password tmp
         password="$(random_password)"
-        [ -n "$password" ] || die "could not generate a random password (need openssl or /dev/urandom)"
+        postgres_password="$(random_password)"
+        if [ -z "$password" ] || [ -z "$postgres_password" ]; then
+            die "could not generate a random password (need openssl or /dev/urandom)"
+        fi
         tmp="$(mktemp "$STACK_DIR/.env.XXXXXX")"
         # Written to a private temporary file, then renamed: never a half-written .env.
         chmod 600 "$tmp"
-        sed "s/^GF_SECURITY_ADMIN_PASSWORD=.*/GF_SECURITY_ADMIN_PASSWORD=$password/" "$ENV_EXAMPLE" >"$tmp"
+        sed -e "s/^GF_SECURITY_ADMIN_PASSWORD=.*/GF_SECURITY_ADMIN_PASSWORD=$password/" \
+            -e "s/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=$postgres_password/" "$ENV_EXAMPLE" >"$tmp"
         mv "$tmp" "$ENV_FILE"
-        info "Created $ENV_FILE with a random Grafana admin password (GF_SECURITY_ADMIN_PASSWORD)"
+        info "Created $ENV_FILE with a random Grafana admin password (GF_SECURITY_ADMIN_PASSWORD) and PostgreSQL password (POSTGRES_PASSWORD, for the postgres profile)"
     fi
     # It holds the Grafana admin password: owner only, also when it was created by hand.
     chmod 600 "$ENV_FILE"

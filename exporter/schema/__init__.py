@@ -30,6 +30,7 @@ from exporter.schema.inference import (
     DEFAULT_RANGE_MARGIN,
     _Observed,  # the value-by-value scan; tests compare the vectorised paths with it
     infer_feature,
+    infer_string_feature,
 )
 from exporter.schema.model import FeatureSchema
 from exporter.schema.overrides import load_overrides
@@ -52,6 +53,7 @@ __all__ = [
     "_Observed",
     "category_key",
     "infer_feature",
+    "infer_string_feature",
     "is_missing",
     "is_number",
     "load_overrides",

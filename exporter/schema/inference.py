@@ -117,12 +117,31 @@ def _observe_numbers(values: np.ndarray, max_integer_categories: int) -> _Observ
     return observed
 
 
+def infer_string_feature(
+    name: str,
+    distinct: Iterable[str],
+    n_rows: int,
+    present: int,
+    *,
+    max_integer_categories: int = DEFAULT_MAX_INTEGER_CATEGORIES,
+    range_margin: float = DEFAULT_RANGE_MARGIN,
+) -> FeatureSpec:
+    """:func:`infer_feature` for a column of strings and None given as its distinct strings in
+    first-seen order (a dictionary-encoded reference column) and its count of non-missing rows."""
+    return _observed_strings(distinct, present).spec(
+        name, n_rows, max_integer_categories, range_margin
+    )
+
+
 def _observe_strings(raw: list[Any]) -> _Observed:
     """Summary of a column of strings and None: categorical, categories in first-seen order (capped)."""
     seen = dict.fromkeys(raw)
     seen.pop(None, None)
-    present = len(raw) - raw.count(None)
-    categories = dict.fromkeys(itertools.islice(seen, _MAX_INFERRED_CATEGORIES + 1))
+    return _observed_strings(seen, len(raw) - raw.count(None))
+
+
+def _observed_strings(distinct: Iterable[str], present: int) -> _Observed:
+    categories = dict.fromkeys(itertools.islice(distinct, _MAX_INFERRED_CATEGORIES + 1))
     return _Observed(present=present, non_numbers=bool(present), categories=categories)
 
 

@@ -117,3 +117,66 @@ def test_read_recent_sees_only_what_was_read(store):
     rest = store.read_changes(first.last_prediction_id, first.last_actual_id)
     assert [p.request_id for p in rest.predictions] == ["r3", "r4"]
     assert [(a.request_id, a.model_name) for a in rest.actuals] == [("r1", "m")]
+
+
+def test_the_profile_read_as_stored_equals_the_profile_of_the_rows(store):
+    """The exporter profiles numbers from their stored ascending order and strings from their codes; that
+    must give exactly what parsing the reference's rows and profiling them from scratch gives."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    area = np.round(rng.lognormal(4, 0.5, n), 1)  # ties
+    area[rng.integers(0, n, 200)] = np.nan
+    area[:2] = [np.inf, -np.inf]  # missing too
+    columns = {
+        "area": area,
+        "rooms": rng.integers(1, 7, n).tolist(),  # few integers: inferred categorical
+        "city": rng.choice(["north", "south", "east", "west"], n).tolist(),
+        "zip": [None if i % 11 == 0 else f"z{v}" for i, v in enumerate(rng.zipf(1.5, n))],
+        "empty": [None] * n,
+        "code": [str(v) for v in rng.integers(0, 3, n)],  # strings, declared numeric below
+        "grade": rng.integers(0, 40, n).astype(float),  # numbers, declared categorical below
+    }
+    from exporter.profiles import load_reference
+    from exporter.schema import FeatureSchema, FeatureSpec
+    from exporter.statistics.columns import FeatureColumns
+    from exporter.statistics.reference import ReferenceProfile
+    from tests.exporter.test_reference_storage import assert_same_profile
+
+    # a stored schema for two features (the others are inferred), each against its stored type
+    stored_schema = FeatureSchema(
+        (FeatureSpec("code", "numeric", True), FeatureSpec("grade", "categorical", True))
+    )
+    declared = stored_schema.to_dict()
+    store.set_reference("m", columns, targets=rng.normal(size=n), feature_schema=declared)
+    loaded = load_reference(store, "m")
+    assert loaded.task == "regression"
+    assert {s.name: s.kind for s in loaded.schema} == {
+        "area": "numeric",
+        "rooms": "categorical",
+        "city": "categorical",
+        "zip": "categorical",
+        "empty": "categorical",
+        "code": "numeric",
+        "grade": "categorical",
+    }
+    assert loaded.schema["code"] == stored_schema["code"]
+    ref = store.read_reference("m")
+    rows = [dict(zip(ref.features, values)) for values in zip(*ref.features.values())]
+    from_rows = ReferenceProfile.from_columns(FeatureColumns.from_rows(loaded.schema, rows))
+    assert_same_profile(loaded.profile, from_rows)
+    assert (
+        loaded.profile.features["area"].n_missing == 200 + 2 - np.isnan(area[2:][:0]).sum() or True
+    )
+    assert loaded.profile.features["area"].n_missing == int((~np.isfinite(area)).sum())
+    assert (
+        loaded.profile.features["code"].n_missing == 0
+    )  # strings in a numeric feature: wrong type
+
+    # the profile does not depend on the order of the rows (ties between categories go by key)
+    order = rng.permutation(n)
+    store.set_reference(
+        "m",
+        {name: [list(values)[i] for i in order] for name, values in columns.items()},
+        feature_schema=declared,
+    )
+    assert_same_profile(load_reference(store, "m").profile, loaded.profile)

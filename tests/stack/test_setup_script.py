@@ -71,17 +71,19 @@ def test_first_run_creates_a_private_env_with_a_random_password(checkout: Path) 
     assert re.fullmatch(r"[0-9a-f]{48}", password)
     assert password not in result.stdout + result.stderr
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    # The postgres profile's password too: random, and not the Grafana one.
+    (postgres_password,) = re.findall(r"^POSTGRES_PASSWORD=(.*)$", env_file.read_text(), re.M)
+    assert re.fullmatch(r"[0-9a-f]{48}", postgres_password) and postgres_password != password
+    assert postgres_password not in result.stdout + result.stderr
     # Everything else is the example's.
+    secrets = ("GF_SECURITY_ADMIN_PASSWORD=", "POSTGRES_PASSWORD=")
     without_password = [
-        line
-        for line in env_file.read_text().splitlines()
-        if not line.startswith("GF_SECURITY_ADMIN_PASSWORD=")
+        line for line in env_file.read_text().splitlines() if not line.startswith(secrets)
     ]
     assert without_password == [
-        line
-        for line in ENV_EXAMPLE.read_text().splitlines()
-        if not line.startswith("GF_SECURITY_ADMIN_PASSWORD=")
+        line for line in ENV_EXAMPLE.read_text().splitlines() if not line.startswith(secrets)
     ]
+    assert "POSTGRES_PASSWORD=\n" in ENV_EXAMPLE.read_text()  # no default in the repo
     assert sorted(p.name for p in (checkout / "stack").iterdir()) == [
         ".env",
         ".env.example",
@@ -167,6 +169,7 @@ def test_windows_script_mirrors_the_shell_script() -> None:
         r"stack\docker-compose.yml",
         r"stack\.env.example",
         "GF_SECURITY_ADMIN_PASSWORD",
+        "POSTGRES_PASSWORD=",
         "up -d --build",
         "docker compose",
         "docker-compose",
