@@ -56,8 +56,9 @@ class SortedSample:
 
     Per distinct value ``distinct[j]``: ``counts[j]`` copies in the window,
     ``ref_below[j]`` reference values < it, ``ref_at_or_below[j]`` <= it (all
-    three ``int64``: the KS statistic is computed in exact integers scaled by
-    n·m, and integer running sums are several times faster than floating ones)
+    three integers, ``int32`` or ``int64``: the KS statistic is computed in exact
+    ``int64`` integers scaled by n·m, and integer running sums are several
+    times faster than floating ones)
     and ``integral_below[j]`` = Σ over the reference values r < it of
     (it - r), that is n·∫ F_ref up to it (``float64``; it depends on the value
     alone, so the ranked window computes it once, when the value enters). A
@@ -92,14 +93,16 @@ class SortedSample:
         scratch = Scratch(width) if scratch is None else scratch.at_least(width)
         self.floats = scratch.floats[:, :width]
         self.ints = scratch.ints[:, :width]
-        self.cumulative = np.cumsum(counts, out=self.ints[0])  # window values <= distinct[j]
+        self.cumulative = np.cumsum(
+            counts, out=self.ints[0], dtype=np.int64
+        )  # window values <= distinct[j]
         # the same scaled by n: KS and Wasserstein share it
         self.cumulative_n = np.multiply(self.cumulative, self.n, out=self.ints[1])
 
     @functools.cached_property
     def ref_at_or_below_m(self) -> np.ndarray:
         """``ref_at_or_below`` scaled by m (read by KS and Wasserstein; do not modify)."""
-        return np.multiply(self.ref_at_or_below, self.m, out=self.ints[2])
+        return np.multiply(self.ref_at_or_below, self.m, out=self.ints[2], dtype=np.int64)
 
     @classmethod
     def search(
@@ -157,9 +160,9 @@ def ks_statistic(sample: SortedSample) -> float:
     cumulative_n = sample.cumulative_n
     # ``ref_below·m - (cumulative_n - counts·n)`` in two reused buffers (fresh window-sized temporaries
     # cost more than the arithmetic)
-    before = np.multiply(sample.counts, n, out=sample.ints[3])
+    before = np.multiply(sample.counts, n, out=sample.ints[3], dtype=np.int64)
     np.subtract(cumulative_n, before, out=before)
-    gap = np.multiply(sample.ref_below, m, out=sample.ints[4])
+    gap = np.multiply(sample.ref_below, m, out=sample.ints[4], dtype=np.int64)
     ref_above = int(np.subtract(gap, before, out=gap).max())
     cur_above = int(np.subtract(cumulative_n, sample.ref_at_or_below_m, out=before).max())
     return max(ref_above, cur_above, 0) / (n * m)
@@ -317,7 +320,7 @@ def wasserstein(sample: SortedSample) -> float:
     # ref_at_or_below >= k, after it when the next value's ref_below < k (never for the last interval).
     not_before = sample.ref_at_or_below_m < level_n
     scaled = sample.ints[3]
-    np.multiply(below[1:], m, out=scaled[:-1])
+    np.multiply(below[1:], m, out=scaled[:-1], dtype=np.int64)
     scaled[-1] = (n - 1) * m
     not_before &= scaled >= level_n
     inside = np.flatnonzero(not_before)

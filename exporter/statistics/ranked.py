@@ -29,6 +29,9 @@ import numpy as np
 from exporter.statistics.numeric import Scratch, SortedSample, at_or_above_ranks, integral_below
 from exporter.statistics.reference import NumericReference
 
+# Counts and reference ranks: 4 bytes each (a table is read and rewritten by each merge: its width is
+# memory traffic); the statistics widen them to int64 where they multiply them.
+RANK_DTYPE = np.int32
 # Entries with count 0 are dropped once they are this share of all entries (and at least this many).
 COMPACT_SHARE = 0.25
 COMPACT_MIN = 1024
@@ -65,7 +68,7 @@ class SpareTable:
             room = width + width // 4 + 64
             tables = (
                 np.empty((len(RankedWindow.FLOAT_FIELDS), room)),
-                np.empty((len(RankedWindow.INT_FIELDS), room), dtype=np.int64),
+                np.empty((len(RankedWindow.INT_FIELDS), room), dtype=RANK_DTYPE),
             )
         return tables
 
@@ -79,7 +82,7 @@ class RankedWindow:
 
     Two tables, one column per distinct value: :data:`FLOAT_FIELDS` (the value
     and n·∫F_ref up to it) as ``float64`` and :data:`INT_FIELDS` (its count, the
-    reference values below it and at or below it) as ``int64``; each row is
+    reference values below it and at or below it) as :data:`RANK_DTYPE`; each row is
     contiguous. The arrays it exposes (and the :class:`SortedSample` it builds)
     are views valid until the next :meth:`update`.
     """
@@ -91,7 +94,7 @@ class RankedWindow:
         self.reference = reference
         self._spare = spare if spare is not None else SpareTable()
         self._floats = np.empty((len(self.FLOAT_FIELDS), 0))
-        self._ints = np.empty((len(self.INT_FIELDS), 0), dtype=np.int64)
+        self._ints = np.empty((len(self.INT_FIELDS), 0), dtype=RANK_DTYPE)
         self._width = 0  # columns in use
         self.size = 0  # values held (the sum of counts)
         self._emptied = 0  # columns with count 0
@@ -123,8 +126,10 @@ class RankedWindow:
             return
         distinct, counts = self.distinct, self.counts
         where = np.searchsorted(distinct, values, side="left")
-        held = where < distinct.size
-        held[held] = distinct[where[held]] == values[held]
+        if distinct.size:
+            held = distinct.take(where, mode="clip") == values
+        else:
+            held = np.zeros(values.size, dtype=bool)
         fresh = ~held
         if (deltas[fresh] < 0).any():
             raise WindowOutOfStep(
