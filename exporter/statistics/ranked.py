@@ -170,9 +170,8 @@ class RankedWindow:
         kept = np.ones(width, dtype=bool)
         kept[destination] = False
         tables = self._spare.take(width)
-        for table, old, columns in zip(
-            tables, (self._floats, self._ints), (float_columns, int_columns)
-        ):
+        olds: tuple[np.ndarray, np.ndarray] = (self._floats, self._ints)
+        for table, old, columns in zip(tables, olds, (float_columns, int_columns)):
             for index, column in enumerate(columns):
                 row = table[index, :width]
                 row[destination] = column
@@ -184,7 +183,8 @@ class RankedWindow:
         keep = self.counts > 0
         width = int(np.count_nonzero(keep))
         tables = self._spare.take(width)
-        for table, old in zip(tables, (self._floats, self._ints)):
+        olds: tuple[np.ndarray, np.ndarray] = (self._floats, self._ints)
+        for table, old in zip(tables, olds):
             for index in range(table.shape[0]):
                 table[index, :width] = old[index, : self._width][keep]
         self._swap(tables, width)
