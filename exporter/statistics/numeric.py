@@ -104,6 +104,20 @@ class SortedSample:
         """``ref_at_or_below`` scaled by m (read by KS and Wasserstein; do not modify)."""
         return np.multiply(self.ref_at_or_below, self.m, out=self.ints[2], dtype=np.int64)
 
+    @functools.cached_property
+    def above_at(self) -> np.ndarray:
+        """n·m·(F_cur - F_ref) at each distinct value (both ECDFs right-continuous); do not modify."""
+        return np.subtract(self.cumulative_n, self.ref_at_or_below_m, out=self.ints[3])
+
+    @functools.cached_property
+    def below_before(self) -> np.ndarray:
+        """n·m·(F_ref - F_cur) just before each distinct value: ``ref_below·m`` minus the window values
+        before it (the previous value's ``cumulative_n``); do not modify."""
+        gap = np.multiply(self.ref_below, self.m, out=self.ints[4], dtype=np.int64)
+        if gap.size:
+            gap[1:] -= self.cumulative_n[:-1]
+        return gap
+
     @classmethod
     def search(
         cls, reference: np.ndarray, current_sorted: np.ndarray, prefix: PrefixSums | None = None
@@ -156,16 +170,9 @@ def ks_statistic(sample: SortedSample) -> float:
     The supremum is reached just before a current value or at it; the ECDF
     gaps there are computed as exact integers (scaled by n·m) and divided once.
     """
-    n, m = sample.n, sample.m
-    cumulative_n = sample.cumulative_n
-    # ``ref_below·m - (cumulative_n - counts·n)`` in two reused buffers (fresh window-sized temporaries
-    # cost more than the arithmetic)
-    before = np.multiply(sample.counts, n, out=sample.ints[3], dtype=np.int64)
-    np.subtract(cumulative_n, before, out=before)
-    gap = np.multiply(sample.ref_below, m, out=sample.ints[4], dtype=np.int64)
-    ref_above = int(np.subtract(gap, before, out=gap).max())
-    cur_above = int(np.subtract(cumulative_n, sample.ref_at_or_below_m, out=before).max())
-    return max(ref_above, cur_above, 0) / (n * m)
+    return max(int(sample.below_before.max()), int(sample.above_at.max()), 0) / (
+        sample.n * sample.m
+    )
 
 
 def ks_pvalues(statistics: np.ndarray, n: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -302,7 +309,7 @@ def wasserstein(sample: SortedSample) -> float:
     more prefix sum. Everything below is scaled by n (the reference size) and divided once.
     """
     ref, n, m = sample.reference, sample.n, sample.m
-    u, below = sample.distinct, sample.ref_below
+    u = sample.distinct
     last_end = max(float(u[-1]), float(ref[-1]))
     integral = sample.integral_below  # n · ∫_{-inf}^{u_j} F_ref = Σ_{r < u_j} (u_j - r)
     span = sample.floats[0]
@@ -316,14 +323,12 @@ def wasserstein(sample: SortedSample) -> float:
     signed = np.multiply(level_n, span, out=span)
     signed /= m
     signed -= area
-    # F_ref reaches the level at its k-th smallest value, k = ceil(level·n): before the interval when
-    # ref_at_or_below >= k, after it when the next value's ref_below < k (never for the last interval).
-    not_before = sample.ref_at_or_below_m < level_n
-    scaled = sample.ints[3]
-    np.multiply(below[1:], m, out=scaled[:-1], dtype=np.int64)
-    scaled[-1] = (n - 1) * m
-    not_before &= scaled >= level_n
-    inside = np.flatnonzero(not_before)
+    # F_ref reaches the level inside the interval when it is below the level at its start (F_cur above
+    # F_ref at u_j) and not below it just before its end (u_{j+1}); never inside the last interval.
+    # Both are the KS gaps: no pass of its own.
+    crossing = sample.above_at[:-1] > 0
+    crossing &= sample.below_before[1:] >= 0
+    inside = np.flatnonzero(crossing)
     total = float(np.abs(signed, out=sample.floats[2]).sum())
     if inside.size:
         k = (level_n[inside] + m - 1) // m
