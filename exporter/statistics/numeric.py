@@ -189,14 +189,18 @@ def ks_pvalues(statistics: np.ndarray, n: np.ndarray, m: np.ndarray) -> np.ndarr
     )
     pvalues = np.full(statistics.shape, np.nan)
     by_scipy = []
+    by_size: dict[int, list[int]] = {}  # the features of one effective size share one pass
     for i, (d, size) in enumerate(zip(statistics.tolist(), effective.tolist())):
         branch = _smirnov_branch(d, size)
         if branch == "zero":
             pvalues[i] = 0.0
         elif branch == "smirnov":
-            pvalues[i] = min(max(2.0 * smirnov_sf(int(size), d), 0.0), 1.0)
+            by_size.setdefault(int(size), []).append(i)
         else:
             by_scipy.append(i)
+    for size, at in by_size.items():
+        tails = smirnov_sf_many(size, statistics[at])
+        pvalues[at] = np.clip(2.0 * tails, 0.0, 1.0)
     if by_scipy:
         pvalues[by_scipy] = np.clip(
             stats.kstwo.sf(statistics[by_scipy], effective[by_scipy]), 0.0, 1.0
@@ -252,6 +256,45 @@ def smirnov_sf(n: int, d: float) -> float:
     return d * math.exp(peak) * float(np.exp(log_terms, out=log_terms).sum()) * step
 
 
+def smirnov_sf_many(n: int, ds: np.ndarray) -> np.ndarray:
+    """:func:`smirnov_sf` of each of ``ds`` at one n, the same terms for all of them in one pass (a row
+    each, padded with zero terms): the features of a full window share their n, and one 2-D pass costs
+    far less than one pass per feature."""
+    ds = np.asarray(ds, dtype=np.float64)
+    counts = np.floor(n * (1.0 - ds)).astype(np.int64) + 1
+    result = np.zeros(ds.size)
+    wide = np.flatnonzero(counts > 16 * _COARSE_STEP)
+    if wide.size < 2:  # nothing to share
+        return np.array([smirnov_sf(n, d) for d in ds.tolist()])
+    terms = smirnov_terms(n)
+    d, count = ds[wide][:, None], counts[wide]
+    coarse_step = np.maximum(_COARSE_STEP, count // _COARSE_TERMS)
+    samples = (count + coarse_step - 1) // coarse_step  # coarse terms of each row
+    grid = np.arange(int(samples.max())) * coarse_step[:, None]
+    coarse = _smirnov_log_terms(terms, d, np.minimum(grid, (count - 1)[:, None]))
+    coarse[grid >= count[:, None]] = -np.inf
+    peak = coarse.max(axis=1)
+    near = coarse > (peak - _NEGLIGIBLE_LOG)[:, None]
+    first_near = near.argmax(axis=1)
+    last_near = near.shape[1] - 1 - near[:, ::-1].argmax(axis=1)
+    first = np.maximum(first_near - 1, 0) * coarse_step
+    stop = np.minimum((last_near + 2) * coarse_step, count)
+    inside = (first_near > 0) & (last_near < samples - 1)  # negligible at both ends: sampled
+    step = np.where(inside, np.maximum((stop - first) // _FINE_TERMS, 1), 1)
+    width = int(((stop - first + step - 1) // step).max())
+    at = first[:, None] + step[:, None] * np.arange(width)
+    log_terms = _smirnov_log_terms(terms, d, np.minimum(at, (stop - 1)[:, None]))
+    log_terms[at >= stop[:, None]] = -np.inf
+    top = log_terms.max(axis=1)
+    finite = np.isfinite(top) & np.isfinite(peak)
+    log_terms[finite] -= top[finite][:, None]
+    sums = np.exp(log_terms[finite]).sum(axis=1)
+    result[wide[finite]] = d[finite, 0] * np.exp(top[finite]) * sums * step[finite]
+    for i in np.concatenate((np.flatnonzero(counts <= 16 * _COARSE_STEP), wide[~finite])).tolist():
+        result[i] = smirnov_sf(n, float(ds[i]))  # narrow series, or no term above 0 on the grid
+    return result
+
+
 # The first pass reads every _COARSE_STEP-th term, or _COARSE_TERMS terms in all when there are more: the
 # stretch that matters is never narrower than a quarter of the terms there.
 _COARSE_STEP = 64
@@ -261,7 +304,9 @@ _NEGLIGIBLE_LOG = 50.0
 _FINE_TERMS = 1024
 
 
-def _smirnov_log_terms(terms: SmirnovTerms, d: float, j: slice) -> np.ndarray:
+def _smirnov_log_terms(
+    terms: SmirnovTerms, d: float | np.ndarray, j: slice | np.ndarray
+) -> np.ndarray:
     """ln of the series' terms for the j in ``j`` (-inf where a term is 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         rising = np.log(terms.share[j] + d)

@@ -15,6 +15,7 @@ from exporter.statistics.numeric import (
     ks_pvalues,
     ks_statistic,
     smirnov_sf,
+    smirnov_sf_many,
     smirnov_terms,
     wasserstein,
 )
@@ -176,3 +177,11 @@ def test_smirnov_sum_over_sampled_terms_equals_the_sum_over_every_term(n, z):
     assert smirnov_sf(n, d) == pytest.approx(expected, rel=1e-10, abs=1e-300)
     if n >= 1_000 and 1.5 <= z <= 6:  # where scipy is fast enough to ask it
         assert 2 * smirnov_sf(n, d) == pytest.approx(stats.kstwo.sf(d, n), rel=1e-9)
+
+
+@pytest.mark.parametrize("n", [500, 9_091, 50_000])
+def test_the_smirnov_tails_of_many_features_equal_each_feature_alone(n):
+    # wide and narrow series (every term summed), sampled ones and ones that reach j = 0, in one pass
+    d = np.array([z / math.sqrt(n) for z in (1.5, 2.2, 3.0, 6.0, 9.0, 14.0)] + [0.6, 0.95])
+    one_by_one = [smirnov_sf(n, value) for value in d.tolist()]
+    assert smirnov_sf_many(n, d) == pytest.approx(one_by_one, rel=1e-14, abs=1e-300)
