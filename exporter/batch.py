@@ -15,10 +15,12 @@ per-row facts as arrays and the features as
 
 from __future__ import annotations
 
+import itertools
 import json
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import orjson
@@ -51,7 +53,11 @@ def parse_batch(schema: FeatureSchema, records: Sequence[PredictionRecord]) -> P
     )
     parsed = parse_features(features)
     bad_json = [request_id for request_id, row in zip(request_ids, parsed) if row is None]
-    rows = [{} if row is None else row for row in parsed]
+    rows: list[dict[str, Any]] = (
+        [{} if row is None else row for row in parsed]
+        if bad_json
+        else cast(list[dict[str, Any]], parsed)
+    )
     return ParsedBatch(
         request_ids=list(request_ids),
         ts=np.array(ts, dtype=np.float64),
@@ -59,7 +65,9 @@ def parse_batch(schema: FeatureSchema, records: Sequence[PredictionRecord]) -> P
         predictions=objects_array(predictions),
         actuals=objects_array(actuals),
         has_actual=np.fromiter(
-            (actual_id is not None for actual_id in actual_ids), dtype=bool, count=len(actual_ids)
+            map(operator.is_not, actual_ids, itertools.repeat(None)),
+            dtype=bool,
+            count=len(actual_ids),
         ),
         columns=FeatureColumns.from_rows(schema, rows),
         bad_json=bad_json,
@@ -74,7 +82,7 @@ def parse_features(texts: Sequence[Any]) -> list[dict[str, Any] | None]:
     """Each features JSON text as a dict, None where it is not a JSON object."""
     try:  # one parse for the whole batch is much faster than one per row
         rows = batch_loads("[" + ",".join(texts) + "]")
-        if len(rows) == len(texts) and all(type(row) is dict for row in rows):
+        if len(rows) == len(texts) and (not rows or set(map(type, rows)) == {dict}):
             return rows
     except (TypeError, ValueError):
         pass

@@ -6,8 +6,12 @@ run, on the same generated data (20 numeric + 4 categorical features):
 
 * cycle: a steady-state cycle over a 100,000-row window with 1,000 new rows
   (wall and CPU time; and the same cycles with the standard library's json
-  instead of orjson, interleaved in the same run), vs a full re-read (a fresh exporter reading and parsing the whole log); its
-  drift stage (incremental) vs ``compute_drift`` from scratch on the same window;
+  instead of orjson, interleaved in the same run), vs a full re-read (a fresh
+  exporter reading and parsing the whole log); its drift stage (incremental) vs
+  ``compute_drift`` from scratch on the same window; with ``--baseline-tree DIR``
+  also the same steady-state cycles run by the exporter of another checkout
+  (e.g. ``git archive <commit> | tar -x -C DIR``, or main's worktree), rounds
+  interleaved, with each round's median (the run-to-run spread);
 * scrape: rendering /metrics for one model with 24 features, and an HTTP GET
   on 127.0.0.1, vs the same for an empty registry;
 * memory: peak RSS of an exporter process that has loaded a 1,000,000-row
@@ -18,7 +22,8 @@ run, on the same generated data (20 numeric + 4 categorical features):
   scrape size, RSS per model, and what is left once the log is deleted.
 
 Targets (issue 2, issue 18): cycle <= 50 ms, then <= 25 ms, scrape <= 5 ms, memory <= 500 MB.
-Usage: python scripts/bench_exporter.py [--window-rows N] [--reference-rows N] [--work DIR]
+Usage: python scripts/bench_exporter.py [--only cycle|memory|models] [--cycles N]
+       [--baseline-tree DIR [--rounds N]] [--window-rows N] [--reference-rows N] [--work DIR]
 """
 
 from __future__ import annotations
@@ -92,7 +97,7 @@ def log_rows(store: PredictionStore, n: int, rng: np.random.Generator, start: in
     store.log_actuals(actuals)
 
 
-CYCLES = 12  # steady-state cycles measured
+CYCLES = 12  # steady-state cycles measured (--cycles)
 
 
 @contextlib.contextmanager
@@ -118,7 +123,9 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
-def bench_cycle(work: Path, window_rows: int, new_rows: int, reference_rows: int) -> Exporter:
+def bench_cycle(
+    work: Path, window_rows: int, new_rows: int, reference_rows: int, cycles: int = CYCLES
+) -> Exporter:
     rng = np.random.default_rng(0)
     path = work / "cycle.db"
     store = PredictionStore(path)
@@ -151,7 +158,7 @@ def bench_cycle(work: Path, window_rows: int, new_rows: int, reference_rows: int
         for stage, seconds in target.stage_seconds.items():
             by_stage.setdefault(stage, []).append(seconds)
 
-    for k in range(CYCLES):
+    for k in range(cycles):
         log_rows(store, new_rows, rng, window_rows + k * new_rows)
         runs = [
             (exporter, batch.batch_loads, steady, steady_cpu, stages),
@@ -405,10 +412,18 @@ print(json.dumps({"wall": wall, "cpu": cpu}))
 
 
 def bench_against(
-    baseline_tree: Path, work: Path, window_rows: int, new_rows: int, reference_rows: int
+    baseline_tree: Path,
+    work: Path,
+    window_rows: int,
+    new_rows: int,
+    reference_rows: int,
+    cycles: int = CYCLES,
+    rounds: int = 2,
 ) -> None:
     """The steady-state cycle of this tree vs another checkout (e.g. `git worktree add /tmp/base main`), on the
-    same log and the same new rows, the two runs interleaved (A B A B) in this one run."""
+    same log and the same new rows: ``rounds`` runs of each, interleaved (A B B A A B ...) in this one run, each
+    a fresh process measuring ``cycles // 2`` cycles. Prints the medians over all cycles, the ratio, and each
+    round's median (the run-to-run spread of a shared machine)."""
     rng = np.random.default_rng(0)
     source = work / "against.db"
     reference = work / "against-reference.json"
@@ -429,13 +444,15 @@ def bench_against(
         json.dumps(
             [
                 new_rows_batch(new_rows, rng, 10 * window_rows + k * new_rows)
-                for k in range(CYCLES // 2)
+                for k in range(max(cycles // 2, 1))
             ]
         )
     )
     results: dict[str, dict[str, list[float]]] = {"baseline": {}, "this tree": {}}
-    for _ in range(2):
-        for name, tree in (("baseline", baseline_tree), ("this tree", ROOT)):
+    per_round: dict[str, list[float]] = {"baseline": [], "this tree": []}
+    order = [("baseline", baseline_tree), ("this tree", ROOT)]
+    for round_number in range(rounds):
+        for name, tree in order if round_number % 2 == 0 else order[::-1]:
             out = subprocess.run(
                 [
                     sys.executable,
@@ -453,6 +470,7 @@ def bench_against(
             )
             for key, values in json.loads(out.stdout).items():
                 results[name].setdefault(key, []).extend(values)
+            per_round[name].append(statistics.median(json.loads(out.stdout)["wall"]))
     base, this = results["baseline"], results["this tree"]
     for key, label in (("wall", "wall"), ("cpu", "CPU")):
         b, t = statistics.median(base[key]), statistics.median(this[key])
@@ -460,6 +478,12 @@ def bench_against(
             f"cycle vs {baseline_tree}: steady state median {label} time {ms(t)} vs baseline {ms(b)} "
             f"-> {b / t:.2f}x"
         )
+    print(
+        "cycle vs baseline: median wall time of each round (run-to-run spread): this tree "
+        + ", ".join(ms(v) for v in per_round["this tree"])
+        + "; baseline "
+        + ", ".join(ms(v) for v in per_round["baseline"])
+    )
 
 
 def main() -> int:
@@ -476,6 +500,18 @@ def main() -> int:
         type=Path,
         help="with --only cycle: also compare the steady-state cycle with the exporter of this checkout",
     )
+    parser.add_argument(
+        "--cycles",
+        type=int,
+        default=CYCLES,
+        help=f"steady-state cycles measured (default {CYCLES}; --baseline-tree: half per round)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="with --baseline-tree: rounds of each tree, interleaved (default 2)",
+    )
     parser.add_argument("--models", type=int, default=500, help="model names for the sizing part")
     parser.add_argument(
         "--only",
@@ -487,7 +523,9 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         if args.only in (None, "cycle"):
-            exporter = bench_cycle(work, args.window_rows, args.new_rows, args.cycle_reference_rows)
+            exporter = bench_cycle(
+                work, args.window_rows, args.new_rows, args.cycle_reference_rows, args.cycles
+            )
             bench_scrape(exporter)
             exporter.close()
             if args.baseline_tree is not None:
@@ -497,6 +535,8 @@ def main() -> int:
                     args.window_rows,
                     args.new_rows,
                     args.cycle_reference_rows,
+                    args.cycles,
+                    args.rounds,
                 )
         if args.only in (None, "memory"):
             bench_memory(work, args.reference_rows)

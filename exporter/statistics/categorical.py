@@ -42,7 +42,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from exporter.statistics.psi import population_stability_index
 from exporter.statistics.reference import CategoricalReference
@@ -177,11 +177,29 @@ def chi2_test(
         return CategoricalResult(
             pearson_statistic(merged.table), pvalue, balanced_cramers_v(merged.table), psi
         )
-    # scipy applies Yates' continuity correction when the table is 2×2 (one degree of freedom).
-    result = stats.chi2_contingency(merged.table)
-    return CategoricalResult(
-        float(result.statistic), float(result.pvalue), balanced_cramers_v(merged.table), psi
-    )
+    statistic, pvalue = chi2_contingency(merged.table)
+    return CategoricalResult(statistic, pvalue, balanced_cramers_v(merged.table), psi)
+
+
+def chi2_contingency(table: np.ndarray) -> tuple[float, float]:
+    """Statistic and p-value of ``scipy.stats.chi2_contingency(table)`` for a 2×K table without empty
+    rows or columns, computed with the same operations in the same order (equal to the last bit on the
+    tables of tests/statistics/test_chi2.py) in ~30 µs instead of ~1 ms of scipy's argument handling.
+    Yates' continuity correction applies when the table is 2×2 (one degree of freedom), as in scipy."""
+    observed = np.asarray(table, dtype=np.float64)
+    expected = observed.sum(axis=1, keepdims=True) * observed.sum(axis=0, keepdims=True)
+    expected /= observed.sum()
+    if not expected.all():  # an empty row or column: scipy says what is wrong
+        result = stats.chi2_contingency(table)
+        return float(result.statistic), float(result.pvalue)
+    dof = (observed.shape[0] - 1) * (observed.shape[1] - 1)
+    if dof == 0:
+        return 0.0, 1.0
+    if dof == 1:
+        diff = expected - observed
+        observed = observed + np.minimum(0.5, np.abs(diff)) * np.sign(diff)
+    statistic = float(((observed - expected) ** 2 / expected).sum())
+    return statistic, float(special.chdtrc(dof, statistic))
 
 
 def _psi(table: np.ndarray, n_known: int, epsilon: float) -> float:

@@ -8,7 +8,8 @@ feature it keeps
   reference ranks (:class:`~exporter.statistics.ranked.RankedWindow`), so a
   cycle searches only the values that entered and makes O(m) vectorised
   passes instead of sorting and searching the whole window. The values that
-  enter and leave are queued and applied when the report is asked for;
+  enter and leave are queued and applied together, by their net count per
+  value, when the report is asked for;
 * categorical: the count of each category key;
 * both: the number of missing values.
 
@@ -104,9 +105,9 @@ class IncrementalDrift:
 
     def _numeric(self, name: str) -> FeatureDrift:
         ranked, pending = self._ranked[name], self._pending[name]
-        while pending:
-            sign, values = pending.pop(0)
-            (ranked.add if sign > 0 else ranked.remove)(values)
+        if pending:
+            ranked.update(pending)
+            pending.clear()
         reference = self.reference.features[name]
         assert isinstance(reference, NumericReference)
         return numeric_drift(name, reference, ranked.size, ranked.sample, self.config)

@@ -28,8 +28,26 @@ from scipy import special, stats
 from exporter.statistics.prefix import PrefixSums
 from exporter.statistics.psi import population_stability_index
 
-# Rows of a SortedSample's scratch: 0-2 the sample's own arrays, 3-6 the statistics' temporaries.
-SCRATCH_ROWS = 7
+
+class Scratch:
+    """Window-sized buffers a :class:`SortedSample` and its statistics write into: :data:`FLOAT_ROWS` rows of
+    ``float64`` and :data:`INT_ROWS` of ``int64``. Fresh arrays of this size cost page faults each time, more
+    than the arithmetic, so the ranked windows of a model share one they reuse (one sample at a time)."""
+
+    FLOAT_ROWS = 3
+    INT_ROWS = 5
+
+    def __init__(self, width: int = 0):
+        self.floats = np.empty((self.FLOAT_ROWS, width))
+        self.ints = np.empty((self.INT_ROWS, width), dtype=np.int64)
+
+    @property
+    def width(self) -> int:
+        return int(self.floats.shape[1])
+
+    def at_least(self, width: int) -> Scratch:
+        """This scratch, or a larger one (grown by a quarter) when it is narrower than ``width``."""
+        return self if self.width >= width else Scratch(width + width // 4 + 64)
 
 
 class SortedSample:
@@ -37,13 +55,16 @@ class SortedSample:
     its ranks in the sorted reference (the input of KS, Wasserstein and PSI).
 
     Per distinct value ``distinct[j]``: ``counts[j]`` copies in the window,
-    ``ref_below[j]`` reference values < it, ``ref_at_or_below[j]`` <= it and
-    ``prefix_below[j]`` their sum. All are ``float64`` (integers are exact:
-    the statistics multiply ranks by sample sizes without overflow or
-    conversion). A distinct value may have count 0 (a value that left the
-    window, see :mod:`exporter.statistics.ranked`): it changes no statistic.
-    :meth:`search` builds a sample from scratch; the ranked window keeps one
-    between cycles.
+    ``ref_below[j]`` reference values < it, ``ref_at_or_below[j]`` <= it (all
+    three integers, ``int32`` or ``int64``: the KS statistic is computed in exact
+    ``int64`` integers scaled by n·m, and integer running sums are several
+    times faster than floating ones)
+    and ``integral_below[j]`` = Σ over the reference values r < it of
+    (it - r), that is n·∫ F_ref up to it (``float64``; it depends on the value
+    alone, so the ranked window computes it once, when the value enters). A
+    distinct value may have count 0 (a value that left the window, see
+    :mod:`exporter.statistics.ranked`): it changes no statistic. :meth:`search`
+    builds a sample from scratch; the ranked window keeps one between cycles.
     """
 
     def __init__(
@@ -54,13 +75,11 @@ class SortedSample:
         counts: np.ndarray,
         ref_below: np.ndarray,
         ref_at_or_below: np.ndarray,
-        prefix_below: np.ndarray,
+        integral_below: np.ndarray,
         m: int,
-        scratch: np.ndarray | None = None,
+        scratch: Scratch | None = None,
     ):
-        """``scratch``: a ``float64`` array of shape (:data:`SCRATCH_ROWS`, >= len(distinct)) the sample and the
-        statistics write their window-sized arrays into (allocated here when None). Fresh arrays of this size
-        cost page faults each time, more than the arithmetic, so the ranked windows lend one they reuse."""
+        """``scratch``: the buffers the sample and its statistics write into (allocated here when None)."""
         self.reference = reference
         self.prefix = prefix
         self.n = int(reference.size)
@@ -69,17 +88,35 @@ class SortedSample:
         self.counts = counts
         self.ref_below = ref_below
         self.ref_at_or_below = ref_at_or_below
-        self.prefix_below = prefix_below
+        self.integral_below = integral_below
         width = distinct.size
-        self.scratch = np.empty((SCRATCH_ROWS, width)) if scratch is None else scratch[:, :width]
-        self.cumulative = np.cumsum(counts, out=self.scratch[0])  # window values <= distinct[j]
+        scratch = Scratch(width) if scratch is None else scratch.at_least(width)
+        self.floats = scratch.floats[:, :width]
+        self.ints = scratch.ints[:, :width]
+        self.cumulative = np.cumsum(
+            counts, out=self.ints[0], dtype=np.int64
+        )  # window values <= distinct[j]
         # the same scaled by n: KS and Wasserstein share it
-        self.cumulative_n = np.multiply(self.cumulative, self.n, out=self.scratch[1])
+        self.cumulative_n = np.multiply(self.cumulative, self.n, out=self.ints[1])
 
     @functools.cached_property
     def ref_at_or_below_m(self) -> np.ndarray:
         """``ref_at_or_below`` scaled by m (read by KS and Wasserstein; do not modify)."""
-        return np.multiply(self.ref_at_or_below, self.m, out=self.scratch[2])
+        return np.multiply(self.ref_at_or_below, self.m, out=self.ints[2], dtype=np.int64)
+
+    @functools.cached_property
+    def above_at(self) -> np.ndarray:
+        """n·m·(F_cur - F_ref) at each distinct value (both ECDFs right-continuous); do not modify."""
+        return np.subtract(self.cumulative_n, self.ref_at_or_below_m, out=self.ints[3])
+
+    @functools.cached_property
+    def below_before(self) -> np.ndarray:
+        """n·m·(F_ref - F_cur) just before each distinct value: ``ref_below·m`` minus the window values
+        before it (the previous value's ``cumulative_n``); do not modify."""
+        gap = np.multiply(self.ref_below, self.m, out=self.ints[4], dtype=np.int64)
+        if gap.size:
+            gap[1:] -= self.cumulative_n[:-1]
+        return gap
 
     @classmethod
     def search(
@@ -89,22 +126,29 @@ class SortedSample:
         prefix = prefix if prefix is not None else PrefixSums(reference)
         starts = np.flatnonzero(np.concatenate(([True], current_sorted[1:] != current_sorted[:-1])))
         distinct = current_sorted[starts]
-        counts = np.diff(np.append(starts, current_sorted.size)).astype(np.float64)
+        counts = np.diff(np.append(starts, current_sorted.size))
         below = np.searchsorted(reference, distinct, side="left")
         return cls(
             reference,
             prefix,
             distinct,
             counts,
-            below.astype(np.float64),
-            at_or_above_ranks(reference, distinct, below).astype(np.float64),
-            prefix.at(below),
+            below,
+            at_or_above_ranks(reference, distinct, below),
+            integral_below(prefix, distinct, below),
             int(current_sorted.size),
         )
 
     def expanded(self) -> np.ndarray:
         """The window's finite values, sorted, one entry per value."""
-        return np.repeat(self.distinct, self.counts.astype(np.int64))
+        return np.repeat(self.distinct, self.counts)
+
+
+def integral_below(prefix: PrefixSums, values: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """Σ (value - r) over the reference values r < each of ``values`` (``below`` of them): n·∫ F_ref up to it."""
+    integral = np.multiply(below, values)
+    integral -= prefix.at(below)
+    return integral
 
 
 def at_or_above_ranks(reference: np.ndarray, values: np.ndarray, below: np.ndarray) -> np.ndarray:
@@ -126,16 +170,9 @@ def ks_statistic(sample: SortedSample) -> float:
     The supremum is reached just before a current value or at it; the ECDF
     gaps there are computed as exact integers (scaled by n·m) and divided once.
     """
-    n, m = sample.n, sample.m
-    cumulative_n = sample.cumulative_n
-    # The same operations as ``ref_below·m - (cumulative_n - counts·n)`` in two reused buffers
-    # (fresh window-sized temporaries cost more than the arithmetic).
-    before = np.multiply(sample.counts, n, out=sample.scratch[3])
-    np.subtract(cumulative_n, before, out=before)
-    gap = np.multiply(sample.ref_below, m, out=sample.scratch[4])
-    ref_above = np.subtract(gap, before, out=gap).max()
-    cur_above = np.subtract(cumulative_n, sample.ref_at_or_below_m, out=before).max()
-    return float(max(ref_above, cur_above, 0.0) / (n * m))
+    return max(int(sample.below_before.max()), int(sample.above_at.max()), 0) / (
+        sample.n * sample.m
+    )
 
 
 def ks_pvalues(statistics: np.ndarray, n: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -152,14 +189,18 @@ def ks_pvalues(statistics: np.ndarray, n: np.ndarray, m: np.ndarray) -> np.ndarr
     )
     pvalues = np.full(statistics.shape, np.nan)
     by_scipy = []
+    by_size: dict[int, list[int]] = {}  # the features of one effective size share one pass
     for i, (d, size) in enumerate(zip(statistics.tolist(), effective.tolist())):
         branch = _smirnov_branch(d, size)
         if branch == "zero":
             pvalues[i] = 0.0
         elif branch == "smirnov":
-            pvalues[i] = min(max(2.0 * smirnov_sf(int(size), d), 0.0), 1.0)
+            by_size.setdefault(int(size), []).append(i)
         else:
             by_scipy.append(i)
+    for size, at in by_size.items():
+        tails = smirnov_sf_many(size, statistics[at])
+        pvalues[at] = np.clip(2.0 * tails, 0.0, 1.0)
     if by_scipy:
         pvalues[by_scipy] = np.clip(
             stats.kstwo.sf(statistics[by_scipy], effective[by_scipy]), 0.0, 1.0
@@ -186,32 +227,86 @@ def smirnov_sf(n: int, d: float) -> float:
     """P(D⁺_n ≥ d), the exact one-sided Smirnov tail (``scipy.special.smirnov``), summed in log space:
     d · Σ_{j=0}^{⌊n(1-d)⌋} C(n, j) (d + j/n)^(j-1) (1 - d - j/n)^(n-j).
 
-    The terms rise to one peak and fall on both sides; a first pass over every
-    :data:`_COARSE_STEP`-th term finds where they are within e^-50 of the peak,
-    and only that stretch is summed term by term (the rest add < 1e-16 relative).
+    A first pass over a grid of terms (:data:`_COARSE_STEP`) finds where the terms are within e^-50 of
+    their peak (the rest add < 1e-16 relative). That stretch is wide at large n (~35,000 of 49,000
+    terms at n = 50,000, D = 0.02) and the terms are a smooth, analytic function of j that is
+    negligible at both of its ends, so the sum over every term equals ``step`` times the sum over
+    every ``step``-th term (the trapezoid rule, whose error falls like exp(-2π²(width/step)²)):
+    with at least :data:`_FINE_TERMS` terms across the stretch the two agree to ~1e-11 relative
+    (~1e-10 at n = 10⁶), the rounding of the log terms themselves (tests/statistics/test_ks.py).
+    Where the stretch reaches j = 0 or the last term, every term is summed.
     """
     terms = smirnov_terms(n)
     count = math.floor(n * (1.0 - d)) + 1
-    first, stop = 0, count
+    first, stop, step = 0, count, 1
     if count > 16 * _COARSE_STEP:
-        coarse = _smirnov_log_terms(terms, d, slice(0, count, _COARSE_STEP))
+        coarse_step = max(_COARSE_STEP, count // _COARSE_TERMS)
+        coarse = _smirnov_log_terms(terms, d, slice(0, count, coarse_step))
         near = np.flatnonzero(coarse > coarse.max() - _NEGLIGIBLE_LOG)
         if near.size:
-            first = max(int(near[0]) - 1, 0) * _COARSE_STEP
-            stop = min((int(near[-1]) + 2) * _COARSE_STEP, count)
-    log_terms = _smirnov_log_terms(terms, d, slice(first, stop))
+            first = max(int(near[0]) - 1, 0) * coarse_step
+            stop = min((int(near[-1]) + 2) * coarse_step, count)
+            if int(near[0]) > 0 and int(near[-1]) < coarse.size - 1:  # negligible at both ends
+                step = max((stop - first) // _FINE_TERMS, 1)
+    log_terms = _smirnov_log_terms(terms, d, slice(first, stop, step))
     peak = log_terms.max()
     if not np.isfinite(peak):
         return 0.0
     log_terms -= peak
-    return d * math.exp(peak) * float(np.exp(log_terms, out=log_terms).sum())
+    return d * math.exp(peak) * float(np.exp(log_terms, out=log_terms).sum()) * step
 
 
+def smirnov_sf_many(n: int, ds: np.ndarray) -> np.ndarray:
+    """:func:`smirnov_sf` of each of ``ds`` at one n, the same terms for all of them in one pass (a row
+    each, padded with zero terms): the features of a full window share their n, and one 2-D pass costs
+    far less than one pass per feature."""
+    ds = np.asarray(ds, dtype=np.float64)
+    counts = np.floor(n * (1.0 - ds)).astype(np.int64) + 1
+    result = np.zeros(ds.size)
+    wide = np.flatnonzero(counts > 16 * _COARSE_STEP)
+    if wide.size < 2:  # nothing to share
+        return np.array([smirnov_sf(n, d) for d in ds.tolist()])
+    terms = smirnov_terms(n)
+    d, count = ds[wide][:, None], counts[wide]
+    coarse_step = np.maximum(_COARSE_STEP, count // _COARSE_TERMS)
+    samples = (count + coarse_step - 1) // coarse_step  # coarse terms of each row
+    grid = np.arange(int(samples.max())) * coarse_step[:, None]
+    coarse = _smirnov_log_terms(terms, d, np.minimum(grid, (count - 1)[:, None]))
+    coarse[grid >= count[:, None]] = -np.inf
+    peak = coarse.max(axis=1)
+    near = coarse > (peak - _NEGLIGIBLE_LOG)[:, None]
+    first_near = near.argmax(axis=1)
+    last_near = near.shape[1] - 1 - near[:, ::-1].argmax(axis=1)
+    first = np.maximum(first_near - 1, 0) * coarse_step
+    stop = np.minimum((last_near + 2) * coarse_step, count)
+    inside = (first_near > 0) & (last_near < samples - 1)  # negligible at both ends: sampled
+    step = np.where(inside, np.maximum((stop - first) // _FINE_TERMS, 1), 1)
+    width = int(((stop - first + step - 1) // step).max())
+    at = first[:, None] + step[:, None] * np.arange(width)
+    log_terms = _smirnov_log_terms(terms, d, np.minimum(at, (stop - 1)[:, None]))
+    log_terms[at >= stop[:, None]] = -np.inf
+    top = log_terms.max(axis=1)
+    finite = np.isfinite(top) & np.isfinite(peak)
+    log_terms[finite] -= top[finite][:, None]
+    sums = np.exp(log_terms[finite]).sum(axis=1)
+    result[wide[finite]] = d[finite, 0] * np.exp(top[finite]) * sums * step[finite]
+    for i in np.concatenate((np.flatnonzero(counts <= 16 * _COARSE_STEP), wide[~finite])).tolist():
+        result[i] = smirnov_sf(n, float(ds[i]))  # narrow series, or no term above 0 on the grid
+    return result
+
+
+# The first pass reads every _COARSE_STEP-th term, or _COARSE_TERMS terms in all when there are more: the
+# stretch that matters is never narrower than a quarter of the terms there.
 _COARSE_STEP = 64
+_COARSE_TERMS = 512
 _NEGLIGIBLE_LOG = 50.0
+# Terms summed across the stretch that matters when it is wide (see smirnov_sf).
+_FINE_TERMS = 1024
 
 
-def _smirnov_log_terms(terms: SmirnovTerms, d: float, j: slice) -> np.ndarray:
+def _smirnov_log_terms(
+    terms: SmirnovTerms, d: float | np.ndarray, j: slice | np.ndarray
+) -> np.ndarray:
     """ln of the series' terms for the j in ``j`` (-inf where a term is 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         rising = np.log(terms.share[j] + d)
@@ -259,19 +354,17 @@ def wasserstein(sample: SortedSample) -> float:
     ECDF is a constant level; ∫|F_ref - level| over the interval is
     |level·length - ∫F_ref| unless F_ref crosses the level inside it, and
     ∫F_ref comes from the reference's prefix sums at the ranks the sample
-    holds. Only intervals with a crossing inside need one more prefix sum.
-    Everything below is scaled by n (the reference size) and divided once.
+    holds (``integral_below``). Only intervals with a crossing inside need one
+    more prefix sum. Everything below is scaled by n (the reference size) and divided once.
     """
     ref, n, m = sample.reference, sample.n, sample.m
-    u, below = sample.distinct, sample.ref_below
+    u = sample.distinct
     last_end = max(float(u[-1]), float(ref[-1]))
-    # integral[j] = n · ∫_{-inf}^{u_j} F_ref = Σ_{r < u_j} (u_j - r)
-    integral = np.multiply(below, u, out=sample.scratch[3])
-    integral -= sample.prefix_below
-    span = sample.scratch[4]
+    integral = sample.integral_below  # n · ∫_{-inf}^{u_j} F_ref = Σ_{r < u_j} (u_j - r)
+    span = sample.floats[0]
     np.subtract(u[1:], u[:-1], out=span[:-1])
     span[-1] = last_end - u[-1]
-    area = sample.scratch[5]  # n · ∫ F_ref over [u_j, end_j)
+    area = sample.floats[1]  # n · ∫ F_ref over [u_j, end_j)
     np.subtract(integral[1:], integral[:-1], out=area[:-1])
     area[-1] = (n * last_end - sample.prefix.total) - integral[-1]
     level_n = sample.cumulative_n  # n·m · F_cur on [u_j, end_j)
@@ -279,23 +372,20 @@ def wasserstein(sample: SortedSample) -> float:
     signed = np.multiply(level_n, span, out=span)
     signed /= m
     signed -= area
-    # F_ref reaches the level at its k-th smallest value, k = ceil(level·n): before the interval when
-    # ref_at_or_below >= k, after it when the next value's ref_below < k (never for the last interval).
-    not_before = sample.ref_at_or_below_m < level_n
-    scaled = sample.scratch[6]
-    np.multiply(below[1:], m, out=scaled[:-1])
-    scaled[-1] = (n - 1) * m
-    not_before &= scaled >= level_n
-    inside = np.flatnonzero(not_before)
-    total = float(np.abs(signed, out=scaled).sum())
+    # F_ref reaches the level inside the interval when it is below the level at its start (F_cur above
+    # F_ref at u_j) and not below it just before its end (u_{j+1}); never inside the last interval.
+    # Both are the KS gaps: no pass of its own.
+    crossing = sample.above_at[:-1] > 0
+    crossing &= sample.below_before[1:] >= 0
+    inside = np.flatnonzero(crossing)
+    total = float(np.abs(signed, out=sample.floats[2]).sum())
     if inside.size:
-        k = (level_n[inside].astype(np.int64) + m - 1) // m
+        k = (level_n[inside] + m - 1) // m
         x = ref[k - 1]
         level = level_n[inside] / m
         start = u[inside]
-        after = (
-            inside + 1
-        )  # the next value, or last_end for the last interval (no copy of u with it appended)
+        # the next value, or last_end for the last interval (no copy of u with it appended)
+        after = inside + 1
         end = np.where(after < u.size, u[np.minimum(after, u.size - 1)], last_end)
         integral_x = k * x - sample.prefix.at(k)
         exact = (

@@ -67,6 +67,9 @@ class QualityCounts:
     outliers: dict[str, int] = field(default_factory=dict)
     good: dict[str, int] = field(default_factory=dict)
     unknown: Counter[str] = field(default_factory=Counter)
+    _fence_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for name in self.reference.features:
@@ -89,20 +92,53 @@ class QualityCounts:
     def _update(self, rows: FeatureColumns, sign: int) -> None:
         if not rows.n_rows:
             return
-        for name, ref in self.reference.features.items():
-            status = rows.status[name]
-            self.by_status[name] += (
-                sign * np.bincount(status, minlength=len(STATUS_CODES))[: len(STATUS_CODES)]
-            )
-            good = status == OK
-            if isinstance(ref, NumericReference):
-                outlier = outside_fences(ref, rows.values[name])
-                self.outliers[name] += sign * int(np.count_nonzero(outlier))
-                good &= ~outlier
-            self.good[name] += sign * int(np.count_nonzero(good))
+        if self.reference.features:
+            self._count_columns(rows, sign)
         for name, mask in rows.unknown_fields.items():
             self.unknown[name] += sign * int(np.count_nonzero(mask))
         self.n_rows += sign * rows.n_rows
+
+    def _count_columns(self, rows: FeatureColumns, sign: int) -> None:
+        # All columns at once (features × rows arrays): a few numpy calls per batch, not a few per column.
+        names = list(self.reference.features)
+        status = np.stack([rows.status[name] for name in names])
+        codes = status.astype(np.intp)
+        codes += (len(STATUS_CODES) * np.arange(len(names)))[:, None]
+        per_status = np.bincount(codes.ravel(), minlength=len(names) * len(STATUS_CODES)).reshape(
+            len(names), len(STATUS_CODES)
+        )
+        good = status == OK
+        fences = self._fences()
+        outliers = np.zeros(len(names), dtype=np.int64)
+        if fences is not None:
+            rows_at, lower, upper = fences
+            values = np.stack([rows.values[names[i]] for i in rows_at.tolist()])
+            with np.errstate(invalid="ignore"):
+                outlier = (values < lower[:, None]) | (values > upper[:, None])
+            outliers[rows_at] = np.count_nonzero(outlier, axis=1)
+            good[rows_at] &= ~outlier
+        good_counts = np.count_nonzero(good, axis=1).tolist()
+        for i, name in enumerate(names):
+            self.by_status[name] += sign * per_status[i]
+            self.outliers[name] += sign * int(outliers[i])
+            self.good[name] += sign * good_counts[i]
+
+    def _fences(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The positions (in the reference's feature order) of the numeric columns that count outliers (IQR
+        above 0, :func:`outside_fences`) and their lower and upper fences; None when there are none."""
+        if self._fence_arrays is None:
+            at = [
+                i
+                for i, ref in enumerate(self.reference.features.values())
+                if isinstance(ref, NumericReference) and ref.q3 > ref.q1
+            ]
+            refs = list(self.reference.features.values())
+            self._fence_arrays = (
+                np.array(at, dtype=np.intp),
+                np.array([refs[i].lower_fence for i in at]),  # type: ignore[union-attr]
+                np.array([refs[i].upper_fence for i in at]),  # type: ignore[union-attr]
+            )
+        return self._fence_arrays if self._fence_arrays[0].size else None
 
     def report(self) -> QualityReport:
         n_rows = self.n_rows

@@ -10,7 +10,7 @@ from scipy import stats
 from scipy.stats.contingency import association
 
 from exporter.statistics import DriftConfig, compute_drift
-from exporter.statistics.categorical import merge_rare_columns
+from exporter.statistics.categorical import chi2_contingency, merge_rare_columns
 from tests.statistics.builders import columns_of, profile_of, schema_of
 
 RNG = np.random.default_rng(7)
@@ -170,3 +170,23 @@ def test_two_sample_table_keeps_false_alarms_at_alpha_where_one_sample_chisquare
         )
     assert stats.binomtest(int(ours), seeds, 0.05).pvalue > 0.01
     assert one_sample > 3 * ours  # the one-sample test treats the reference's noise as truth
+
+
+def test_our_chi2_contingency_equals_scipy_to_the_last_bit_on_random_tables():
+    # 2×K tables of every width, 2×2 ones with Yates' correction included, small and large counts
+    rng = np.random.default_rng(11)
+    for _ in range(500):
+        width = int(rng.integers(2, 12))
+        table = np.vstack(
+            (
+                rng.integers(1, int(rng.integers(2, 100_000)), size=width),
+                rng.integers(1, int(rng.integers(2, 2_000)), size=width),
+            )
+        )
+        expected = stats.chi2_contingency(table)
+        assert chi2_contingency(table) == (float(expected.statistic), float(expected.pvalue))
+
+
+def test_our_chi2_contingency_of_a_table_with_an_empty_column_raises_as_scipy_does():
+    with pytest.raises(ValueError, match="zero element"):
+        chi2_contingency(np.array([[3, 0, 4], [2, 0, 5]]))

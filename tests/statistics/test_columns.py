@@ -14,6 +14,7 @@ from exporter.statistics.columns import (
     UNKNOWN_CATEGORY,
     WRONG_TYPE,
     FeatureColumns,
+    encode_column,
 )
 
 SCHEMA = FeatureSchema(
@@ -147,3 +148,45 @@ def test_rows_with_the_same_fields_parse_as_rows_that_differ():
         np.testing.assert_array_equal(fast.status[name], slow.status[name])
     assert fast.unknown_fields.keys() == slow.unknown_fields.keys() == {"extra"}
     assert fast.unknown_fields["extra"].all() and slow.unknown_fields["extra"].all()
+
+
+BLOCK_SCHEMA = FeatureSchema(
+    (
+        FeatureSpec("a", "numeric"),
+        FeatureSpec("b", "numeric", minimum=-1.0),
+        FeatureSpec("c", "categorical"),
+        FeatureSpec("d", "numeric", maximum=2.0),
+    )
+)
+
+
+def test_numeric_columns_encoded_together_equal_each_column_encoded_alone():
+    rng = np.random.default_rng(5)
+    choices = [None, math.nan, math.inf, -math.inf, 3, -7, 2.5, 0.0]
+    rows = [
+        {
+            "a": float(rng.normal()),
+            "b": choices[int(rng.integers(len(choices)))],
+            "c": "xy"[i % 2],
+            "d": float(rng.normal(0, 3)) if i % 5 else None,
+        }
+        for i in range(300)
+    ]
+    together = FeatureColumns.from_rows(BLOCK_SCHEMA, rows)
+    for spec in BLOCK_SCHEMA:
+        values, status = encode_column(spec, [row[spec.name] for row in rows])
+        np.testing.assert_array_equal(together.values[spec.name], values)
+        np.testing.assert_array_equal(together.status[spec.name], status)
+    assert int((together.status["b"] == OUT_OF_RANGE).sum()) > 0
+    assert int((together.status["d"] == OUT_OF_RANGE).sum()) > 0
+    assert int((together.status["b"] == MISSING).sum()) > 0
+
+
+def test_a_batch_with_a_value_that_is_not_a_number_or_beyond_float_range_is_encoded_column_by_column():
+    for odd in ("4.0", True, 10**400):
+        rows = [{"a": 1.0, "b": 2.0, "c": "x", "d": 0.5}, {"a": odd, "b": -3.0, "c": "y", "d": 9.0}]
+        together = FeatureColumns.from_rows(BLOCK_SCHEMA, rows)
+        for spec in BLOCK_SCHEMA:
+            values, status = encode_column(spec, [row[spec.name] for row in rows])
+            np.testing.assert_array_equal(together.values[spec.name], values)
+            np.testing.assert_array_equal(together.status[spec.name], status)

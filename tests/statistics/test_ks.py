@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy import stats
 
 from exporter.statistics import DriftConfig, compute_drift
-from exporter.statistics.numeric import SortedSample, ks_pvalues, ks_statistic, wasserstein
+from exporter.statistics.numeric import (
+    SortedSample,
+    _smirnov_log_terms,
+    ks_pvalues,
+    ks_statistic,
+    smirnov_sf,
+    smirnov_sf_many,
+    smirnov_terms,
+    wasserstein,
+)
 from tests.statistics.builders import columns_of, profile_of, schema_of
 
 RNG = np.random.default_rng(20261129)
@@ -141,3 +152,36 @@ def test_threads_give_the_same_report_as_one_thread():
     two = compute_drift(profile, window, DriftConfig(threads=2))
 
     assert one.features == two.features
+
+
+def _smirnov_every_term(n: int, d: float) -> float:
+    """The Smirnov series summed over every one of its terms (what smirnov_sf samples when the stretch is wide)."""
+    terms = smirnov_terms(n)
+    log_terms = _smirnov_log_terms(terms, d, slice(0, math.floor(n * (1.0 - d)) + 1))
+    peak = log_terms.max()
+    return d * math.exp(peak) * float(np.exp(log_terms - peak).sum())
+
+
+SMIRNOV_GRID = [
+    (n, z)
+    for n in (141, 1_000, 2_000, 9_091, 50_000, 90_909)
+    for z in (0.8, 1.5, 3.0, 6.0, 9.0, 14.0)
+    if z / math.sqrt(n) < 1
+]
+
+
+@pytest.mark.parametrize("n, z", SMIRNOV_GRID)
+def test_smirnov_sum_over_sampled_terms_equals_the_sum_over_every_term(n, z):
+    d = z / math.sqrt(n)
+    expected = _smirnov_every_term(n, d)
+    assert smirnov_sf(n, d) == pytest.approx(expected, rel=1e-10, abs=1e-300)
+    if n >= 1_000 and 1.5 <= z <= 6:  # where scipy is fast enough to ask it
+        assert 2 * smirnov_sf(n, d) == pytest.approx(stats.kstwo.sf(d, n), rel=1e-9)
+
+
+@pytest.mark.parametrize("n", [500, 9_091, 50_000])
+def test_the_smirnov_tails_of_many_features_equal_each_feature_alone(n):
+    # wide and narrow series (every term summed), sampled ones and ones that reach j = 0, in one pass
+    d = np.array([z / math.sqrt(n) for z in (1.5, 2.2, 3.0, 6.0, 9.0, 14.0)] + [0.6, 0.95])
+    one_by_one = [smirnov_sf(n, value) for value in d.tolist()]
+    assert smirnov_sf_many(n, d) == pytest.approx(one_by_one, rel=1e-14, abs=1e-300)

@@ -10,6 +10,7 @@ import pytest
 from exporter.schema import FeatureSchema, FeatureSpec
 from exporter.statistics import compute_quality
 from exporter.statistics.columns import FeatureColumns
+from exporter.statistics.quality import QualityCounts
 from exporter.statistics.reference import ReferenceProfile
 
 SCHEMA = FeatureSchema(
@@ -85,3 +86,29 @@ def test_clean_data_scores_one_and_an_empty_window_has_no_score():
     assert math.isnan(empty.score)
     assert math.isnan(empty.columns["x"].completeness)
     assert empty.columns["x"].missing_count == 0
+
+
+def test_counts_taken_in_and_out_in_pieces_equal_the_known_answers():
+    reference = ReferenceProfile.from_columns(FeatureColumns.from_rows(SCHEMA, REFERENCE_ROWS))
+    noise = FeatureColumns.from_rows(SCHEMA, [{"x": 99.0, "c": "q", "opt": 2.0}] * 5)
+    counts = QualityCounts(reference)
+    counts.add(FeatureColumns.from_rows(SCHEMA, CURRENT_ROWS[:3]))
+    counts.add(noise)
+    counts.add(FeatureColumns.from_rows(SCHEMA, CURRENT_ROWS[3:]))
+    counts.remove(noise)
+    report = counts.report()
+    assert report.columns["x"].missing_count == 1
+    assert report.columns["x"].outliers_count == 3  # 50, 500 and -20
+    assert report.columns["opt"].outliers_count == 0  # IQR 0: no fences
+    assert report.violations[("x", "out_of_range")] == 1
+    assert report.violations[("c", "unknown_category")] == 1
+    assert report.columns["x"].good_share == pytest.approx(3 / 8)  # 5, 5, 1
+    assert report == compute_quality(reference, FeatureColumns.from_rows(SCHEMA, CURRENT_ROWS))
+
+
+def test_a_schema_without_features_counts_rows_and_unknown_fields():
+    empty = FeatureSchema(())
+    reference = ReferenceProfile.from_columns(FeatureColumns.from_rows(empty, []))
+    report = compute_quality(reference, FeatureColumns.from_rows(empty, [{"a": 1}, {"a": 2}]))
+    assert report.n_rows == 2 and math.isnan(report.score)
+    assert report.violations == {("a", "unknown_field"): 2}

@@ -1,0 +1,93 @@
+"""The ranked window (sorted distinct values, counts and reference ranks kept between cycles) holds, after
+any sequence of updates, exactly what a from-scratch search of the same values holds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from exporter.statistics.numeric import SortedSample, ks_statistic, wasserstein
+from exporter.statistics.ranked import COMPACT_MIN, RankedWindow, WindowOutOfStep
+from tests.statistics.builders import profile_of, schema_of
+
+RNG = np.random.default_rng(20261202)
+SCHEMA = schema_of(numeric=["x"])
+
+
+def reference(n: int = 5_000):
+    # rounded: window values tie with reference values and with each other
+    return profile_of(SCHEMA, {"x": np.round(RNG.normal(size=n), 2)}).features["x"]
+
+
+def assert_holds(ranked: RankedWindow, values: np.ndarray) -> None:
+    """The ranked window's live entries equal a from-scratch search of ``values``; its statistics equal scipy's."""
+    ref = ranked.reference
+    finite = np.sort(values[np.isfinite(values)])
+    expected = SortedSample.search(ref.sorted_values, finite, ref.prefix)
+    got = ranked.sample()
+    live = got.counts > 0
+    assert got.m == finite.size == ranked.size
+    np.testing.assert_array_equal(got.distinct[live], expected.distinct)
+    np.testing.assert_array_equal(got.counts[live], expected.counts)
+    np.testing.assert_array_equal(got.ref_below[live], expected.ref_below)
+    np.testing.assert_array_equal(got.ref_at_or_below[live], expected.ref_at_or_below)
+    np.testing.assert_allclose(got.integral_below[live], expected.integral_below, rtol=1e-12)
+    assert got.counts.dtype.kind == got.ref_below.dtype.kind == "i"
+    assert ks_statistic(got) == stats.ks_2samp(ref.sorted_values, finite).statistic
+    assert wasserstein(got) == pytest.approx(
+        stats.wasserstein_distance(ref.sorted_values, finite), rel=1e-9
+    )
+
+
+def test_updates_that_net_entering_and_leaving_values_hold_what_a_search_finds():
+    ranked = RankedWindow(reference())
+    batches = [
+        np.round(RNG.normal(0.1, 1.2, size=int(RNG.integers(50, 600))), 2) for _ in range(30)
+    ]
+    for batch in batches[:3]:
+        batch[::13] = np.nan  # missing values are never held
+        batch[::17] = np.inf
+    held: list[np.ndarray] = []
+    for batch in batches:
+        changes = [(1, batch)]
+        held.append(batch)
+        while (
+            sum(b.size for b in held) > 2_000
+        ):  # a batch leaves in the update that adds the next one
+            changes.insert(0, (-1, held.pop(0)))
+        ranked.update(changes)
+        assert_holds(ranked, np.concatenate(held))
+
+
+def test_a_value_leaving_and_entering_in_one_update_is_left_as_it_was():
+    ranked = RankedWindow(reference())
+    ranked.update([(1, np.array([0.5, 0.5, 1.25]))])
+    ranked.update([(-1, np.array([0.5, 1.25])), (1, np.array([1.25, 7.0]))])
+    assert_holds(ranked, np.array([0.5, 1.25, 7.0]))
+
+
+def test_values_that_left_are_dropped_once_they_are_a_quarter_of_the_entries():
+    ranked = RankedWindow(reference())
+    values = np.arange(4 * COMPACT_MIN, dtype=np.float64) / 100
+    ranked.add(values)
+    ranked.remove(values[: COMPACT_MIN - 1])  # count 0, kept in place
+    assert ranked.distinct.size == values.size
+    assert_holds(ranked, values[COMPACT_MIN - 1 :])
+    ranked.remove(values[COMPACT_MIN - 1 : COMPACT_MIN])  # the 1,024th: a quarter, compacted
+    assert ranked.distinct.size == values.size - COMPACT_MIN
+    assert_holds(ranked, values[COMPACT_MIN:])
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        [(-1, np.array([3.0]))],  # never added
+        [(1, np.array([1.0])), (-1, np.array([1.0, 1.0]))],  # leaves more often than it entered
+    ],
+)
+def test_a_value_that_leaves_more_often_than_it_entered_is_reported(changes):
+    ranked = RankedWindow(reference())
+    ranked.add(np.array([2.0]))
+    with pytest.raises(WindowOutOfStep, match="never added"):
+        ranked.update(changes)
