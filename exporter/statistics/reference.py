@@ -230,10 +230,11 @@ def categorical_from_counts(
     values, never on the order of the rows (or of ``keys``), so every storage of the same reference
     gives the same profile.
     """
-    keyed = np.array(keys, dtype=object)
-    present = counts > 0
-    keyed, counts = keyed[present], np.asarray(counts, dtype=np.int64)[present]
-    order = sorted(range(counts.size), key=lambda i: (-counts[i], keyed[i]))
+    ordered = sorted((-count, key) for key, count in zip(keys, counts.tolist()) if count > 0)
     return CategoricalReference(
-        name, tuple(keyed[order].tolist()), counts[order], n_rows, n_missing
+        name,
+        tuple(key for _, key in ordered),
+        np.array([-count for count, _ in ordered], dtype=np.int64),
+        n_rows,
+        n_missing,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ml_api.injections import parse_injection
 from ml_api.simulate import SimulationConfig, Simulator
+from mlmon.commands.lint_live_demo import TRAFFIC  # every kind of trouble the dashboards show
 from mlmon.promconfig import render_prometheus_config
 from tests.support.processes import (
     Prometheus,
@@ -22,16 +23,6 @@ from tests.support.processes import (
     running_exporter,
     wait_http_ok,
     wait_until,
-)
-
-# Every kind of trouble the dashboards show: 5xx answers, bad requests, drift, degraded ground truth.
-TRAFFIC = (
-    "errors:0.1",
-    "malformed:0.05",
-    "unseen_category:0.05",
-    "missing:0.1",
-    "drift:living_area_sqft@1-3",
-    "degraded:0.3",
 )
 
 
