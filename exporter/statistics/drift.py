@@ -36,13 +36,7 @@ from scipy import special, stats
 from exporter.statistics.categorical import chi2_test, count_categories
 from exporter.statistics.columns import MISSING, FeatureColumns
 from exporter.statistics.correction import CORRECTIONS, Correction, adjust_pvalues
-from exporter.statistics.numeric import (
-    SortedSample,
-    ks_pvalues,
-    ks_statistic,
-    numeric_psi,
-    wasserstein,
-)
+from exporter.statistics.numeric import SortedSample, ks_pvalues, psi_of_counts
 from exporter.statistics.psi import DEFAULT_EPSILON
 from exporter.statistics.reference import CategoricalReference, NumericReference, ReferenceProfile
 from exporter.statistics.skips import SkipReason
@@ -224,13 +218,14 @@ def numeric_drift(
         result.skip_reason = reason
         return result
     current = sample()
-    result.statistic = ks_statistic(current)
+    measured = current.statistics(ref.psi_edges)  # KS, Wasserstein and the PSI bins in one pass
+    result.statistic = measured.ks
     if config.ks_method == "auto" and max(ref.n, n_current) <= SCIPY_EXACT_KS_LIMIT:
         result.pvalue = float(
             stats.ks_2samp(ref.sorted_values, current.expanded(), method="auto").pvalue
         )
-    result.effect_size = wasserstein(current) / ref.std if ref.std > 0 else math.nan
-    result.psi = numeric_psi(ref.psi_edges, ref.psi_proportions, current, config.psi_epsilon)
+    result.effect_size = measured.wasserstein / ref.std if ref.std > 0 else math.nan
+    result.psi = psi_of_counts(ref.psi_proportions, measured, current.m, config.psi_epsilon)
     return result
 
 

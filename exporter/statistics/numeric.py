@@ -25,98 +25,93 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from exporter.statistics.prefix import PrefixSums
+from exporter.statistics import kernels
+from exporter.statistics.prefix import BLOCK, PrefixSums
 from exporter.statistics.psi import population_stability_index
 
+_NO_EDGES = np.empty(0)
 
-class Scratch:
-    """Window-sized buffers a :class:`SortedSample` and its statistics write into: :data:`FLOAT_ROWS` rows of
-    ``float64`` and :data:`INT_ROWS` of ``int64``. Fresh arrays of this size cost page faults each time, more
-    than the arithmetic, so the ranked windows of a model share one they reuse (one sample at a time)."""
 
-    FLOAT_ROWS = 3
-    INT_ROWS = 5
+@dataclass(frozen=True)
+class SampleStatistics:
+    """What one pass over a :class:`SortedSample` gives (see :func:`ks_statistic`, :func:`wasserstein`)."""
 
-    def __init__(self, width: int = 0):
-        self.floats = np.empty((self.FLOAT_ROWS, width))
-        self.ints = np.empty((self.INT_ROWS, width), dtype=np.int64)
-
-    @property
-    def width(self) -> int:
-        return int(self.floats.shape[1])
-
-    def at_least(self, width: int) -> Scratch:
-        """This scratch, or a larger one (grown by a quarter) when it is narrower than ``width``."""
-        return self if self.width >= width else Scratch(width + width // 4 + 64)
+    m: int  # window values measured
+    ks: float  # D = sup |F_ref - F_cur|
+    wasserstein: float  # W1 = ∫ |F_ref - F_cur| dx
+    psi_counts: np.ndarray  # window values per PSI bin (-inf, e0], (e0, e1], ..., (e_last, inf)
 
 
 class SortedSample:
     """The current window's finite values of one feature as sorted distinct values with counts, each with
     its ranks in the sorted reference (the input of KS, Wasserstein and PSI).
 
-    Per distinct value ``distinct[j]``: ``counts[j]`` copies in the window,
+    Two tables, one column per distinct value ``distinct[j]``: ``floats``
+    rows (``distinct``, ``integral_below``) and ``ints`` rows (``counts``,
+    ``ref_below``, ``ref_at_or_below``). ``counts[j]`` copies in the window,
     ``ref_below[j]`` reference values < it, ``ref_at_or_below[j]`` <= it (all
-    three integers, ``int32`` or ``int64``: the KS statistic is computed in exact
-    ``int64`` integers scaled by n·m, and integer running sums are several
-    times faster than floating ones)
-    and ``integral_below[j]`` = Σ over the reference values r < it of
-    (it - r), that is n·∫ F_ref up to it (``float64``; it depends on the value
-    alone, so the ranked window computes it once, when the value enters). A
-    distinct value may have count 0 (a value that left the window, see
-    :mod:`exporter.statistics.ranked`): it changes no statistic. :meth:`search`
-    builds a sample from scratch; the ranked window keeps one between cycles.
+    three integers, ``int32`` or ``int64``: the KS statistic is computed in
+    exact ``int64`` integers scaled by n·m) and ``integral_below[j]`` = Σ over
+    the reference values r < it of (it - r), that is n·∫ F_ref up to it (it
+    depends on the value alone, so the ranked window computes it once, when
+    the value enters). :meth:`search` builds a sample from scratch; the ranked
+    window keeps one between cycles (:mod:`exporter.statistics.ranked`), and
+    hands over the statistics it measured while merging (``measured``: for
+    the edges its reference bins PSI with).
     """
 
     def __init__(
         self,
         reference: np.ndarray,
         prefix: PrefixSums,
-        distinct: np.ndarray,
-        counts: np.ndarray,
-        ref_below: np.ndarray,
-        ref_at_or_below: np.ndarray,
-        integral_below: np.ndarray,
+        floats: np.ndarray,
+        ints: np.ndarray,
         m: int,
-        scratch: Scratch | None = None,
+        measured: tuple[np.ndarray, SampleStatistics] | None = None,
     ):
-        """``scratch``: the buffers the sample and its statistics write into (allocated here when None)."""
         self.reference = reference
         self.prefix = prefix
         self.n = int(reference.size)
         self.m = m
-        self.distinct = distinct
-        self.counts = counts
-        self.ref_below = ref_below
-        self.ref_at_or_below = ref_at_or_below
-        self.integral_below = integral_below
-        width = distinct.size
-        scratch = Scratch(width) if scratch is None else scratch.at_least(width)
-        self.floats = scratch.floats[:, :width]
-        self.ints = scratch.ints[:, :width]
-        self.cumulative = np.cumsum(
-            counts, out=self.ints[0], dtype=np.int64
-        )  # window values <= distinct[j]
-        # the same scaled by n: KS and Wasserstein share it
-        self.cumulative_n = np.multiply(self.cumulative, self.n, out=self.ints[1])
+        self.floats = floats
+        self.ints = ints
+        self._measured = measured
 
-    @functools.cached_property
-    def ref_at_or_below_m(self) -> np.ndarray:
-        """``ref_at_or_below`` scaled by m (read by KS and Wasserstein; do not modify)."""
-        return np.multiply(self.ref_at_or_below, self.m, out=self.ints[2], dtype=np.int64)
+    @property
+    def distinct(self) -> np.ndarray:
+        return self.floats[0]
 
-    @functools.cached_property
-    def above_at(self) -> np.ndarray:
-        """n·m·(F_cur - F_ref) at each distinct value (both ECDFs right-continuous); do not modify."""
-        return np.subtract(self.cumulative_n, self.ref_at_or_below_m, out=self.ints[3])
+    @property
+    def integral_below(self) -> np.ndarray:
+        return self.floats[1]
 
-    @functools.cached_property
-    def below_before(self) -> np.ndarray:
-        """n·m·(F_ref - F_cur) just before each distinct value: ``ref_below·m`` minus the window values
-        before it (the previous value's ``cumulative_n``); do not modify."""
-        gap = np.multiply(self.ref_below, self.m, out=self.ints[4], dtype=np.int64)
-        if gap.size:
-            gap[1:] -= self.cumulative_n[:-1]
-        return gap
+    @property
+    def counts(self) -> np.ndarray:
+        return self.ints[0]
+
+    @property
+    def ref_below(self) -> np.ndarray:
+        return self.ints[1]
+
+    @property
+    def ref_at_or_below(self) -> np.ndarray:
+        return self.ints[2]
+
+    def statistics(self, psi_edges: np.ndarray = _NO_EDGES) -> SampleStatistics:
+        """KS, Wasserstein and the window's counts in the PSI bins over ``psi_edges``, in one compiled pass
+        (:func:`exporter.statistics.kernels.merge_and_measure` with nothing to merge), unless measured already."""
+        if self._measured is not None and self._measured[0] is psi_edges:
+            return self._measured[1]
+        return measure(
+            self.reference,
+            self.prefix,
+            self.floats,
+            self.ints,
+            self.floats.shape[1],
+            self.m,
+            psi_edges,
+            write=False,
+        )[1]
 
     @classmethod
     def search(
@@ -131,17 +126,67 @@ class SortedSample:
         return cls(
             reference,
             prefix,
-            distinct,
-            counts,
-            below,
-            at_or_above_ranks(reference, distinct, below),
-            integral_below(prefix, distinct, below),
+            np.stack((distinct, integral_below(prefix, distinct, below))),
+            np.stack((counts, below, at_or_above_ranks(reference, distinct, below))),
             int(current_sorted.size),
         )
 
     def expanded(self) -> np.ndarray:
         """The window's finite values, sorted, one entry per value."""
         return np.repeat(self.distinct, self.counts)
+
+
+_NOTHING = np.empty(0)
+
+
+def measure(
+    reference: np.ndarray,
+    prefix: PrefixSums,
+    floats: np.ndarray,
+    ints: np.ndarray,
+    width: int,
+    m: int,
+    psi_edges: np.ndarray,
+    *,
+    entering: np.ndarray = _NOTHING,
+    leaving: np.ndarray = _NOTHING,
+    into: tuple[np.ndarray, np.ndarray] | None = None,
+    write: bool = True,
+) -> tuple[int, SampleStatistics]:
+    """:func:`exporter.statistics.kernels.merge_and_measure` of the tables ``floats`` and ``ints``
+    (``width`` columns in use, ``m`` values) with the values ``entering`` and ``leaving`` (sorted), merged
+    into ``into`` when ``write``: the merged width (or ``kernels.OUT_OF_STEP``) and its statistics.
+
+    Pass whole C-contiguous tables and their width, not slices: the kernel is compiled once per kind of
+    array it is given (a few seconds each on a cold start)."""
+    psi_counts = np.empty(psi_edges.size + 1, dtype=np.int64)
+    if into is None:
+        into = (np.empty((2, 0)), np.empty((3, 0), dtype=ints.dtype))
+    width, merged_m, ks_scaled, wasserstein_scaled = kernels.merge_and_measure(
+        floats,
+        ints,
+        width,
+        m,
+        entering,
+        leaving,
+        reference,
+        prefix.blocks,
+        BLOCK,
+        prefix.total,
+        psi_edges,
+        psi_counts,
+        into[0],
+        into[1],
+        write,
+    )
+    n = int(reference.size)
+    scale = n * merged_m
+    return width, SampleStatistics(
+        merged_m,
+        ks_scaled / scale if scale else math.nan,
+        wasserstein_scaled / n if n and merged_m else math.nan,
+        psi_counts,
+    )
 
 
 def integral_below(prefix: PrefixSums, values: np.ndarray, below: np.ndarray) -> np.ndarray:
@@ -170,9 +215,7 @@ def ks_statistic(sample: SortedSample) -> float:
     The supremum is reached just before a current value or at it; the ECDF
     gaps there are computed as exact integers (scaled by n·m) and divided once.
     """
-    return max(int(sample.below_before.max()), int(sample.above_at.max()), 0) / (
-        sample.n * sample.m
-    )
+    return sample.statistics().ks
 
 
 def ks_pvalues(statistics: np.ndarray, n: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -355,47 +398,9 @@ def wasserstein(sample: SortedSample) -> float:
     |level·length - ∫F_ref| unless F_ref crosses the level inside it, and
     ∫F_ref comes from the reference's prefix sums at the ranks the sample
     holds (``integral_below``). Only intervals with a crossing inside need one
-    more prefix sum. Everything below is scaled by n (the reference size) and divided once.
+    more prefix sum (:func:`exporter.statistics.kernels.sample_statistics`).
     """
-    ref, n, m = sample.reference, sample.n, sample.m
-    u = sample.distinct
-    last_end = max(float(u[-1]), float(ref[-1]))
-    integral = sample.integral_below  # n · ∫_{-inf}^{u_j} F_ref = Σ_{r < u_j} (u_j - r)
-    span = sample.floats[0]
-    np.subtract(u[1:], u[:-1], out=span[:-1])
-    span[-1] = last_end - u[-1]
-    area = sample.floats[1]  # n · ∫ F_ref over [u_j, end_j)
-    np.subtract(integral[1:], integral[:-1], out=area[:-1])
-    area[-1] = (n * last_end - sample.prefix.total) - integral[-1]
-    level_n = sample.cumulative_n  # n·m · F_cur on [u_j, end_j)
-    # signed = level_n · span / m - area, computed in place (window-sized temporaries are costly)
-    signed = np.multiply(level_n, span, out=span)
-    signed /= m
-    signed -= area
-    # F_ref reaches the level inside the interval when it is below the level at its start (F_cur above
-    # F_ref at u_j) and not below it just before its end (u_{j+1}); never inside the last interval.
-    # Both are the KS gaps: no pass of its own.
-    crossing = sample.above_at[:-1] > 0
-    crossing &= sample.below_before[1:] >= 0
-    inside = np.flatnonzero(crossing)
-    total = float(np.abs(signed, out=sample.floats[2]).sum())
-    if inside.size:
-        k = (level_n[inside] + m - 1) // m
-        x = ref[k - 1]
-        level = level_n[inside] / m
-        start = u[inside]
-        # the next value, or last_end for the last interval (no copy of u with it appended)
-        after = inside + 1
-        end = np.where(after < u.size, u[np.minimum(after, u.size - 1)], last_end)
-        integral_x = k * x - sample.prefix.at(k)
-        exact = (
-            level * (x - start)
-            - (integral_x - integral[inside])
-            + (integral[inside] + area[inside] - integral_x)
-            - level * (end - x)
-        )
-        total += float(exact.sum() - np.abs(signed[inside]).sum())
-    return (float(integral[0]) + total) / n
+    return sample.statistics().wasserstein
 
 
 def numeric_psi(
@@ -405,7 +410,13 @@ def numeric_psi(
     epsilon: float,
 ) -> float:
     """PSI of the current window over the reference's decile bins ``(-inf, e0], (e0, e1], ..., (e_last, inf)``."""
-    at_or_below = np.searchsorted(sample.distinct, reference_edges, side="right")
-    cumulative = np.where(at_or_below > 0, sample.cumulative[np.maximum(at_or_below - 1, 0)], 0.0)
-    counts = np.diff(np.concatenate(([0.0], cumulative, [sample.m])))
-    return population_stability_index(reference_proportions, counts / sample.m, epsilon)
+    return psi_of_counts(
+        reference_proportions, sample.statistics(reference_edges), sample.m, epsilon
+    )
+
+
+def psi_of_counts(
+    reference_proportions: np.ndarray, statistics: SampleStatistics, m: int, epsilon: float
+) -> float:
+    """PSI of the window's counts per bin (:attr:`SampleStatistics.psi_counts`) against the reference's shares."""
+    return population_stability_index(reference_proportions, statistics.psi_counts / m, epsilon)

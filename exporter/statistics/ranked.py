@@ -6,18 +6,18 @@ costs O(m log n) per feature and cycle; :class:`RankedWindow` instead keeps
 the window's distinct values sorted, each with its count and its ranks in the
 reference and n·∫F_ref up to it (which never change), and per cycle
 
-* nets the values that enter and leave (one sort of ~2,000 values: a value
-  that leaves and comes back costs nothing) and searches only those in the
-  window, and the new ones in the reference;
-* changes the counts of the values held, and inserts the new ones in one
-  merge per table (the spare tables take the merge, so no memory is
-  allocated). A value whose count reaches 0 stays in place (it changes no
-  statistic) until a quarter of the entries are such, when they are dropped
-  in one pass.
+* sorts the values that enter and those that leave (~1,000 each);
+* merges both into its table and measures the result, in one compiled pass
+  (:func:`~exporter.statistics.kernels.merge_and_measure`) that writes into
+  the spare table (no memory allocated): each value's count changes by its
+  copies entering minus its copies leaving (a value that leaves and comes
+  back costs nothing), a value whose count reaches 0 is dropped, a new one is
+  searched in the reference as it is written. KS, Wasserstein and the PSI
+  bin counts of the merged window come out of the same loop.
 
-:meth:`RankedWindow.sample` then gives the KS/Wasserstein/PSI input without
-any search or sort, with the numbers a from-scratch
-:meth:`~exporter.statistics.numeric.SortedSample.search` would hold.
+:meth:`RankedWindow.sample` then gives those statistics and the numbers a
+from-scratch :meth:`~exporter.statistics.numeric.SortedSample.search` would
+hold, without any search or sort.
 """
 
 from __future__ import annotations
@@ -26,50 +26,45 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from exporter.statistics.numeric import Scratch, SortedSample, at_or_above_ranks, integral_below
-from exporter.statistics.reference import NumericReference
+from exporter.statistics import kernels
+from exporter.statistics.numeric import SampleStatistics, SortedSample, measure
+from exporter.statistics.reference import NumericReference, numeric_from_sorted
 
-# Counts and reference ranks: 4 bytes each (a table is read and rewritten by each merge: its width is
-# memory traffic); the statistics widen them to int64 where they multiply them.
+# Counts and reference ranks: 4 bytes each (the table is memory traffic: a merge reads and writes all of
+# it); the statistics widen them to int64 where they multiply them. Ranks in int32 limit a reference to
+# 2**31 - 1 values per feature.
 RANK_DTYPE = np.int32
-# Entries with count 0 are dropped once they are this share of all entries (and at least this many).
-COMPACT_SHARE = 0.25
-COMPACT_MIN = 1024
 
 
 class WindowOutOfStep(RuntimeError):
     """A value to remove is not in the ranked window: the caller must rebuild it from the window's columns."""
 
 
+def _tables(room: int) -> tuple[np.ndarray, np.ndarray]:
+    """Empty tables (floats, ints) with room for ``room`` columns."""
+    return (
+        np.empty((len(RankedWindow.FLOAT_FIELDS), room)),
+        np.empty((len(RankedWindow.INT_FIELDS), room), dtype=RANK_DTYPE),
+    )
+
+
 class SpareTable:
     """One spare table shared by the ranked windows of a model (used one at a time).
 
-    Inserting into a 100,000-entry array with ``np.insert`` allocates a fresh
-    array per field and cycle, and touching that new memory (page faults)
-    costs more than the copy itself. A merge here writes into the spare table
-    instead and hands back the table it replaced, so memory is reused and one
-    spare serves every feature: ~1× the tables' memory, not 2×. It also lends
-    the :class:`~exporter.statistics.numeric.Scratch` of the sample being built.
+    Fresh 100,000-column arrays per merge would cost page faults on memory
+    touched for the first time, more than the copy itself. A merge writes into
+    the spare table instead and hands back the table it replaced, so memory is
+    reused and one spare serves every feature: ~1× the tables' memory, not 2×.
     """
 
     def __init__(self) -> None:
         self._tables: tuple[np.ndarray, np.ndarray] | None = None
-        self._scratch = Scratch()
-
-    def scratch(self, width: int) -> Scratch:
-        """The scratch of the :class:`SortedSample` being built (one at a time: it is reused by the next)."""
-        self._scratch = self._scratch.at_least(width)
-        return self._scratch
 
     def take(self, width: int) -> tuple[np.ndarray, np.ndarray]:
         """Tables (floats, ints) with room for ``width`` entries (grown by a quarter when new ones are needed)."""
         tables, self._tables = self._tables, None
         if tables is None or tables[0].shape[1] < width:
-            room = width + width // 4 + 64
-            tables = (
-                np.empty((len(RankedWindow.FLOAT_FIELDS), room)),
-                np.empty((len(RankedWindow.INT_FIELDS), room), dtype=RANK_DTYPE),
-            )
+            tables = _tables(width + width // 4 + 64)
         return tables
 
     def give(self, tables: tuple[np.ndarray, np.ndarray]) -> None:
@@ -82,9 +77,9 @@ class RankedWindow:
 
     Two tables, one column per distinct value: :data:`FLOAT_FIELDS` (the value
     and n·∫F_ref up to it) as ``float64`` and :data:`INT_FIELDS` (its count, the
-    reference values below it and at or below it) as :data:`RANK_DTYPE`; each row is
-    contiguous. The arrays it exposes (and the :class:`SortedSample` it builds)
-    are views valid until the next :meth:`update`.
+    reference values below it and at or below it) as :data:`RANK_DTYPE`; each
+    row is contiguous, every count > 0. The :class:`SortedSample` it builds
+    holds views valid until the next :meth:`update`.
     """
 
     FLOAT_FIELDS = ("distinct", "integral_below")
@@ -93,11 +88,12 @@ class RankedWindow:
     def __init__(self, reference: NumericReference, spare: SpareTable | None = None):
         self.reference = reference
         self._spare = spare if spare is not None else SpareTable()
-        self._floats = np.empty((len(self.FLOAT_FIELDS), 0))
-        self._ints = np.empty((len(self.INT_FIELDS), 0), dtype=RANK_DTYPE)
+        self._floats, self._ints = _tables(0)
         self._width = 0  # columns in use
         self.size = 0  # values held (the sum of counts)
-        self._emptied = 0  # columns with count 0
+        self._measured: SampleStatistics | None = (
+            None  # of the table as it is, for the reference's PSI bins
+        )
 
     @property
     def distinct(self) -> np.ndarray:
@@ -117,121 +113,84 @@ class RankedWindow:
 
     def update(self, changes: Sequence[tuple[int, np.ndarray]]) -> None:
         """Apply ``(+1 or -1, values)`` changes (values entering or leaving; NaN/±inf are never tested) in one
-        pass: their net count per distinct value is applied, so a value that leaves and enters in the same
-        update costs nothing, and one search and at most one merge serve all of them. Raises
-        :class:`WindowOutOfStep` when the net count of a value would fall below 0 (it was never added).
+        pass that also measures the result: their net count per distinct value is applied, so a value that
+        leaves and enters in the same update costs nothing. Raises :class:`WindowOutOfStep` when the net
+        count of a value would fall below 0 (it was never added); the window is then unchanged.
         """
-        values, deltas = _net_changes(changes)
-        if not values.size:
+        entering = _sorted([values for sign, values in changes if sign > 0])
+        leaving = _sorted([values for sign, values in changes if sign < 0])
+        if not entering.size and not leaving.size:
             return
-        distinct, counts = self.distinct, self.counts
-        where = np.searchsorted(distinct, values, side="left")
-        if distinct.size:
-            held = distinct.take(where, mode="clip") == values
-        else:
-            held = np.zeros(values.size, dtype=bool)
-        fresh = ~held
-        if (deltas[fresh] < 0).any():
+        ref = self.reference
+        tables = self._spare.take(self._width + entering.size)
+        width, measured = measure(
+            ref.sorted_values,
+            ref.prefix,
+            self._floats,
+            self._ints,
+            self._width,
+            self.size,
+            ref.psi_edges,
+            entering=entering,
+            leaving=leaving,
+            into=tables,
+        )
+        if width == kernels.OUT_OF_STEP:
+            self._spare.give(tables)
             raise WindowOutOfStep(
-                f"feature {self.reference.name!r}: a value leaving the window was never added"
+                f"feature {ref.name!r}: a value leaving the window was never added"
             )
-        if held.any():
-            at = where[held]
-            before = counts[at]
-            after = before + deltas[held]
-            if (after < 0).any():
-                raise WindowOutOfStep(
-                    f"feature {self.reference.name!r}: a value leaving the window was never added"
-                )
-            counts[at] = after
-            self._emptied += int(np.count_nonzero(after == 0)) - int(np.count_nonzero(before == 0))
-        self.size += int(deltas.sum())
-        if fresh.any():
-            value = values[fresh]
-            ref = self.reference.sorted_values
-            below = np.searchsorted(ref, value, side="left")
-            self._insert(
-                where[fresh],
-                (value, integral_below(self.reference.prefix, value, below)),
-                (deltas[fresh], below, at_or_above_ranks(ref, value, below)),
-            )
-        if self._emptied >= max(COMPACT_SHARE * self._width, COMPACT_MIN):
-            self._compact()
-
-    def _insert(
-        self,
-        where: np.ndarray,
-        float_columns: tuple[np.ndarray, ...],
-        int_columns: tuple[np.ndarray, ...],
-    ) -> None:
-        """Insert new columns before the columns at ``where`` (sorted), merging into the spare tables."""
-        width = self._width + where.size
-        destination = where + np.arange(where.size)
-        kept = np.ones(width, dtype=bool)
-        kept[destination] = False
-        tables = self._spare.take(width)
-        olds: tuple[np.ndarray, np.ndarray] = (self._floats, self._ints)
-        for table, old, columns in zip(tables, olds, (float_columns, int_columns)):
-            for index, column in enumerate(columns):
-                row = table[index, :width]
-                row[destination] = column
-                row[kept] = old[index, : self._width]
-        self._swap(tables, width)
-
-    def _compact(self) -> None:
-        """Drop the columns with count 0."""
-        keep = self.counts > 0
-        width = int(np.count_nonzero(keep))
-        tables = self._spare.take(width)
-        olds: tuple[np.ndarray, np.ndarray] = (self._floats, self._ints)
-        for table, old in zip(tables, olds):
-            for index in range(table.shape[0]):
-                table[index, :width] = old[index, : self._width][keep]
-        self._swap(tables, width)
-        self._emptied = 0
-
-    def _swap(self, tables: tuple[np.ndarray, np.ndarray], width: int) -> None:
         self._spare.give((self._floats, self._ints))
         (self._floats, self._ints), self._width = tables, width
+        self.size = measured.m
+        self._measured = measured
 
     def sample(self) -> SortedSample:
-        """The window as a :class:`SortedSample` against the reference, without searching or sorting.
-
-        Valid until the next :meth:`update` or :meth:`sample` of a window sharing the spare table.
-        """
+        """The window as a :class:`SortedSample` against the reference, with its statistics for the
+        reference's PSI bins, without searching or sorting (views of the table: valid until the next
+        :meth:`update`)."""
         ref, width = self.reference, self._width
-        distinct, integral = self._floats[:, :width]
-        counts, below, at_or_below = self._ints[:, :width]
+        if self._measured is None:
+            self._measured = measure(
+                ref.sorted_values,
+                ref.prefix,
+                self._floats,
+                self._ints,
+                width,
+                self.size,
+                ref.psi_edges,
+                write=False,
+            )[1]
         return SortedSample(
             ref.sorted_values,
             ref.prefix,
-            distinct,
-            counts,
-            below,
-            at_or_below,
-            integral,
+            self._floats[:, :width],
+            self._ints[:, :width],
             self.size,
-            self._spare.scratch(width),
+            measured=(ref.psi_edges, self._measured),
         )
 
 
-def _net_changes(changes: Sequence[tuple[int, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct finite values of ``changes`` (sorted) and the net change of each one's count (non-zero)."""
-    finite = [values[np.isfinite(values)] for _, values in changes]
-    values = np.concatenate(finite) if len(finite) > 1 else finite[0]
-    if len(changes) == 1:  # one kind of change: counts are its copies
-        unique, copies = np.unique(values, return_counts=True)
-        return unique, copies * changes[0][0]
-    signs = np.repeat(
-        np.array([sign for sign, _ in changes], dtype=np.int64), [v.size for v in finite]
+_EMPTY = np.empty(0)
+
+
+def _sorted(parts: list[np.ndarray]) -> np.ndarray:
+    """The values of ``parts`` in one sorted ``float64`` array (non-finite ones included: the merge skips them)."""
+    if not parts:
+        return _EMPTY
+    values = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return np.sort(np.asarray(values, dtype=np.float64))
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) the kernel for the kinds of tables the exporter uses: a ranked
+    window's and a from-scratch sample's. The exporter image runs this while it is built, so a container
+    starts with the compiled code (``NUMBA_CACHE_DIR``) instead of compiling for seconds in its first cycle."""
+    reference = numeric_from_sorted("warm_up", np.arange(64.0))
+    window = RankedWindow(reference)
+    window.update([(1, np.arange(0.5, 32.0))])
+    window.update([(-1, np.arange(0.5, 16.0)), (1, np.arange(40.0, 48.0))])
+    window.sample().statistics(reference.psi_edges)
+    SortedSample.search(reference.sorted_values, np.arange(8.0), reference.prefix).statistics(
+        reference.psi_edges
     )
-    order = np.argsort(
-        values
-    )  # the order among equal values does not matter: their signs are summed
-    ordered = values[order]
-    if not ordered.size:
-        return ordered, signs
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    deltas = np.add.reduceat(signs[order], starts)
-    changed = deltas != 0
-    return ordered[starts][changed], deltas[changed]

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from exporter.statistics.numeric import SortedSample, ks_statistic, wasserstein
-from exporter.statistics.ranked import COMPACT_MIN, RankedWindow, WindowOutOfStep
+from exporter.statistics.ranked import RankedWindow, WindowOutOfStep
 from tests.statistics.builders import profile_of, schema_of
 
 RNG = np.random.default_rng(20261202)
@@ -26,18 +26,24 @@ def assert_holds(ranked: RankedWindow, values: np.ndarray) -> None:
     finite = np.sort(values[np.isfinite(values)])
     expected = SortedSample.search(ref.sorted_values, finite, ref.prefix)
     got = ranked.sample()
-    live = got.counts > 0
+    assert (got.counts > 0).all()  # a value whose count reaches 0 is dropped
     assert got.m == finite.size == ranked.size
-    np.testing.assert_array_equal(got.distinct[live], expected.distinct)
-    np.testing.assert_array_equal(got.counts[live], expected.counts)
-    np.testing.assert_array_equal(got.ref_below[live], expected.ref_below)
-    np.testing.assert_array_equal(got.ref_at_or_below[live], expected.ref_at_or_below)
-    np.testing.assert_allclose(got.integral_below[live], expected.integral_below, rtol=1e-12)
+    np.testing.assert_array_equal(got.distinct, expected.distinct)
+    np.testing.assert_array_equal(got.counts, expected.counts)
+    np.testing.assert_array_equal(got.ref_below, expected.ref_below)
+    np.testing.assert_array_equal(got.ref_at_or_below, expected.ref_at_or_below)
+    np.testing.assert_allclose(got.integral_below, expected.integral_below, rtol=1e-12)
     assert got.counts.dtype.kind == got.ref_below.dtype.kind == "i"
     assert ks_statistic(got) == stats.ks_2samp(ref.sorted_values, finite).statistic
     assert wasserstein(got) == pytest.approx(
         stats.wasserstein_distance(ref.sorted_values, finite), rel=1e-9
     )
+    # measured while merging: what a pass over the merged table alone gives
+    measured = got.statistics(ref.psi_edges)
+    again = SortedSample(ref.sorted_values, ref.prefix, got.floats.copy(), got.ints.copy(), got.m)
+    alone = again.statistics(ref.psi_edges)
+    assert (alone.m, alone.ks, alone.wasserstein) == (measured.m, measured.ks, measured.wasserstein)
+    np.testing.assert_array_equal(alone.psi_counts, measured.psi_counts)
 
 
 def test_updates_that_net_entering_and_leaving_values_hold_what_a_search_finds():
@@ -67,16 +73,22 @@ def test_a_value_leaving_and_entering_in_one_update_is_left_as_it_was():
     assert_holds(ranked, np.array([0.5, 1.25, 7.0]))
 
 
-def test_values_that_left_are_dropped_once_they_are_a_quarter_of_the_entries():
+def test_a_failed_update_changes_nothing():
     ranked = RankedWindow(reference())
-    values = np.arange(4 * COMPACT_MIN, dtype=np.float64) / 100
+    values = np.arange(4_000, dtype=np.float64) / 100
     ranked.add(values)
-    ranked.remove(values[: COMPACT_MIN - 1])  # count 0, kept in place
-    assert ranked.distinct.size == values.size
-    assert_holds(ranked, values[COMPACT_MIN - 1 :])
-    ranked.remove(values[COMPACT_MIN - 1 : COMPACT_MIN])  # the 1,024th: a quarter, compacted
-    assert ranked.distinct.size == values.size - COMPACT_MIN
-    assert_holds(ranked, values[COMPACT_MIN:])
+    ranked.update([(1, np.array([100.5, 101.5]))])
+    ranked.remove(values[:999])
+    held = np.concatenate((values[999:], [100.5, 101.5]))
+    assert_holds(ranked, held)
+    for changes in (
+        [(-1, values[[0, -1]])],  # the last value is held, the first one was removed already
+        [(-1, np.array([101.5, 101.5]))],  # held once
+        [(1, np.array([7.125])), (-1, np.array([100.5, 102.5]))],  # never added
+    ):
+        with pytest.raises(WindowOutOfStep):
+            ranked.update(changes)
+        assert_holds(ranked, held)
 
 
 @pytest.mark.parametrize(
