@@ -103,3 +103,15 @@ def test_a_value_that_leaves_more_often_than_it_entered_is_reported(changes):
     ranked.add(np.array([2.0]))
     with pytest.raises(WindowOutOfStep, match="never added"):
         ranked.update(changes)
+
+
+def test_a_reference_without_finite_values_still_holds_the_window():
+    empty = profile_of(SCHEMA, {"x": np.full(50, np.nan)}).features["x"]
+    assert empty.sorted_values.size == 0
+    ranked = RankedWindow(empty)
+    ranked.update([(1, np.array([2.0, 1.0, 2.0, np.nan]))])
+    ranked.update([(-1, np.array([1.0])), (1, np.array([3.0]))])
+    np.testing.assert_array_equal(ranked.distinct, [2.0, 3.0])
+    np.testing.assert_array_equal(ranked.counts, [2, 1])
+    assert ranked.size == ranked.sample().m == 3
+    np.testing.assert_array_equal(ranked.sample().ref_below, [0, 0])
