@@ -53,12 +53,12 @@ ABSENT, NULL, TRUE, FALSE, NUMBER, STRING, HARD_NUMBER = 0, 1, 2, 3, 4, 5, 6
 _NOT_UNDERSTOOD = -2  # returned with the row's index when a row is not fully understood
 
 
-def _jit(function: Callable[..., Any]) -> Any:
+def _jit(function: Callable[..., Any], **options: Any) -> Any:
     """Compile with numba, cached on disk where a cache directory is writable (else compiled once per process)."""
     try:
-        return numba.njit(cache=True, nogil=True)(function)
+        return numba.njit(cache=True, nogil=True, **options)(function)
     except RuntimeError:  # no writable cache location (read-only install, no home directory)
-        return numba.njit(nogil=True)(function)
+        return numba.njit(nogil=True, **options)(function)
 
 
 # Powers of ten that a float64 holds exactly (10**22 is the largest).
@@ -97,8 +97,11 @@ def _find_name(
     """The feature whose UTF-8 name is ``buf[start:stop]``, trying ``hint`` first; -1 if none."""
     count = len(bounds) - 1
     length = stop - start
-    for k in range(count):
-        j = (hint + k) % count
+    j = hint - 1
+    for _ in range(count):
+        j += 1
+        if j == count:
+            j = 0
         first = bounds[j]
         if bounds[j + 1] - first != length:
             continue
