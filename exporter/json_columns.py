@@ -121,6 +121,7 @@ def _scan_rows(
     starts: np.ndarray,
     names: np.ndarray,
     bounds: np.ndarray,
+    plain: np.ndarray,
     numeric: np.ndarray,
     powers: np.ndarray,
     kind: np.ndarray,
@@ -153,11 +154,22 @@ def _scan_rows(
             while True:
                 if p >= end or buf[p] != 34:
                     return i
-                key_stop = _string_end(buf, p + 1, end)
-                if key_stop < 0:
-                    return i
                 hint = order[position] if position < n_features else 0
-                j = _find_name(buf, p + 1, key_stop, names, bounds, hint)
+                # The usual row repeats the previous row's key order: compare with that name in place.
+                j = hint
+                key_stop = p + 1 + bounds[j + 1] - bounds[j]
+                if key_stop < end and buf[key_stop] == 34 and plain[j]:
+                    for q in range(bounds[j], bounds[j + 1]):
+                        if names[q] != buf[p + 1 + q - bounds[j]]:
+                            j = -1
+                            break
+                else:
+                    j = -1
+                if j < 0:
+                    key_stop = _string_end(buf, p + 1, end)
+                    if key_stop < 0:
+                        return i
+                    j = _find_name(buf, p + 1, key_stop, names, bounds, hint)
                 if j < 0 or kind[j, i] != ABSENT:  # an unknown field, or one given twice
                     return i
                 if position < n_features:
@@ -361,6 +373,11 @@ class _SchemaNames:
         self.bounds = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(name) for name in encoded], out=self.bounds[1:])
         self.numeric = np.array([spec.kind == "numeric" for spec in schema], dtype=np.bool_)
+        # names a key can spell without escapes (no quote, backslash or control character)
+        self.plain = np.array(
+            [not any(byte in b'"\\' or byte < 32 for byte in name) for name in encoded],
+            dtype=np.bool_,
+        )
 
 
 _prepared: dict[int, _SchemaNames] = {}
@@ -405,6 +422,7 @@ def parse_columns(schema: FeatureSchema, texts: Sequence[Any]) -> FeatureColumns
         starts,
         prepared.names,
         prepared.bounds,
+        prepared.plain,
         prepared.numeric,
         _EXACT_POWERS_OF_TEN,
         kind,
