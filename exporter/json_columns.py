@@ -41,11 +41,11 @@ from exporter.schema import FeatureSchema
 from exporter.statistics.columns import (
     MISSING,
     OK,
+    OUT_OF_RANGE,
     WRONG_TYPE,
     FeatureColumns,
     _as_float,
     _encode_categorical,
-    _mark_out_of_range,
 )
 
 # What the scanner found for each (feature, row).
@@ -218,31 +218,39 @@ def _scan_rows(
                         p += 1
                     if p >= end or buf[p] < 48 or buf[p] > 57:
                         return i
+                    # The digits, leading zeros included, accumulate into one integer (it wraps beyond 19
+                    # significant digits, but then the number is left to orjson).
                     mantissa = np.uint64(0)
-                    digits = 0  # significant digits (after leading zeros)
+                    digits_start = p
+                    leading_zeros = 0
                     if buf[p] == 48:  # a leading zero stands alone
                         p += 1
+                        leading_zeros = 1
                     else:
                         while p < end and 48 <= buf[p] and buf[p] <= 57:
-                            if digits < 19:
-                                mantissa = mantissa * np.uint64(10) + np.uint64(buf[p] - 48)
-                            digits += 1
+                            mantissa = mantissa * np.uint64(10) + np.uint64(buf[p] - 48)
                             p += 1
                     integral = True
                     exponent = 0
                     if p < end and buf[p] == 46:  # .
                         integral = False
                         p += 1
-                        if p >= end or buf[p] < 48 or buf[p] > 57:
-                            return i
+                        fraction_start = p
+                        if (
+                            leading_zeros
+                        ):  # 0.000123: the zeros before the 1 are not significant either
+                            while p < end and buf[p] == 48:
+                                p += 1
+                            leading_zeros += p - fraction_start
                         while p < end and 48 <= buf[p] and buf[p] <= 57:
-                            if digits > 0 or buf[p] != 48:
-                                if digits < 19:
-                                    mantissa = mantissa * np.uint64(10) + np.uint64(buf[p] - 48)
-                                digits += 1
-                            if digits <= 19:
-                                exponent -= 1
+                            mantissa = mantissa * np.uint64(10) + np.uint64(buf[p] - 48)
                             p += 1
+                        if p == fraction_start:  # no digit after the dot
+                            return i
+                        exponent = fraction_start - p
+                        digits = p - digits_start - 1 - leading_zeros
+                    else:
+                        digits = p - digits_start - leading_zeros
                     if p < end and (buf[p] == 101 or buf[p] == 69):  # e, E
                         integral = False
                         p += 1
@@ -259,30 +267,34 @@ def _scan_rows(
                                 written = written * 10 + (buf[p] - 48)
                             p += 1
                         exponent += sign * written
-                    span_start[j, i] = first
-                    span_stop[j, i] = p
                     kind[j, i] = NUMBER
-                    if numeric[j]:
+                    if not numeric[j]:  # a category: converted later, once per distinct text
+                        span_start[j, i] = first
+                        span_stop[j, i] = p
+                    else:
                         value = 0.0
+                        # exact: a float64 holds the digits as an integer (< 2**53), with nothing wrapped
                         exact = digits <= 19 and mantissa <= np.uint64(_MAX_EXACT_INTEGER)
-                        if integral:
-                            # an int: exact as a float up to 2**53 ("-0" is the int 0, not -0.0)
-                            value = float(mantissa)
-                            if mantissa == 0:
-                                negative = False
-                        elif mantissa == 0:
-                            value = -0.0 if negative else 0.0
+                        if digits == 0:  # zero: "-0" is the int 0, "-0.0" the float -0.0
+                            value = -0.0 if negative and not integral else 0.0
                             negative = False
-                        elif exact and 0 <= exponent and exponent <= 22:
+                            exact = True
+                        elif not exact:
+                            pass
+                        elif integral:
+                            value = float(mantissa)
+                        elif 0 <= exponent and exponent <= 22:
                             value = float(mantissa) * powers[exponent]
-                        elif exact and -22 <= exponent and exponent < 0:
+                        elif -22 <= exponent and exponent < 0:
                             value = float(mantissa) / powers[-exponent]
                         else:
                             exact = False
                         if exact:
                             number[j, i] = -value if negative else value
-                        else:
+                        else:  # converted later by orjson, with every other such number
                             kind[j, i] = HARD_NUMBER
+                            span_start[j, i] = first
+                            span_stop[j, i] = p
                 else:
                     return i
                 p = _skip_space(buf, p, end)
@@ -373,6 +385,15 @@ class _SchemaNames:
         self.bounds = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(name) for name in encoded], out=self.bounds[1:])
         self.numeric = np.array([spec.kind == "numeric" for spec in schema], dtype=np.bool_)
+        self.numeric_rows = np.flatnonzero(self.numeric)
+        numeric = [spec for spec in schema if spec.kind == "numeric"]
+        # (lower, upper) bounds of the numeric features as columns (±inf where a side is open), if any
+        self.bounds_of_numeric: tuple[np.ndarray, np.ndarray] | None = None
+        if any(spec.minimum is not None or spec.maximum is not None for spec in numeric):
+            self.bounds_of_numeric = (
+                np.array([[-math.inf if s.minimum is None else s.minimum] for s in numeric]),
+                np.array([[math.inf if s.maximum is None else s.maximum] for s in numeric]),
+            )
         # names a key can spell without escapes (no quote, backslash or control character)
         self.plain = np.array(
             [not any(byte in b'"\\' or byte < 32 for byte in name) for name in encoded],
@@ -432,7 +453,7 @@ def parse_columns(schema: FeatureSchema, texts: Sequence[Any]) -> FeatureColumns
     )
     if failed >= 0:
         return None
-    numeric = np.flatnonzero(prepared.numeric)
+    numeric = prepared.numeric_rows
     encoded = {}
     if numeric.size:
         numbers = _numeric_values(
@@ -440,11 +461,13 @@ def parse_columns(schema: FeatureSchema, texts: Sequence[Any]) -> FeatureColumns
         )
         if numbers is None:
             return None
+        values, status = numbers
+        if prepared.bounds_of_numeric is not None:  # as _mark_out_of_range, all columns at once
+            lower, upper = prepared.bounds_of_numeric
+            with np.errstate(invalid="ignore"):
+                status[(values < lower) | (values > upper)] = OUT_OF_RANGE
         for row, j in enumerate(numeric.tolist()):
-            spec = schema.features[j]
-            if spec.minimum is not None or spec.maximum is not None:
-                _mark_out_of_range(spec, numbers[0][row], numbers[1][row])
-            encoded[j] = numbers[0][row], numbers[1][row]
+            encoded[j] = values[row], status[row]
     specs = list(schema)
     for j, spec in enumerate(specs):
         if j not in encoded:

@@ -26,6 +26,7 @@ SCHEMA = FeatureSchema(
         FeatureSpec("x", "numeric"),
         FeatureSpec("y", "numeric", required=False, minimum=-10.0, maximum=10.0),
         FeatureSpec("zürich", "numeric"),
+        FeatureSpec("w", "numeric", minimum=0),
         FeatureSpec("c", "categorical", categories=("a", "b", "1", "true")),
         FeatureSpec("d", "categorical", required=False),
     )
@@ -102,8 +103,15 @@ TAKEN = {
         '{"x": 4.9406564584124654e-324, "y": 2.2250738585072011e-308, "zürich": 1e-400}',
         '{"x": 9007199254740991.0, "y": 0.1e-21, "zürich": 123456789.123456789}',
         '{"x": 100000000000000000000000000000000000000000, "y": 1, "zürich": 2}',
+        # digits that wrap a 64-bit integer to exactly 0 (2**64 * 10)
+        '{"x": 18446744073709551616.0, "y": 184467440737095516160, "zürich": 1844674407370955161.60e1}',
     ],
-    "out of range values stay numbers": ['{"y": 10.5}', '{"y": -11}', '{"y": 10}'],
+    "out of range values stay numbers": [
+        '{"y": 10.5, "w": -1}',
+        '{"y": -11, "w": 0}',
+        '{"y": 10, "w": -0.0}',
+        '{"y": 1e300, "w": -1e-300}',
+    ],
     "unicode strings": ['{"c": "Zürich", "d": "日本"}', '{"c": "€", "d": "😀"}'],
 }
 
@@ -212,7 +220,7 @@ _VALUES = [
 
 
 def _row(rng: random.Random) -> str:
-    names = ['"x"', '"y"', '"zürich"', '"c"', '"d"']
+    names = ['"x"', '"y"', '"zürich"', '"w"', '"c"', '"d"']
     rng.shuffle(names)
     fields = [f"{name}:{rng.choice(_VALUES)}" for name in names[: rng.randint(0, len(names))]]
     space = rng.choice(["", " ", "\n"])
