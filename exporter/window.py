@@ -12,7 +12,9 @@ metrics need (version, prediction, ground truth) live in parallel arrays.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any, Protocol
 
 import numpy as np
@@ -250,17 +252,18 @@ class ModelWindow:
     def set_actuals(self, labels: Iterable[tuple[str, Any]]) -> int:
         """Attach ``(request_id, actual)`` ground truth to the rows still in the window, in one pass;
         returns how many rows were found."""
-        row_of, capacity = self._row_of, self.capacity
-        positions: list[int] = []
-        values: list[Any] = []
-        for request_id, actual in labels:
-            row = row_of.get(request_id)
-            if row is not None:
-                positions.append(row % capacity)
-                values.append(actual)
-        if not positions:
+        pairs = list(labels)
+        if not pairs:
             return 0
-        where = np.array(positions)
+        request_ids, actuals = zip(*pairs)
+        rows = list(map(self._row_of.get, request_ids))
+        if None in rows:  # some rows are not (or no longer) in the window
+            found = [(row, actual) for row, actual in zip(rows, actuals) if row is not None]
+            if not found:
+                return 0
+            rows, actuals = zip(*found)
+        positions, values = list(rows), list(actuals)
+        where = np.array(positions) % self.capacity
         self._actuals[where] = objects_array(values)
         self._actual_numbers[where] = numeric(values)
         self._has_actual[where] = True
@@ -291,8 +294,7 @@ class ModelWindow:
                 listener.remove(rows)
         row_of = self._row_of
         for into, _ in ring.pieces(first, count):
-            for request_id in self._request_ids[into].tolist():
-                row_of.pop(request_id, None)
+            deque(map(row_of.pop, self._request_ids[into].tolist(), repeat(None)), maxlen=0)
             for objects in (self._request_ids, self._predictions, self._actuals):
                 objects[into] = None  # release the objects
         ring.start = new_start
