@@ -495,12 +495,9 @@ class Exporter:
                 )
             else:
                 self._recovered("read", model)
-        labels: dict[str, list[tuple[str, Any]]] = defaultdict(list)
-        for actual in actuals:
-            if actual.model_name is not None and actual.model_name in self.models:
-                labels[actual.model_name].append((actual.request_id, actual.actual))
-        for model, pairs in labels.items():
-            self.models[model].window.set_actuals(pairs)
+        for model, pairs in _labels_by_model(actuals).items():
+            if model is not None and model in self.models:
+                self.models[model].window.set_actuals(pairs)
 
     # --- computing -------------------------------------------------------------
 
@@ -609,6 +606,23 @@ def _by_model(predictions: list[PredictionRecord]) -> dict[str, list[PredictionR
     by_model: dict[str, list[PredictionRecord]] = defaultdict(list)
     for name, record in zip(names, predictions):
         by_model[name].append(record)
+    return by_model
+
+
+_ACTUAL_MODEL_NAME = operator.itemgetter(ActualRecord._fields.index("model_name"))
+_ACTUAL_REQUEST_ID = operator.itemgetter(ActualRecord._fields.index("request_id"))
+_ACTUAL_VALUE = operator.itemgetter(ActualRecord._fields.index("actual"))
+
+
+def _labels_by_model(actuals: list[ActualRecord]) -> dict[str | None, list[tuple[str, Any]]]:
+    """(request_id, actual) pairs by model (None: prediction not read yet), models in the order they first appear."""
+    names = list(map(_ACTUAL_MODEL_NAME, actuals))
+    pairs = list(zip(map(_ACTUAL_REQUEST_ID, actuals), map(_ACTUAL_VALUE, actuals)))
+    if names and names.count(names[0]) == len(names):  # the usual read: one model's labels
+        return {names[0]: pairs}
+    by_model: dict[str | None, list[tuple[str, Any]]] = defaultdict(list)
+    for name, pair in zip(names, pairs):
+        by_model[name].append(pair)
     return by_model
 
 
