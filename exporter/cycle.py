@@ -438,11 +438,13 @@ class Exporter:
                 continue
             self._tracked[model] = now
             # An actual read in an earlier cycle, before its prediction: counted now that both are here.
-            self._counters(model).actuals += sum(
-                1
-                for actual_id in map(_ACTUAL_ID, records)
-                if actual_id is not None and actual_id <= last_actual_id
-            )
+            labelled = [
+                actual_id for actual_id in map(_ACTUAL_ID, records) if actual_id is not None
+            ]
+            if labelled:
+                self._counters(model).actuals += int(
+                    np.count_nonzero(np.array(labelled) <= last_actual_id)
+                )
         for model, records in by_model.items():
             state = self.models.get(model)
             classifier = (
@@ -455,7 +457,7 @@ class Exporter:
             self._counters(model).add_predictions(
                 numeric(list(map(_LATENCY_SECONDS, records))), values
             )
-        for labelled, count in Counter(actual.model_name for actual in actuals).items():
+        for labelled, count in Counter(map(_ACTUAL_MODEL_NAME, actuals)).items():
             if labelled is not None and labelled in self._tracked:
                 self._counters(labelled).actuals += count
         return by_model
