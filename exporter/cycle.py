@@ -438,13 +438,11 @@ class Exporter:
                 continue
             self._tracked[model] = now
             # An actual read in an earlier cycle, before its prediction: counted now that both are here.
-            labelled = [
-                actual_id for actual_id in map(_ACTUAL_ID, records) if actual_id is not None
-            ]
-            if labelled:
-                self._counters(model).actuals += int(
-                    np.count_nonzero(np.array(labelled) <= last_actual_id)
-                )
+            self._counters(model).actuals += sum(
+                1
+                for actual_id in map(_ACTUAL_ID, records)
+                if actual_id is not None and actual_id <= last_actual_id
+            )
         for model, records in by_model.items():
             state = self.models.get(model)
             classifier = (
