@@ -16,7 +16,7 @@ import numpy as np
 import orjson
 import pytest
 
-from exporter import json_columns
+from exporter import batch, json_columns
 from exporter.batch import feature_columns, parse_features
 from exporter.schema import FeatureSchema, FeatureSpec
 from exporter.statistics.columns import FeatureColumns
@@ -272,3 +272,14 @@ def test_the_benchmark_rows_take_the_fast_path():
     ]
     texts = [json.dumps(row, separators=(",", ":")) for row in rows]
     check(texts, fast=True, schema=schema)
+
+
+def test_the_scanner_stands_in_only_for_orjson(monkeypatch):
+    # orjson reads an integer beyond 64 bits as a float, the standard library as an int: other categories
+    texts = ['{"c": 123456789012345678901234567890}']
+    with_orjson, _ = feature_columns(SCHEMA, texts, ["r0"])
+    assert with_orjson.values["c"].tolist() == ["123456789012345677877719597056"]
+    monkeypatch.setattr(batch, "batch_loads", json.loads)
+    with_json, _ = feature_columns(SCHEMA, texts, ["r0"])
+    assert with_json.values["c"].tolist() == ["123456789012345678901234567890"]
+    assert_same(with_json, general_path(SCHEMA, texts))
