@@ -68,9 +68,19 @@ _MAX_EXACT_INTEGER = 2**53
 
 @_jit
 def _skip_space(buf: np.ndarray, p: int, end: int) -> int:
+    """The first index from ``p`` that is not JSON whitespace (space, \\n, \\r, \\t)."""
+    if (
+        p < end and buf[p] > 32
+    ):  # the usual case, checked where it is called (small enough to inline)
+        return p
+    return _skip_whitespace(buf, p, end)
+
+
+@_jit
+def _skip_whitespace(buf: np.ndarray, p: int, end: int) -> int:
     while p < end:
         c = buf[p]
-        if c != 32 and c != 10 and c != 13 and c != 9:  # JSON whitespace: space, \n, \r, \t
+        if c != 32 and c != 10 and c != 13 and c != 9:
             break
         p += 1
     return p
