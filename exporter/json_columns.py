@@ -16,15 +16,19 @@ whole batch back, because the old path reads some of those rows differently
 depending on the others (orjson for the batch or the standard library row by
 row; unknown fields labelled in the order they appear).
 
-Numbers are converted exactly as orjson converts them: integers of up to 15
-digits and decimals of up to 19 significant digits with a power of ten up to
-22 are exact or need one correctly rounded IEEE operation (Clinger's fast
-path, what every correct parser does first); every other number of a numeric
-column goes to orjson, all of them in one call. The numbers and strings of a
-categorical column are converted once per distinct text, then encoded as
+Numbers are converted exactly as orjson converts them: when their digits form
+an integer up to 2**53 and the power of ten is at most 22 either way, the value
+is exact or one correctly rounded IEEE multiplication or division away
+(Clinger's fast path, what every correct parser tries first); every other
+number of a numeric column (17-digit decimals, huge or tiny ones) goes to
+orjson, all of them in one call. The numbers and strings of a categorical column
+are converted once per distinct text, then encoded as
 :func:`~exporter.statistics.columns.encode_column` encodes them.
 tests/exporter/test_json_columns.py checks the result against the old path on
-adversarial batches.
+adversarial batches, random numbers and random mutations.
+
+Compiling the scanner takes a few seconds; numba caches it next to this file
+(or in ``NUMBA_CACHE_DIR``), so only the first process after an install pays.
 """
 
 from __future__ import annotations
@@ -50,7 +54,6 @@ from exporter.statistics.columns import (
 
 # What the scanner found for each (feature, row).
 ABSENT, NULL, TRUE, FALSE, NUMBER, STRING, HARD_NUMBER = 0, 1, 2, 3, 4, 5, 6
-_NOT_UNDERSTOOD = -2  # returned with the row's index when a row is not fully understood
 
 
 def _jit(function: Callable[..., Any], **options: Any) -> Any:
