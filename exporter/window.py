@@ -65,10 +65,7 @@ class _Ring:
 
     def gather(self, array: np.ndarray, first: int, count: int) -> np.ndarray:
         """A copy of rows ``first .. first + count - 1`` of ``array``, in row order."""
-        runs = self.pieces(first, count)
-        if len(runs) == 1:
-            return array[runs[0][0]].copy()
-        return np.concatenate([array[into] for into, _ in runs])
+        return _copy_runs(array, self.pieces(first, count))
 
     def live(self, array: np.ndarray) -> np.ndarray:
         """The held rows of ``array``, in no particular order; a view (no copy) unless they wrap around."""
@@ -79,6 +76,13 @@ class _Ring:
         if first + n <= self.capacity:
             return array[first : first + n]
         return np.concatenate([array[first:], array[: first + n - self.capacity]])
+
+
+def _copy_runs(array: np.ndarray, runs: list[tuple[slice, slice]]) -> np.ndarray:
+    """A copy of the rows of ``array`` in ``runs`` (see :meth:`_Ring.pieces`), in row order."""
+    if len(runs) == 1:
+        return array[runs[0][0]].copy()
+    return np.concatenate([array[into] for into, _ in runs])
 
 
 class WindowListener(Protocol):
@@ -280,20 +284,21 @@ class ModelWindow:
         ring = self._ring
         if new_start <= ring.start:
             return
-        first, count = ring.start, new_start - ring.start
+        count = new_start - ring.start
+        runs = ring.pieces(ring.start, count)
         if self._listeners:
             # copies: a listener may keep them, and the rows they come from are about to be overwritten
             rows = FeatureColumns(
                 self.schema,
                 count,
-                {n: ring.gather(a, first, count) for n, a in self._values.items()},
-                {n: ring.gather(a, first, count) for n, a in self._status.items()},
-                {n: ring.gather(a, first, count) for n, a in self._unknown.items()},
+                {n: _copy_runs(a, runs) for n, a in self._values.items()},
+                {n: _copy_runs(a, runs) for n, a in self._status.items()},
+                {n: _copy_runs(a, runs) for n, a in self._unknown.items()},
             )
             for listener in self._listeners:
                 listener.remove(rows)
         row_of = self._row_of
-        for into, _ in ring.pieces(first, count):
+        for into, _ in runs:
             deque(map(row_of.pop, self._request_ids[into].tolist(), repeat(None)), maxlen=0)
             for objects in (self._request_ids, self._predictions, self._actuals):
                 objects[into] = None  # release the objects
