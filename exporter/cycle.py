@@ -26,6 +26,7 @@ import ctypes
 import gc
 import logging
 import math
+import operator
 import sqlite3
 import time
 import zlib
@@ -401,15 +402,13 @@ class Exporter:
                         for a in new_actuals
                         if a.model_name is None or self._exports(a.model_name)
                     ]
-                self._count(predictions, new_actuals)
+                admitted = self._count(predictions, new_actuals)
                 self._last_prediction_id, self._last_actual_id = (
                     changes.last_prediction_id,
                     changes.last_actual_id,
                 )
-                tracked = self._tracked
-                for record in predictions:
-                    if record.model_name in tracked:
-                        pending[record.model_name].append(record)
+                for model, records in admitted.items():
+                    pending[model].extend(records)
                 actuals.extend(new_actuals)
                 if len(changes.predictions) < READ_BATCH_ROWS:
                     break
@@ -424,11 +423,14 @@ class Exporter:
             self._unconfirmed = set()
             self._evict(gone, f"not in the new prediction log {self.config.db_location}")
 
-    def _count(self, predictions: list[PredictionRecord], actuals: list[ActualRecord]) -> None:
-        by_model: dict[str, list[PredictionRecord]] = defaultdict(list)
-        for record in predictions:
-            by_model[record.model_name].append(record)
+    def _count(
+        self, predictions: list[PredictionRecord], actuals: list[ActualRecord]
+    ) -> dict[str, list[PredictionRecord]]:
+        """Count new rows into the counters; returns the predictions of the models that have a slot, by model
+        (in the order they first appear)."""
+        by_model = _by_model(predictions)
         now = self.clock()
+        last_actual_id = self._last_actual_id
         for model, records in list(by_model.items()):
             if not self._admit(model):
                 self.untracked_predictions += len(records)
@@ -438,8 +440,8 @@ class Exporter:
             # An actual read in an earlier cycle, before its prediction: counted now that both are here.
             self._counters(model).actuals += sum(
                 1
-                for r in records
-                if r.actual_id is not None and r.actual_id <= self._last_actual_id
+                for actual_id in map(_ACTUAL_ID, records)
+                if actual_id is not None and actual_id <= last_actual_id
             )
         for model, records in by_model.items():
             state = self.models.get(model)
@@ -449,13 +451,14 @@ class Exporter:
                 and state.reference.task == "classification"
             )
             # prediction_value_distribution is about regression outputs: class labels (even integer ones) are skipped
-            values = numeric([] if classifier else [r.prediction for r in records])
+            values = numeric([] if classifier else list(map(_PREDICTION, records)))
             self._counters(model).add_predictions(
-                numeric([r.latency_seconds for r in records]), values
+                numeric(list(map(_LATENCY_SECONDS, records))), values
             )
-        for labelled, count in Counter(actual.model_name for actual in actuals).items():
+        for labelled, count in Counter(map(_ACTUAL_MODEL_NAME, actuals)).items():
             if labelled is not None and labelled in self._tracked:
                 self._counters(labelled).actuals += count
+        return by_model
 
     def _counters(self, model: str) -> ModelCounters:
         counters = self.counters.get(model)
@@ -492,12 +495,9 @@ class Exporter:
                 )
             else:
                 self._recovered("read", model)
-        labels: dict[str, list[tuple[str, Any]]] = defaultdict(list)
-        for actual in actuals:
-            if actual.model_name is not None and actual.model_name in self.models:
-                labels[actual.model_name].append((actual.request_id, actual.actual))
-        for model, pairs in labels.items():
-            self.models[model].window.set_actuals(pairs)
+        for model, pairs in _labels_by_model(actuals).items():
+            if model is not None and model in self.models:
+                self.models[model].window.set_actuals(pairs)
 
     # --- computing -------------------------------------------------------------
 
@@ -590,6 +590,40 @@ class Exporter:
         self.snapshot = Snapshot(
             merge(*self._results.values(), results.counter_samples(self.counters), health)
         )
+
+
+_MODEL_NAME = operator.itemgetter(PredictionRecord._fields.index("model_name"))
+_PREDICTION = operator.itemgetter(PredictionRecord._fields.index("prediction"))
+_LATENCY_SECONDS = operator.itemgetter(PredictionRecord._fields.index("latency_seconds"))
+_ACTUAL_ID = operator.itemgetter(PredictionRecord._fields.index("actual_id"))
+
+
+def _by_model(predictions: list[PredictionRecord]) -> dict[str, list[PredictionRecord]]:
+    """``predictions`` grouped by model, models in the order they first appear."""
+    names = list(map(_MODEL_NAME, predictions))
+    if names and names.count(names[0]) == len(names):  # the usual batch: one model
+        return {names[0]: predictions}
+    by_model: dict[str, list[PredictionRecord]] = defaultdict(list)
+    for name, record in zip(names, predictions):
+        by_model[name].append(record)
+    return by_model
+
+
+_ACTUAL_MODEL_NAME = operator.itemgetter(ActualRecord._fields.index("model_name"))
+_ACTUAL_REQUEST_ID = operator.itemgetter(ActualRecord._fields.index("request_id"))
+_ACTUAL_VALUE = operator.itemgetter(ActualRecord._fields.index("actual"))
+
+
+def _labels_by_model(actuals: list[ActualRecord]) -> dict[str | None, list[tuple[str, Any]]]:
+    """(request_id, actual) pairs by model (None: prediction not read yet), models in the order they first appear."""
+    names = list(map(_ACTUAL_MODEL_NAME, actuals))
+    pairs = list(zip(map(_ACTUAL_REQUEST_ID, actuals), map(_ACTUAL_VALUE, actuals)))
+    if names and names.count(names[0]) == len(names):  # the usual read: one model's labels
+        return {names[0]: pairs}
+    by_model: dict[str | None, list[tuple[str, Any]]] = defaultdict(list)
+    for name, pair in zip(names, pairs):
+        by_model[name].append(pair)
+    return by_model
 
 
 def _release_memory() -> None:

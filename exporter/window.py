@@ -12,7 +12,9 @@ metrics need (version, prediction, ground truth) live in parallel arrays.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any, Protocol
 
 import numpy as np
@@ -50,6 +52,21 @@ class _Ring:
     def positions(self, first: int, count: int) -> np.ndarray:
         return (first + np.arange(count)) % self.capacity
 
+    def pieces(self, first: int, count: int) -> list[tuple[slice, slice]]:
+        """Rows ``first .. first + count - 1`` as at most two runs: (where in the arrays, which of the rows).
+
+        Writing or reading a run is a slice (a memory copy), not a gather through an index array."""
+        start = first % self.capacity
+        head = min(count, self.capacity - start)
+        runs = [(slice(start, start + head), slice(0, head))]
+        if head < count:
+            runs.append((slice(0, count - head), slice(head, count)))
+        return runs
+
+    def gather(self, array: np.ndarray, first: int, count: int) -> np.ndarray:
+        """A copy of rows ``first .. first + count - 1`` of ``array``, in row order."""
+        return _copy_runs(array, self.pieces(first, count))
+
     def live(self, array: np.ndarray) -> np.ndarray:
         """The held rows of ``array``, in no particular order; a view (no copy) unless they wrap around."""
         n = self.size
@@ -59,6 +76,13 @@ class _Ring:
         if first + n <= self.capacity:
             return array[first : first + n]
         return np.concatenate([array[first:], array[: first + n - self.capacity]])
+
+
+def _copy_runs(array: np.ndarray, runs: list[tuple[slice, slice]]) -> np.ndarray:
+    """A copy of the rows of ``array`` in ``runs`` (see :meth:`_Ring.pieces`), in row order."""
+    if len(runs) == 1:
+        return array[runs[0][0]].copy()
+    return np.concatenate([array[into] for into, _ in runs])
 
 
 class WindowListener(Protocol):
@@ -167,31 +191,41 @@ class ModelWindow:
             return
         ring = self._ring
         self._forget(max(ring.end + count - self.capacity, ring.start))
-        where = ring.positions(ring.end, count)
+        runs = ring.pieces(ring.end, count)
         rows = slice(skip, n)
+
+        def put(array: np.ndarray, source: np.ndarray) -> None:  # source: the batch's rows that fit
+            for into, take in runs:
+                array[into] = source[take]
+
         for name, array in self._values.items():
-            array[where] = batch.columns.values[name][rows]
-            self._status[name][where] = batch.columns.status[name][rows]
+            put(array, batch.columns.values[name][rows])
+            put(self._status[name], batch.columns.status[name][rows])
         for mask in self._unknown.values():
-            mask[where] = False
+            for into, _ in runs:
+                mask[into] = False
         for name, marks in batch.columns.unknown_fields.items():
-            self._unknown_mask(name)[where] |= marks[
-                rows
-            ]  # several names may share the "other" mask
-        self._ts[where] = batch.ts[rows]
+            mask = self._unknown_mask(name)  # several names may share the "other" mask
+            for into, take in runs:
+                mask[into] |= marks[rows][take]
+        put(self._ts, batch.ts[rows])
         versions = batch.versions[rows]
         if (versions == versions[0]).all():  # the usual batch: one model version
-            self._version_codes[where] = self._version_code(versions[0])
+            code = self._version_code(versions[0])
+            for into, _ in runs:
+                self._version_codes[into] = code
         else:
-            self._version_codes[where] = [self._version_code(v) for v in versions]
-        self._predictions[where] = batch.predictions[rows]
-        self._actuals[where] = batch.actuals[rows]
-        self._has_actual[where] = batch.has_actual[rows]
-        self._predicted_numbers[where] = numeric(batch.predictions[rows])
-        self._actual_numbers[where] = numeric(batch.actuals[rows])
+            put(self._version_codes, np.array([self._version_code(v) for v in versions]))
+        predictions, actuals = batch.predictions[rows], batch.actuals[rows]
+        put(self._predictions, predictions)
+        put(self._actuals, actuals)
+        put(self._has_actual, batch.has_actual[rows])
+        put(self._predicted_numbers, numeric(predictions))
+        put(self._actual_numbers, numeric(actuals))
         request_ids = batch.request_ids[skip:]
-        self._request_ids[where] = request_ids
+        put(self._request_ids, objects_array(request_ids))
         self._row_of.update(zip(request_ids, range(ring.end, ring.end + count)))
+        first = ring.end
         ring.end += count
         self.changes += 1
         if self._listeners:
@@ -202,7 +236,7 @@ class ModelWindow:
                 count,
                 entering.values,
                 entering.status,
-                {name: mask[where] for name, mask in self._unknown.items()},
+                {name: ring.gather(mask, first, count) for name, mask in self._unknown.items()},
             )
             for listener in self._listeners:
                 listener.add(entering)
@@ -222,17 +256,18 @@ class ModelWindow:
     def set_actuals(self, labels: Iterable[tuple[str, Any]]) -> int:
         """Attach ``(request_id, actual)`` ground truth to the rows still in the window, in one pass;
         returns how many rows were found."""
-        row_of, capacity = self._row_of, self.capacity
-        positions: list[int] = []
-        values: list[Any] = []
-        for request_id, actual in labels:
-            row = row_of.get(request_id)
-            if row is not None:
-                positions.append(row % capacity)
-                values.append(actual)
-        if not positions:
+        pairs = list(labels)
+        if not pairs:
             return 0
-        where = np.array(positions)
+        request_ids, actuals = zip(*pairs)
+        rows = list(map(self._row_of.get, request_ids))
+        if None in rows:  # some rows are not (or no longer) in the window
+            found = [(row, actual) for row, actual in zip(rows, actuals) if row is not None]
+            if not found:
+                return 0
+            rows, actuals = zip(*found)
+        positions, values = list(rows), list(actuals)
+        where = np.array(positions) % self.capacity
         self._actuals[where] = objects_array(values)
         self._actual_numbers[where] = numeric(values)
         self._has_actual[where] = True
@@ -249,21 +284,24 @@ class ModelWindow:
         ring = self._ring
         if new_start <= ring.start:
             return
-        leaving = ring.positions(ring.start, new_start - ring.start)
+        count = new_start - ring.start
+        runs = ring.pieces(ring.start, count)
         if self._listeners:
+            # copies: a listener may keep them, and the rows they come from are about to be overwritten
             rows = FeatureColumns(
                 self.schema,
-                leaving.size,
-                {n: a[leaving] for n, a in self._values.items()},
-                {n: a[leaving] for n, a in self._status.items()},
-                {n: a[leaving] for n, a in self._unknown.items()},
+                count,
+                {n: _copy_runs(a, runs) for n, a in self._values.items()},
+                {n: _copy_runs(a, runs) for n, a in self._status.items()},
+                {n: _copy_runs(a, runs) for n, a in self._unknown.items()},
             )
             for listener in self._listeners:
                 listener.remove(rows)
-        for request_id in self._request_ids[leaving].tolist():
-            self._row_of.pop(request_id, None)
-        for objects in (self._request_ids, self._predictions, self._actuals):
-            objects[leaving] = None  # release the objects
+        row_of = self._row_of
+        for into, _ in runs:
+            deque(map(row_of.pop, self._request_ids[into].tolist(), repeat(None)), maxlen=0)
+            for objects in (self._request_ids, self._predictions, self._actuals):
+                objects[into] = None  # release the objects
         ring.start = new_start
         self.changes += 1
 
