@@ -495,9 +495,9 @@ class Exporter:
                 )
             else:
                 self._recovered("read", model)
-        for model, pairs in _labels_by_model(actuals).items():
-            if model is not None and model in self.models:
-                self.models[model].window.set_actuals(pairs)
+        for labelled, pairs in _labels_by_model(actuals).items():
+            if labelled is not None and labelled in self.models:
+                self.models[labelled].window.set_actuals(pairs)
 
     # --- computing -------------------------------------------------------------
 

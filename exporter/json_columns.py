@@ -27,20 +27,19 @@ are converted once per distinct text, then encoded as
 tests/exporter/test_json_columns.py checks the result against the old path on
 adversarial batches, random numbers and random mutations.
 
-Compiling the scanner takes a few seconds; numba caches it next to this file
-(or in ``NUMBA_CACHE_DIR``), so only the first process after an install pays.
+Compiled on first use and cached on disk (:mod:`exporter.compiled`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numba
 import numpy as np
 import orjson
 
+from exporter.compiled import jit as _jit
 from exporter.schema import FeatureSchema
 from exporter.statistics.columns import (
     MISSING,
@@ -54,14 +53,6 @@ from exporter.statistics.columns import (
 
 # What the scanner found for each (feature, row).
 ABSENT, NULL, TRUE, FALSE, NUMBER, STRING, HARD_NUMBER = 0, 1, 2, 3, 4, 5, 6
-
-
-def _jit(function: Callable[..., Any], **options: Any) -> Any:
-    """Compile with numba, cached on disk where a cache directory is writable (else compiled once per process)."""
-    try:
-        return numba.njit(cache=True, nogil=True, **options)(function)
-    except RuntimeError:  # no writable cache location (read-only install, no home directory)
-        return numba.njit(nogil=True, **options)(function)
 
 
 # Powers of ten that a float64 holds exactly (10**22 is the largest).
@@ -287,7 +278,7 @@ def _scan_rows(
                     else:
                         value = 0.0
                         # exact: a float64 holds the digits as an integer (< 2**53), with nothing wrapped
-                        exact = digits <= 19 and mantissa <= np.uint64(_MAX_EXACT_INTEGER)
+                        exact = bool(digits <= 19 and mantissa <= np.uint64(_MAX_EXACT_INTEGER))
                         if digits == 0:  # zero: "-0" is the int 0, "-0.0" the float -0.0
                             value = -0.0 if negative and not integral else 0.0
                             negative = False
@@ -488,9 +479,13 @@ def parse_columns(schema: FeatureSchema, texts: Sequence[Any]) -> FeatureColumns
             if column is None:
                 return None
             encoded[j] = column
-    values = {spec.name: encoded[j][0] for j, spec in enumerate(specs)}
-    status = {spec.name: encoded[j][1] for j, spec in enumerate(specs)}
-    return FeatureColumns(schema, len(texts), values, status, {})
+    return FeatureColumns(
+        schema,
+        len(texts),
+        {spec.name: encoded[j][0] for j, spec in enumerate(specs)},
+        {spec.name: encoded[j][1] for j, spec in enumerate(specs)},
+        {},
+    )
 
 
 def _numeric_values(

@@ -15,7 +15,7 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from itertools import repeat
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -265,8 +265,9 @@ class ModelWindow:
             found = [(row, actual) for row, actual in zip(rows, actuals) if row is not None]
             if not found:
                 return 0
-            rows, actuals = zip(*found)
-        positions, values = list(rows), list(actuals)
+            positions, values = [row for row, _ in found], [actual for _, actual in found]
+        else:
+            positions, values = cast(list[int], rows), list(actuals)
         where = np.array(positions) % self.capacity
         self._actuals[where] = objects_array(values)
         self._actual_numbers[where] = numeric(values)

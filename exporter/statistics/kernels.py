@@ -17,27 +17,14 @@ describe, term by term; results are checked against scipy in
 the arrays passed to a called function on each call, which in a loop over
 every value costs more than the work itself.
 
-Compiled on first use and cached on disk (``cache=True``: next to this file,
-or in ``NUMBA_CACHE_DIR``; the exporter image compiles them while it is
-built). A cold compile takes a few seconds; a cached load ~0.3 s.
+Compiled on first use and cached on disk (:mod:`exporter.compiled`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
-
-import numba
 import numpy as np
 
-_Function = TypeVar("_Function", bound=Callable[..., Any])
-
-
-def _jit(function: _Function) -> _Function:
-    """Compiled in nopython mode, cached on disk, releasing the GIL, without bounds checks (the indices
-    are the loops' own); typed as the Python function it compiles."""
-    return cast(_Function, numba.njit(cache=True, nogil=True, boundscheck=False)(function))
-
+from exporter.compiled import jit as _jit
 
 # merge_and_measure's width when a value leaving was never added.
 OUT_OF_STEP = -1

@@ -28,7 +28,7 @@ import numpy as np
 
 from exporter.statistics import kernels
 from exporter.statistics.numeric import SampleStatistics, SortedSample, measure
-from exporter.statistics.reference import NumericReference, numeric_from_sorted
+from exporter.statistics.reference import NumericReference
 
 # Counts and reference ranks: 4 bytes each (the table is memory traffic: a merge reads and writes all of
 # it); the statistics widen them to int64 where they multiply them. Ranks in int32 limit a reference to
@@ -180,17 +180,3 @@ def _sorted(parts: list[np.ndarray]) -> np.ndarray:
         return _EMPTY
     values = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return np.sort(np.asarray(values, dtype=np.float64))
-
-
-def warm_up() -> None:
-    """Compile (or load from numba's cache) the kernel for the kinds of tables the exporter uses: a ranked
-    window's and a from-scratch sample's. The exporter image runs this while it is built, so a container
-    starts with the compiled code (``NUMBA_CACHE_DIR``) instead of compiling for seconds in its first cycle."""
-    reference = numeric_from_sorted("warm_up", np.arange(64.0))
-    window = RankedWindow(reference)
-    window.update([(1, np.arange(0.5, 32.0))])
-    window.update([(-1, np.arange(0.5, 16.0)), (1, np.arange(40.0, 48.0))])
-    window.sample().statistics(reference.psi_edges)
-    SortedSample.search(reference.sorted_values, np.arange(8.0), reference.prefix).statistics(
-        reference.psi_edges
-    )

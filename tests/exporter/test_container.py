@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
+import os
 import re
 import shutil
 import subprocess
@@ -157,3 +158,29 @@ def test_exporter_runs_with_only_its_requirements_installed(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert f'daily_predictions_total{{model_name="{REGRESSION}"}} 60.0' in result.stdout
+
+
+def test_the_image_compiles_the_numba_loops_into_its_cache_while_it_is_built(tmp_path):
+    text = DOCKERFILE.read_text()
+    assert re.search(r"NUMBA_CACHE_DIR=/app/numba-cache\b", text)
+    assert re.search(r"chown mlmon:mlmon [^\n]*/app/numba-cache", text)  # writable by the exporter
+    warm = 'RUN python -c "from exporter.compiled import warm_up; warm_up()"'
+    assert warm in text and text.index(warm) > text.index(
+        "USER mlmon"
+    )  # compiled as the exporter's user
+    # what that step does: every compiled loop ends up in the cache, which the next process loads
+    cache = tmp_path / "numba-cache"
+    app = tmp_path / "app"
+    shutil.copytree(
+        EXPORTER, app / "exporter", ignore=shutil.ignore_patterns("__pycache__", "Dockerfile")
+    )
+    run = dict(capture_output=True, text=True, cwd=app, timeout=300)
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    script = "from exporter.compiled import warm_up; warm_up()"
+    first = subprocess.run([sys.executable, "-c", script], env=environment, **run)
+    assert first.returncode == 0, first.stderr
+    cached = {
+        path.name.split(".")[0] for path in cache.rglob("*.nbi")
+    }  # kernels.merge_and_measure-93...
+    assert cached == {"kernels", "json_columns"}
+    assert not list((app / "exporter").rglob("*.nbi")), "the cache belongs in NUMBA_CACHE_DIR"
