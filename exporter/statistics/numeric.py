@@ -46,26 +46,25 @@ class SortedSample:
     """The current window's finite values of one feature as sorted distinct values with counts, each with
     its ranks in the sorted reference (the input of KS, Wasserstein and PSI).
 
-    Two tables, one column per distinct value ``distinct[j]``: ``floats``
-    rows (``distinct``, ``integral_below``) and ``ints`` rows (``counts``,
-    ``ref_below``, ``ref_at_or_below``). ``counts[j]`` copies in the window,
-    ``ref_below[j]`` reference values < it, ``ref_at_or_below[j]`` <= it (all
-    three integers, ``int32`` or ``int64``: the KS statistic is computed in
-    exact ``int64`` integers scaled by n·m) and ``integral_below[j]`` = Σ over
-    the reference values r < it of (it - r), that is n·∫ F_ref up to it (it
-    depends on the value alone, so the ranked window computes it once, when
-    the value enters). :meth:`search` builds a sample from scratch; the ranked
-    window keeps one between cycles (:mod:`exporter.statistics.ranked`), and
-    hands over the statistics it measured while merging (``measured``: for
-    the edges its reference bins PSI with).
+    ``table``: one :data:`~exporter.statistics.kernels.ENTRY` record per
+    distinct value, sorted, every count > 0. Its fields, as arrays:
+    ``distinct[j]``; ``counts[j]`` copies in the window; ``ref_below[j]``
+    reference values < it and ``ref_at_or_below[j]`` <= it (``int32``; the
+    KS statistic is computed in exact ``int64`` integers scaled by n·m); and
+    ``integral_below[j]`` = Σ over the reference values r < it of (it - r),
+    that is n·∫ F_ref up to it (it depends on the value alone, so the ranked
+    window computes it once, when the value enters). :meth:`search` builds a
+    sample from scratch; the ranked window keeps one between cycles
+    (:mod:`exporter.statistics.ranked`), and hands over the statistics it
+    measured while merging (``measured``: for the edges its reference bins
+    PSI with).
     """
 
     def __init__(
         self,
         reference: np.ndarray,
         prefix: PrefixSums,
-        floats: np.ndarray,
-        ints: np.ndarray,
+        table: np.ndarray,
         m: int,
         measured: tuple[np.ndarray, SampleStatistics] | None = None,
     ):
@@ -73,29 +72,28 @@ class SortedSample:
         self.prefix = prefix
         self.n = int(reference.size)
         self.m = m
-        self.floats = floats
-        self.ints = ints
+        self.table = table
         self._measured = measured
 
     @property
     def distinct(self) -> np.ndarray:
-        return self.floats[0]
+        return self.table["distinct"]
 
     @property
     def integral_below(self) -> np.ndarray:
-        return self.floats[1]
+        return self.table["integral"]
 
     @property
     def counts(self) -> np.ndarray:
-        return self.ints[0]
+        return self.table["count"]
 
     @property
     def ref_below(self) -> np.ndarray:
-        return self.ints[1]
+        return self.table["below"]
 
     @property
     def ref_at_or_below(self) -> np.ndarray:
-        return self.ints[2]
+        return self.table["at_or_below"]
 
     def statistics(self, psi_edges: np.ndarray = _NO_EDGES) -> SampleStatistics:
         """KS, Wasserstein and the window's counts in the PSI bins over ``psi_edges``, in one compiled pass
@@ -103,14 +101,7 @@ class SortedSample:
         if self._measured is not None and self._measured[0] is psi_edges:
             return self._measured[1]
         return measure(
-            self.reference,
-            self.prefix,
-            self.floats,
-            self.ints,
-            self.floats.shape[1],
-            self.m,
-            psi_edges,
-            write=False,
+            self.reference, self.prefix, self.table, self.table.size, self.m, psi_edges, write=False
         )[1]
 
     @classmethod
@@ -118,18 +109,19 @@ class SortedSample:
         cls, reference: np.ndarray, current_sorted: np.ndarray, prefix: PrefixSums | None = None
     ) -> SortedSample:
         """The sample of sorted finite ``current_sorted`` against sorted ``reference``, ranks searched here."""
+        if reference.size > np.iinfo(np.int32).max:
+            raise ValueError(
+                f"a reference of {reference.size:,} values: at most 2**31 - 1 per feature"
+            )
         prefix = prefix if prefix is not None else PrefixSums(reference)
         starts = np.flatnonzero(np.concatenate(([True], current_sorted[1:] != current_sorted[:-1])))
-        distinct = current_sorted[starts]
-        counts = np.diff(np.append(starts, current_sorted.size))
-        below = np.searchsorted(reference, distinct, side="left")
-        return cls(
-            reference,
-            prefix,
-            np.stack((distinct, integral_below(prefix, distinct, below))),
-            np.stack((counts, below, at_or_above_ranks(reference, distinct, below))),
-            int(current_sorted.size),
-        )
+        table = np.zeros(starts.size, dtype=kernels.ENTRY)
+        table["distinct"] = distinct = current_sorted[starts]
+        table["count"] = np.diff(np.append(starts, current_sorted.size))
+        table["below"] = below = np.searchsorted(reference, distinct, side="left")
+        table["at_or_below"] = at_or_above_ranks(reference, distinct, below)
+        table["integral"] = integral_below(prefix, distinct, below)
+        return cls(reference, prefix, table, int(current_sorted.size))
 
     def expanded(self) -> np.ndarray:
         """The window's finite values, sorted, one entry per value."""
@@ -137,34 +129,28 @@ class SortedSample:
 
 
 _NOTHING = np.empty(0)
+_NO_TABLE = np.empty(0, dtype=kernels.ENTRY)
 
 
 def measure(
     reference: np.ndarray,
     prefix: PrefixSums,
-    floats: np.ndarray,
-    ints: np.ndarray,
+    table: np.ndarray,
     width: int,
     m: int,
     psi_edges: np.ndarray,
     *,
     entering: np.ndarray = _NOTHING,
     leaving: np.ndarray = _NOTHING,
-    into: tuple[np.ndarray, np.ndarray] | None = None,
+    into: np.ndarray = _NO_TABLE,
     write: bool = True,
 ) -> tuple[int, SampleStatistics]:
-    """:func:`exporter.statistics.kernels.merge_and_measure` of the tables ``floats`` and ``ints``
-    (``width`` columns in use, ``m`` values) with the values ``entering`` and ``leaving`` (sorted), merged
-    into ``into`` when ``write``: the merged width (or ``kernels.OUT_OF_STEP``) and its statistics.
-
-    Pass whole C-contiguous tables and their width, not slices: the kernel is compiled once per kind of
-    array it is given (a few seconds each on a cold start)."""
+    """:func:`exporter.statistics.kernels.merge_and_measure` of ``table`` (``width`` entries in use, ``m``
+    values) with the values ``entering`` and ``leaving`` (sorted), merged into ``into`` when ``write``: the
+    merged width (or ``kernels.OUT_OF_STEP``) and its statistics."""
     psi_counts = np.empty(psi_edges.size + 1, dtype=np.int64)
-    if into is None:
-        into = (np.empty((2, 0)), np.empty((3, 0), dtype=ints.dtype))
     width, merged_m, ks_scaled, wasserstein_scaled = kernels.merge_and_measure(
-        floats,
-        ints,
+        table,
         width,
         m,
         entering,
@@ -175,8 +161,7 @@ def measure(
         prefix.total,
         psi_edges,
         psi_counts,
-        into[0],
-        into[1],
+        into,
         write,
     )
     n = int(reference.size)

@@ -7,7 +7,7 @@ the window's distinct values sorted, each with its count and its ranks in the
 reference and n·∫F_ref up to it (which never change), and per cycle
 
 * sorts the values that enter and those that leave (~1,000 each);
-* merges both into its table and measures the result, in one compiled pass
+* merges both into its table and measures the result, in one compiled call
   (:func:`~exporter.statistics.kernels.merge_and_measure`) that writes into
   the spare table (no memory allocated): each value's count changes by its
   copies entering minus its copies leaving (a value that leaves and comes
@@ -30,66 +30,59 @@ from exporter.statistics import kernels
 from exporter.statistics.numeric import SampleStatistics, SortedSample, measure
 from exporter.statistics.reference import NumericReference
 
-# Counts and reference ranks: 4 bytes each (the table is memory traffic: a merge reads and writes all of
-# it); the statistics widen them to int64 where they multiply them. Ranks in int32 limit a reference to
-# 2**31 - 1 values per feature.
-RANK_DTYPE = np.int32
-
 
 class WindowOutOfStep(RuntimeError):
     """A value to remove is not in the ranked window: the caller must rebuild it from the window's columns."""
 
 
-def _tables(room: int) -> tuple[np.ndarray, np.ndarray]:
-    """Empty tables (floats, ints) with room for ``room`` columns."""
-    return (
-        np.empty((len(RankedWindow.FLOAT_FIELDS), room)),
-        np.empty((len(RankedWindow.INT_FIELDS), room), dtype=RANK_DTYPE),
-    )
+def _table(room: int) -> np.ndarray:
+    return np.empty(room, dtype=kernels.ENTRY)
 
 
 class SpareTable:
     """One spare table shared by the ranked windows of a model (used one at a time).
 
-    Fresh 100,000-column arrays per merge would cost page faults on memory
+    Fresh 100,000-entry arrays per merge would cost page faults on memory
     touched for the first time, more than the copy itself. A merge writes into
     the spare table instead and hands back the table it replaced, so memory is
     reused and one spare serves every feature: ~1× the tables' memory, not 2×.
     """
 
     def __init__(self) -> None:
-        self._tables: tuple[np.ndarray, np.ndarray] | None = None
+        self._table: np.ndarray | None = None
 
-    def take(self, width: int) -> tuple[np.ndarray, np.ndarray]:
-        """Tables (floats, ints) with room for ``width`` entries (grown by a quarter when new ones are needed)."""
-        tables, self._tables = self._tables, None
-        if tables is None or tables[0].shape[1] < width:
-            tables = _tables(width + width // 4 + 64)
-        return tables
+    def take(self, width: int) -> np.ndarray:
+        """A table with room for ``width`` entries (grown by a quarter when more are needed)."""
+        table, self._table = self._table, None
+        if table is None or table.size < width:
+            table = _table(width + width // 4 + 64)
+        return table
 
-    def give(self, tables: tuple[np.ndarray, np.ndarray]) -> None:
-        if self._tables is None or tables[0].shape[1] > self._tables[0].shape[1]:
-            self._tables = tables
+    def give(self, table: np.ndarray) -> None:
+        if self._table is None or table.size > self._table.size:
+            self._table = table
 
 
 class RankedWindow:
     """The finite window values of one numeric feature (see the module docstring).
 
-    Two tables, one column per distinct value: :data:`FLOAT_FIELDS` (the value
-    and n·∫F_ref up to it) as ``float64`` and :data:`INT_FIELDS` (its count, the
-    reference values below it and at or below it) as :data:`RANK_DTYPE`; each
-    row is contiguous, every count > 0. The :class:`SortedSample` it builds
-    holds views valid until the next :meth:`update`.
+    A table of :data:`~exporter.statistics.kernels.ENTRY` records, one per
+    distinct value, sorted, every count > 0: the value and n·∫F_ref up to it
+    (``float64``), its count and the reference values below it and at or
+    below it (``int32``), 32 bytes in all. The :class:`SortedSample` it builds
+    holds a view valid until the next :meth:`update`.
     """
 
-    FLOAT_FIELDS = ("distinct", "integral_below")
-    INT_FIELDS = ("counts", "below", "at_or_below")
-
     def __init__(self, reference: NumericReference, spare: SpareTable | None = None):
+        if reference.sorted_values.size > np.iinfo(np.int32).max:
+            raise ValueError(
+                f"feature {reference.name!r}: {reference.sorted_values.size:,} reference values, "
+                "at most 2**31 - 1 per feature"
+            )
         self.reference = reference
         self._spare = spare if spare is not None else SpareTable()
-        self._floats, self._ints = _tables(0)
-        self._width = 0  # columns in use
+        self._table = _table(0)
+        self._width = 0  # entries in use
         self.size = 0  # values held (the sum of counts)
         self._measured: SampleStatistics | None = (
             None  # of the table as it is, for the reference's PSI bins
@@ -97,11 +90,11 @@ class RankedWindow:
 
     @property
     def distinct(self) -> np.ndarray:
-        return self._floats[0, : self._width]
+        return self._table["distinct"][: self._width]
 
     @property
     def counts(self) -> np.ndarray:
-        return self._ints[0, : self._width]
+        return self._table["count"][: self._width]
 
     def add(self, values: np.ndarray) -> None:
         """Add the finite ones of ``values`` (NaN/±inf are missing and never tested)."""
@@ -122,40 +115,38 @@ class RankedWindow:
         if not entering.size and not leaving.size:
             return
         ref = self.reference
-        tables = self._spare.take(self._width + entering.size)
+        into = self._spare.take(self._width + entering.size)
         width, measured = measure(
             ref.sorted_values,
             ref.prefix,
-            self._floats,
-            self._ints,
+            self._table,
             self._width,
             self.size,
             ref.psi_edges,
             entering=entering,
             leaving=leaving,
-            into=tables,
+            into=into,
         )
         if width == kernels.OUT_OF_STEP:
-            self._spare.give(tables)
+            self._spare.give(into)
             raise WindowOutOfStep(
                 f"feature {ref.name!r}: a value leaving the window was never added"
             )
-        self._spare.give((self._floats, self._ints))
-        (self._floats, self._ints), self._width = tables, width
+        self._spare.give(self._table)
+        self._table, self._width = into, width
         self.size = measured.m
         self._measured = measured
 
     def sample(self) -> SortedSample:
         """The window as a :class:`SortedSample` against the reference, with its statistics for the
-        reference's PSI bins, without searching or sorting (views of the table: valid until the next
+        reference's PSI bins, without searching or sorting (a view of the table: valid until the next
         :meth:`update`)."""
         ref, width = self.reference, self._width
         if self._measured is None:
             self._measured = measure(
                 ref.sorted_values,
                 ref.prefix,
-                self._floats,
-                self._ints,
+                self._table,
                 width,
                 self.size,
                 ref.psi_edges,
@@ -164,8 +155,7 @@ class RankedWindow:
         return SortedSample(
             ref.sorted_values,
             ref.prefix,
-            self._floats[:, :width],
-            self._ints[:, :width],
+            self._table[:width],
             self.size,
             measured=(ref.psi_edges, self._measured),
         )

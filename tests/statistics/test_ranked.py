@@ -40,7 +40,7 @@ def assert_holds(ranked: RankedWindow, values: np.ndarray) -> None:
     )
     # measured while merging: what a pass over the merged table alone gives
     measured = got.statistics(ref.psi_edges)
-    again = SortedSample(ref.sorted_values, ref.prefix, got.floats.copy(), got.ints.copy(), got.m)
+    again = SortedSample(ref.sorted_values, ref.prefix, got.table.copy(), got.m)
     alone = again.statistics(ref.psi_edges)
     assert (alone.m, alone.ks, alone.wasserstein) == (measured.m, measured.ks, measured.wasserstein)
     np.testing.assert_array_equal(alone.psi_counts, measured.psi_counts)
