@@ -37,6 +37,7 @@ def warm_up() -> None:
     from exporter import json_columns
     from exporter.schema import FeatureSchema, FeatureSpec
     from exporter.statistics.numeric import SortedSample
+    from exporter.statistics.performance import regression_metrics
     from exporter.statistics.ranked import RankedWindow
     from exporter.statistics.reference import numeric_from_sorted
 
@@ -51,3 +52,6 @@ def warm_up() -> None:
     texts = ['{"x": 1.5, "c": "a"}', '{"x": 0.12345678901234567, "c": 2}']  # plain and hard numbers
     if json_columns.parse_columns(schema, texts) is None:
         raise RuntimeError("the features scanner did not take plain rows")
+    numbers = np.arange(1.0, 9.0)
+    regression_metrics(numbers, numbers + 0.5)  # all rows
+    regression_metrics(numbers, numbers + 0.5, rows=numbers > 4)  # a window's labelled rows

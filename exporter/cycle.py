@@ -48,7 +48,12 @@ from exporter.snapshot import Samples, Snapshot, merge
 from exporter.statistics.columns import FeatureColumns
 from exporter.statistics.drift import DriftConfig
 from exporter.statistics.incremental import IncrementalDrift
-from exporter.statistics.performance import Task, compute_performance, infer_task
+from exporter.statistics.performance import (
+    Task,
+    compute_performance,
+    infer_task,
+    regression_metrics,
+)
 from exporter.statistics.quality import QualityCounts
 from exporter.statistics.ranked import WindowOutOfStep
 from exporter.statistics.reference import ReferenceProfile
@@ -531,17 +536,23 @@ class Exporter:
             return Samples()
         samples: list[Samples] = []
         codes = window.version_codes
-        for code in np.flatnonzero(np.bincount(codes, minlength=len(window.version_names))):
+        versions = np.flatnonzero(np.bincount(codes, minlength=len(window.version_names)))
+        for code in versions:
             version = window.version_names[code]
-            rows = labelled & (codes == code)
+            # the labelled rows of this version (of all rows when the window holds one version)
+            rows = labelled if versions.size == 1 else labelled & (codes == code)
             if not rows.any():  # no ground truth yet: only the task is known
                 samples.append(results.model_info_samples(state.name, str(version), task))
                 continue
-            if task == "regression":
-                actual, predicted = window.actual_numbers[rows], window.predicted_numbers[rows]
+            if task == "regression":  # one compiled pass over the window's numbers, no copies
+                report = regression_metrics(
+                    window.actual_numbers,
+                    window.predicted_numbers,
+                    self.config.regression_tolerance,
+                    rows=rows,
+                )
             else:
-                actual, predicted = window.actuals[rows], window.predictions[rows]
-            report = compute_performance(actual, predicted, task, self.config.regression_tolerance)
+                report = compute_performance(window.actuals[rows], window.predictions[rows], task)
             samples.append(results.performance_samples(state.name, str(version), report))
         return merge(*samples)
 

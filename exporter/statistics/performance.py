@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from exporter.compiled import jit
 from exporter.schema import category_key, is_missing, is_number
 
 Task = Literal["classification", "regression"]
@@ -95,13 +96,21 @@ def compute_performance(
 
 
 def regression_metrics(
-    actuals: Sequence[Any], predictions: Sequence[Any], tolerance: float = DEFAULT_TOLERANCE
+    actuals: Sequence[Any] | np.ndarray,
+    predictions: Sequence[Any] | np.ndarray,
+    tolerance: float = DEFAULT_TOLERANCE,
+    rows: np.ndarray | None = None,
 ) -> PerformanceReport:
+    """Regression metrics over the pairs (of ``rows`` only, a boolean mask, when given; the window passes
+    its labelled rows of one model version without copying them out)."""
     y = _as_floats(actuals)
     p = _as_floats(predictions)
-    keep = np.isfinite(y) & np.isfinite(p)
-    y, p = y[keep], p[keep]
-    n = int(y.size)
+    if y.shape != p.shape:
+        raise ValueError(f"{y.size} actuals but {p.size} predictions")
+    mask = _ALL if rows is None else rows
+    n, absolute, squared, residual_total, percentage, nonzero, within = _regression_sums(
+        y, p, mask, rows is not None, tolerance
+    )
     if n == 0:
         nan = math.nan
         return PerformanceReport(
@@ -109,24 +118,58 @@ def regression_metrics(
             0,
             dict(model_mae=nan, model_rmse=nan, model_r2=nan, model_mape=nan, model_accuracy=nan),
         )
-    error = p - y
-    abs_error = np.abs(error)
-    ss_res = float(np.sum(error**2))
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    nonzero = y != 0
     return PerformanceReport(
         "regression",
         n,
         dict(
-            model_mae=float(abs_error.mean()),
-            model_rmse=math.sqrt(ss_res / n),
-            model_r2=1.0 - ss_res / ss_tot if n >= 2 and ss_tot > 0 else math.nan,
-            model_mape=float(np.mean(abs_error[nonzero] / np.abs(y[nonzero])))
-            if nonzero.any()
-            else math.nan,
-            model_accuracy=float(np.mean(abs_error <= tolerance * np.abs(y))),
+            model_mae=absolute / n,
+            model_rmse=math.sqrt(squared / n),
+            model_r2=1.0 - squared / residual_total if n >= 2 and residual_total > 0 else math.nan,
+            model_mape=percentage / nonzero if nonzero else math.nan,
+            model_accuracy=within / n,
         ),
     )
+
+
+_ALL = np.ones(0, dtype=np.bool_)
+_LANES = 8  # partial sums per quantity: rounding like numpy's pairwise sums, not one long chain
+
+
+@jit
+def _regression_sums(
+    actual: np.ndarray, predicted: np.ndarray, rows: np.ndarray, use_rows: bool, tolerance: float
+) -> tuple[int, float, float, float, float, int, int]:
+    """Over the pairs where both numbers are finite (and ``rows`` is set, if ``use_rows``): their count,
+    Σ|e|, Σe², Σ(y - ȳ)², Σ|e|/|y| over y ≠ 0 and that count, and the count with |e| <= tolerance·|y|
+    (e = prediction - actual y). One pass for the sums, one for Σ(y - ȳ)² (from the mean, as numpy)."""
+    sums = np.zeros((4, _LANES))  # |e|, e², y, |e|/|y|
+    n = nonzero = within = 0
+    for i in range(actual.size):
+        y, p = actual[i], predicted[i]
+        if (use_rows and not rows[i]) or not (np.isfinite(y) and np.isfinite(p)):
+            continue
+        lane = n % _LANES
+        e = p - y
+        sums[0, lane] += abs(e)
+        sums[1, lane] += e * e
+        sums[2, lane] += y
+        if y != 0:
+            sums[3, lane] += abs(e) / abs(y)
+            nonzero += 1
+        within += abs(e) <= tolerance * abs(y)
+        n += 1
+    if n == 0:
+        return 0, 0.0, 0.0, 0.0, 0.0, 0, 0
+    mean = sums[2].sum() / n
+    spread = np.zeros(_LANES)
+    k = 0
+    for i in range(actual.size):
+        y, p = actual[i], predicted[i]
+        if (use_rows and not rows[i]) or not (np.isfinite(y) and np.isfinite(p)):
+            continue
+        spread[k % _LANES] += (y - mean) * (y - mean)
+        k += 1
+    return n, sums[0].sum(), sums[1].sum(), spread.sum(), sums[3].sum(), nonzero, within
 
 
 def classification_metrics(actuals: Sequence[Any], predictions: Sequence[Any]) -> PerformanceReport:
@@ -168,10 +211,10 @@ def classification_metrics(actuals: Sequence[Any], predictions: Sequence[Any]) -
     )
 
 
-def _as_floats(values: Sequence[Any]) -> np.ndarray:
+def _as_floats(values: Sequence[Any] | np.ndarray) -> np.ndarray:
     """Numbers as float64; anything else (None, strings, booleans, ints too large for a float) as NaN."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
-        return values.astype(np.float64)
+        return values.astype(np.float64, copy=False)
     return np.array([_float_or_nan(v) for v in values], dtype=np.float64)
 
 

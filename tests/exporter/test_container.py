@@ -182,5 +182,5 @@ def test_the_image_compiles_the_numba_loops_into_its_cache_while_it_is_built(tmp
     cached = {
         path.name.split(".")[0] for path in cache.rglob("*.nbi")
     }  # kernels.merge_and_measure-93...
-    assert cached == {"kernels", "json_columns"}
+    assert cached == {"kernels", "json_columns", "performance"}
     assert not list((app / "exporter").rglob("*.nbi")), "the cache belongs in NUMBA_CACHE_DIR"

@@ -146,6 +146,35 @@ def test_performance_follows_the_task(tmp_path, make_exporter):
     assert 0.9 < value(exporter, "model_accuracy", model_name=REGRESSION, version="v1") <= 1.0
 
 
+def test_regression_performance_is_computed_per_model_version(tmp_path, make_exporter):
+    store = write_log(tmp_path / "log.db", current_rows=0)
+    rng = np.random.default_rng(7)
+    expected = {}
+    for version, rows, error in (("v1", 120, 0.05), ("v2", 80, 0.25)):
+        actual = rng.uniform(100_000, 500_000, rows)
+        predicted = actual * (1 + rng.choice([-error, error], rows))
+        ids = [f"{version}-{i}" for i in range(rows)]
+        store.log_predictions(
+            [
+                dict(request_id=r, model_name=REGRESSION, model_version=version, ts=2_000.0 + i,
+                     features={"area": 100.0}, prediction=float(p), latency_seconds=0.01)
+                for i, (r, p) in enumerate(zip(ids, predicted))
+            ]
+        )  # fmt: skip
+        labelled = slice(0, rows * 3 // 4)  # a quarter of each version has no label yet
+        store.log_actuals([(r, float(a), 3_000.0) for r, a in zip(ids[labelled], actual[labelled])])
+        y, p = actual[labelled], predicted[labelled]
+        expected[version] = (np.mean(np.abs(p - y)), np.mean(np.abs(p - y) <= 0.1 * np.abs(y)))
+    store.close()
+    exporter = make_exporter()
+    assert exporter.run_cycle()
+    for version, (mae, accuracy) in expected.items():
+        got = value(exporter, "model_mae", model_name=REGRESSION, version=version)
+        assert math.isclose(got, mae, rel_tol=1e-12), version
+        assert value(exporter, "model_accuracy", model_name=REGRESSION, version=version) == accuracy
+    assert expected["v1"][1] == 1.0 and expected["v2"][1] == 0.0  # the versions differ
+
+
 def test_time_window_drops_old_rows(tmp_path, make_exporter):
     write_log(tmp_path / "log.db", current_rows=100, start_ts=1_000.0).close()
     exporter = make_exporter(window_seconds=30.0)

@@ -137,3 +137,30 @@ def test_the_statistics_need_only_numpy_and_scipy():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_regression_metrics_of_masked_rows_equal_those_of_the_rows_copied_out():
+    from exporter.statistics.performance import regression_metrics
+
+    actual = RNG.uniform(-50, 900, size=20_000)
+    predicted = actual * RNG.normal(1.0, 0.2, size=actual.size)
+    actual[::97] = np.nan  # unlabelled or missing: left out either way
+    predicted[::89] = np.inf
+    actual[::53] = 0.0  # no percentage error
+    rows = RNG.random(actual.size) < 0.6
+    masked = regression_metrics(actual, predicted, 0.1, rows=rows)
+    copied = regression_metrics(actual[rows], predicted[rows], 0.1)
+    keep = rows & np.isfinite(actual) & np.isfinite(predicted)
+    assert masked.n_labelled == copied.n_labelled == int(keep.sum())
+    for name, value in copied.metrics.items():
+        assert masked.metrics[name] == pytest.approx(value, rel=1e-12), name
+    y, p = actual[keep], predicted[keep]
+    assert masked.metrics["model_r2"] == pytest.approx(metrics.r2_score(y, p), rel=1e-12)
+    assert masked.metrics["model_rmse"] == pytest.approx(
+        math.sqrt(metrics.mean_squared_error(y, p)), rel=1e-12
+    )
+    nonzero = y != 0
+    assert masked.metrics["model_mape"] == pytest.approx(
+        np.mean(np.abs(p - y)[nonzero] / np.abs(y[nonzero])), rel=1e-12
+    )
+    assert masked.metrics["model_accuracy"] == np.mean(np.abs(p - y) <= 0.1 * np.abs(y))
