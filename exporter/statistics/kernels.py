@@ -41,18 +41,17 @@ def _prefix_at(values: np.ndarray, blocks: np.ndarray, block: int, k: int) -> fl
 
 
 @_jit
-def _rank_left(sorted_values: np.ndarray, value: float, start: int) -> int:
+def _rank_left(sorted_values: np.ndarray, value: float, start: int, stop: int) -> int:
     """Values < ``value`` in ``sorted_values`` (``np.searchsorted(..., side="left")``), given that at least
-    ``start`` of them are. Gallops from ``start`` (the merge searches its new values in ascending order, so
-    each search begins where the last one ended and reads a few nearby cache lines of the reference
-    instead of a path from its middle), then halves without jumps (a select: values in no predictable
-    order would mispredict half of a textbook binary search's branches)."""
-    n = sorted_values.size
+    ``start`` and at most ``stop`` of them are. Gallops from ``start``, then halves without jumps (a
+    select: values in no predictable order would mispredict half of a textbook binary search's
+    branches). The merge passes the ranks of the table's neighbours of the value as bounds: usually a few
+    reference values apart, in one or two cache lines of a reference the caches no longer hold."""
     low, step = start, 1
-    while low + step <= n and sorted_values[low + step - 1] < value:
+    while low + step <= stop and sorted_values[low + step - 1] < value:
         low += step
         step *= 2
-    length = min(low + step - 1, n) - low  # the answer is in [low, low + length]
+    length = min(low + step - 1, stop) - low  # the answer is in [low, low + length]
     while length > 0:
         half = length >> 1
         below = sorted_values[low + half] < value
@@ -62,15 +61,14 @@ def _rank_left(sorted_values: np.ndarray, value: float, start: int) -> int:
 
 
 @_jit
-def _rank_right(sorted_values: np.ndarray, value: float, start: int) -> int:
-    """Values <= ``value`` in ``sorted_values``, given that at least ``start`` of them are (galloping from
-    there, as :func:`_rank_left`)."""
-    n = sorted_values.size
+def _rank_right(sorted_values: np.ndarray, value: float, start: int, stop: int) -> int:
+    """Values <= ``value`` in ``sorted_values``, given that at least ``start`` and at most ``stop`` of them
+    are (as :func:`_rank_left`)."""
     low, step = start, 1
-    while low + step <= n and sorted_values[low + step - 1] <= value:
+    while low + step <= stop and sorted_values[low + step - 1] <= value:
         low += step
         step *= 2
-    length = min(low + step - 1, n) - low
+    length = min(low + step - 1, stop) - low
     while length > 0:
         half = length >> 1
         at_or_below = sorted_values[low + half] <= value
@@ -284,11 +282,14 @@ def _merge(
         else:  # new: its ranks in the reference
             if delta < 0:
                 return OUT_OF_STEP
-            below = _rank_left(reference, value, searched)
+            # bounds from the table's neighbours: reference values <= the entry before, < the entry after
+            low = max(searched, np.int64(table[i - 1].at_or_below) if i > 0 else 0)
+            high = np.int64(table[i].below) if i < width else reference.size
+            below = _rank_left(reference, value, low, high)
             searched = below
             at_or_below = below
-            if below < reference.size and reference[below] == value:
-                at_or_below = _rank_right(reference, value, below)
+            if below < high and reference[below] == value:
+                at_or_below = _rank_right(reference, value, below, high)
             entry = into[out]
             entry.distinct = value
             entry.integral = below * value - _prefix_at(reference, blocks, block, below)
