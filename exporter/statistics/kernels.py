@@ -283,8 +283,8 @@ def _merge(
             if delta < 0:
                 return OUT_OF_STEP
             # bounds from the table's neighbours: reference values <= the entry before, < the entry after
-            low = max(searched, np.int64(table[i - 1].at_or_below) if i > 0 else 0)
-            high = np.int64(table[i].below) if i < width else reference.size
+            low = max(searched, int(table[i - 1].at_or_below) if i > 0 else 0)
+            high = int(table[i].below) if i < width else reference.size
             below = _rank_left(reference, value, low, high)
             searched = below
             at_or_below = below
