@@ -225,7 +225,7 @@ def numeric_drift(
             stats.ks_2samp(ref.sorted_values, current.expanded(), method="auto").pvalue
         )
     result.effect_size = measured.wasserstein / ref.std if ref.std > 0 else math.nan
-    result.psi = psi_of_counts(ref.psi_proportions, measured, current.m, config.psi_epsilon)
+    result.psi = psi_of_counts(ref.psi_proportions, measured, config.psi_epsilon)
     return result
 
 

@@ -102,6 +102,8 @@ ENTRY = np.dtype(
         ("unused", np.int32),  # (padding to 32 bytes)
     ]
 )
+# The most reference values per feature the int32 ranks hold.
+MAX_REFERENCE = int(np.iinfo(np.int32).max)
 
 
 @_jit
@@ -118,7 +120,6 @@ def merge_and_measure(
     psi_edges: np.ndarray,
     psi_counts: np.ndarray,
     into: np.ndarray,
-    write: bool,
 ) -> tuple[int, int, int, float]:
     """Merge the values entering and leaving into a sorted table of distinct values and measure the result.
 
@@ -128,9 +129,10 @@ def merge_and_measure(
     values are skipped. Each value's count changes by its copies entering
     minus its copies leaving: a value held gets its new count (and is dropped
     at 0), a new value is searched in ``reference`` (sorted) with
-    ``blocks``, its prefix sums at every ``block``-th rank. With ``write``,
-    the merged table goes to ``into`` (room for ``width + entering.size``
-    entries); without, nothing is written (the statistics of a table alone).
+    ``blocks``, its prefix sums at every ``block``-th rank. The merged table
+    goes to ``into``, which must have room for ``width + entering.size``
+    entries (not checked here); with nothing entering or leaving, nothing is
+    written and the table itself is measured.
 
     Returns ``(merged width, m, n·m·D, n·W1)``: m values after the merge, the
     KS statistic D scaled by n·m as an exact integer, the Wasserstein-1

@@ -29,7 +29,7 @@ from exporter.statistics import kernels
 from exporter.statistics.prefix import BLOCK, PrefixSums
 from exporter.statistics.psi import population_stability_index
 
-_NO_EDGES = np.empty(0)
+NOTHING = np.empty(0)  # no PSI edges, no values entering or leaving
 
 
 @dataclass(frozen=True)
@@ -95,14 +95,14 @@ class SortedSample:
     def ref_at_or_below(self) -> np.ndarray:
         return self.table["at_or_below"]
 
-    def statistics(self, psi_edges: np.ndarray = _NO_EDGES) -> SampleStatistics:
+    def statistics(self, psi_edges: np.ndarray = NOTHING) -> SampleStatistics:
         """KS, Wasserstein and the window's counts in the PSI bins over ``psi_edges``, in one compiled pass
         (:func:`exporter.statistics.kernels.merge_and_measure` with nothing to merge), unless measured already."""
         if self._measured is not None and self._measured[0] is psi_edges:
             return self._measured[1]
-        return measure(
-            self.reference, self.prefix, self.table, self.table.size, self.m, psi_edges, write=False
-        )[1]
+        return measure(self.reference, self.prefix, self.table, self.table.size, self.m, psi_edges)[
+            1
+        ]
 
     @classmethod
     def search(
@@ -128,7 +128,6 @@ class SortedSample:
         return np.repeat(self.distinct, self.counts)
 
 
-_NOTHING = np.empty(0)
 _NO_TABLE = np.empty(0, dtype=kernels.ENTRY)
 
 
@@ -140,14 +139,18 @@ def measure(
     m: int,
     psi_edges: np.ndarray,
     *,
-    entering: np.ndarray = _NOTHING,
-    leaving: np.ndarray = _NOTHING,
+    entering: np.ndarray = NOTHING,
+    leaving: np.ndarray = NOTHING,
     into: np.ndarray = _NO_TABLE,
-    write: bool = True,
 ) -> tuple[int, SampleStatistics]:
     """:func:`exporter.statistics.kernels.merge_and_measure` of ``table`` (``width`` entries in use, ``m``
-    values) with the values ``entering`` and ``leaving`` (sorted), merged into ``into`` when ``write``: the
-    merged width (or ``kernels.OUT_OF_STEP``) and its statistics."""
+    values) with the values ``entering`` and ``leaving`` (sorted) merged into ``into``: the merged width
+    (or ``kernels.OUT_OF_STEP``) and its statistics. With nothing entering or leaving, ``table`` is
+    measured as it is."""
+    if (entering.size or leaving.size) and into.size < width + entering.size:
+        raise ValueError(
+            f"room for {into.size} entries, the merge may need {width + entering.size}"
+        )
     psi_counts = np.empty(psi_edges.size + 1, dtype=np.int64)
     width, merged_m, ks_scaled, wasserstein_scaled = kernels.merge_and_measure(
         table,
@@ -162,7 +165,6 @@ def measure(
         psi_edges,
         psi_counts,
         into,
-        write,
     )
     n = int(reference.size)
     scale = n * merged_m
@@ -383,25 +385,15 @@ def wasserstein(sample: SortedSample) -> float:
     |level·length - ∫F_ref| unless F_ref crosses the level inside it, and
     ∫F_ref comes from the reference's prefix sums at the ranks the sample
     holds (``integral_below``). Only intervals with a crossing inside need one
-    more prefix sum (:func:`exporter.statistics.kernels.sample_statistics`).
+    more prefix sum (:func:`exporter.statistics.kernels.merge_and_measure`).
     """
     return sample.statistics().wasserstein
 
 
-def numeric_psi(
-    reference_edges: np.ndarray,
-    reference_proportions: np.ndarray,
-    sample: SortedSample,
-    epsilon: float,
-) -> float:
-    """PSI of the current window over the reference's decile bins ``(-inf, e0], (e0, e1], ..., (e_last, inf)``."""
-    return psi_of_counts(
-        reference_proportions, sample.statistics(reference_edges), sample.m, epsilon
-    )
-
-
 def psi_of_counts(
-    reference_proportions: np.ndarray, statistics: SampleStatistics, m: int, epsilon: float
+    reference_proportions: np.ndarray, statistics: SampleStatistics, epsilon: float
 ) -> float:
     """PSI of the window's counts per bin (:attr:`SampleStatistics.psi_counts`) against the reference's shares."""
-    return population_stability_index(reference_proportions, statistics.psi_counts / m, epsilon)
+    return population_stability_index(
+        reference_proportions, statistics.psi_counts / statistics.m, epsilon
+    )

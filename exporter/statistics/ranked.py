@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from exporter.statistics import kernels
-from exporter.statistics.numeric import SampleStatistics, SortedSample, measure
+from exporter.statistics.numeric import NOTHING, SampleStatistics, SortedSample, measure
 from exporter.statistics.reference import NumericReference
 
 
@@ -74,7 +74,7 @@ class RankedWindow:
     """
 
     def __init__(self, reference: NumericReference, spare: SpareTable | None = None):
-        if reference.sorted_values.size > np.iinfo(np.int32).max:
+        if reference.sorted_values.size > kernels.MAX_REFERENCE:
             raise ValueError(
                 f"feature {reference.name!r}: {reference.sorted_values.size:,} reference values, "
                 "at most 2**31 - 1 per feature"
@@ -150,7 +150,6 @@ class RankedWindow:
                 width,
                 self.size,
                 ref.psi_edges,
-                write=False,
             )[1]
         return SortedSample(
             ref.sorted_values,
@@ -161,12 +160,9 @@ class RankedWindow:
         )
 
 
-_EMPTY = np.empty(0)
-
-
 def _sorted(parts: list[np.ndarray]) -> np.ndarray:
     """The values of ``parts`` in one sorted ``float64`` array (non-finite ones included: the merge skips them)."""
     if not parts:
-        return _EMPTY
+        return NOTHING
     values = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return np.sort(np.asarray(values, dtype=np.float64))

@@ -115,3 +115,18 @@ def test_a_reference_without_finite_values_still_holds_the_window():
     np.testing.assert_array_equal(ranked.counts, [2, 1])
     assert ranked.size == ranked.sample().m == 3
     np.testing.assert_array_equal(ranked.sample().ref_below, [0, 0])
+
+
+def test_a_merge_without_room_for_its_result_is_refused_before_the_kernel_writes():
+    from exporter.statistics.numeric import measure
+
+    ranked = RankedWindow(reference())
+    ranked.add(np.array([0.5, 1.5]))
+    sample = ranked.sample()
+    ref = ranked.reference
+    with pytest.raises(ValueError, match="room for 0 entries"):
+        measure(
+            ref.sorted_values, ref.prefix, sample.table, 2, 2, ref.psi_edges,
+            entering=np.array([2.5]),
+        )  # fmt: skip
+    assert_holds(ranked, np.array([0.5, 1.5]))
